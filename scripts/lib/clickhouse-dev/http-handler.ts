@@ -20,10 +20,17 @@ export interface HandlerDeps {
 
 const ok = () => new Response("Ok.\n", { headers: { "content-type": "text/html; charset=UTF-8" } });
 
-export function createHandler(deps: HandlerDeps): (req: Request) => Promise<Response> {
-  const { engine, log } = deps;
+export interface Handler {
+  (req: Request): Promise<Response>;
+  /** Ends every result still streaming (on shutdown: a read loses nothing by being cut short). */
+  endStreams(): void;
+}
 
-  return async function handle(req: Request): Promise<Response> {
+export function createHandler(deps: HandlerDeps): Handler {
+  const { engine, log } = deps;
+  const streams = new Set<() => void>();
+
+  const handle = async function handle(req: Request): Promise<Response> {
     const url = new URL(req.url);
     const started = performance.now();
     let queryId = url.searchParams.get("query_id") ?? "";
@@ -58,6 +65,7 @@ export function createHandler(deps: HandlerDeps): (req: Request) => Promise<Resp
       return errorResponse(error, queryId, engine.version);
     }
   };
+  return Object.assign(handle, { endStreams: () => [...streams].forEach((end) => end()) });
 
   /** Runs one query with the engine to itself; a streamed result keeps it until the stream ends. */
   async function execute(
@@ -89,7 +97,7 @@ export function createHandler(deps: HandlerDeps): (req: Request) => Promise<Resp
       }
       if (stream.first.done) return { body: new Uint8Array(0), summary: streamSummary(0) };
       handedOff = true;
-      return { body: streamBody(stream, finish, engine.version), summary: streamSummary(stream.first.numRows) };
+      return { body: streamBody(stream, finish, engine.version, streams), summary: streamSummary(stream.first.numRows) };
     } finally {
       if (!handedOff) finish();
     }
@@ -101,17 +109,32 @@ function streamSummary(rows: number): Summary {
 }
 
 /** Pulls one block at a time as the client reads; a client that goes away cancels the query. */
-function streamBody(stream: RowStream, finish: () => void, version: string): ReadableStream<Uint8Array> {
+function streamBody(stream: RowStream, finish: () => void, version: string, active: Set<() => void>): ReadableStream<Uint8Array> {
   let pending: typeof stream.first | undefined = stream.first;
   let finished = false;
   const end = () => {
     if (finished) return;
     finished = true;
+    active.delete(abort);
     finish();
   };
+  let abort = () => {};
   return new ReadableStream<Uint8Array>(
     {
+      start(controller) {
+        abort = () => {
+          stream.cancel();
+          end();
+          try {
+            controller.close();
+          } catch {
+            // already closed
+          }
+        };
+        active.add(abort);
+      },
       async pull(controller) {
+        if (finished) return;
         try {
           for (;;) {
             const chunk = pending ?? (await stream.next());

@@ -55,18 +55,20 @@ const engine = await Engine.open(options.dataDir);
 const sessions = new SessionRegistry(() => engine.connect());
 let stopping = false;
 
+const handler = createHandler({
+  engine,
+  sessions,
+  credentials: { user: options.user, password: options.password },
+  log,
+  isStopping: () => stopping,
+});
+
 const server = Bun.serve({
   hostname: options.host,
   port: options.port,
   maxRequestBodySize: 1024 ** 3,
   idleTimeout: 0,
-  fetch: createHandler({
-    engine,
-    sessions,
-    credentials: { user: options.user, password: options.password },
-    log,
-    isStopping: () => stopping,
-  }),
+  fetch: handler,
 });
 
 log.info("listening", { url: `http://${server.hostname}:${server.port}`, data: options.dataDir, engine: engine.version });
@@ -75,6 +77,7 @@ async function stop(signal: string) {
   if (stopping) return;
   stopping = true;
   log.info("stopping", { signal });
+  handler.endStreams();
   const idle = (async () => {
     await server.stop(false);
     await engine.close();
