@@ -1,0 +1,32 @@
+// The typed configuration every part of Pug receives. Built from the validated variables.
+
+import type { LogLevel } from "../logger.ts";
+import type { RawConfig } from "./variables.ts";
+
+export interface Config {
+  logLevel: LogLevel;
+  postgres: { url: string };
+  clickhouse: { url: string; database: string; cluster: string | undefined };
+  nats: { url: string; prefix: string; replicas: number };
+  redis: { url: string; prefix: string };
+  server: { host: string; port: number; corsOrigins: string[]; jwtSecret: string | undefined };
+  workerHealth: { host: string; port: number } | undefined;
+  smtp: { url: string; from: string } | undefined;
+  shutdownGraceMs: number;
+  restartBackoffMaxMs: number;
+}
+
+export function toConfig(raw: RawConfig): Config {
+  return {
+    logLevel: raw.PUG_LOG_LEVEL,
+    postgres: { url: raw.DATABASE_URL },
+    clickhouse: { url: raw.CLICKHOUSE_URL, database: raw.CLICKHOUSE_DATABASE, cluster: raw.CLICKHOUSE_CLUSTER },
+    nats: { url: raw.NATS_URL, prefix: raw.PUG_NATS_PREFIX, replicas: raw.NATS_STREAM_REPLICAS },
+    redis: { url: raw.REDIS_URL, prefix: raw.PUG_REDIS_PREFIX },
+    server: { host: raw.PUG_SERVER_HOST, port: raw.PUG_SERVER_PORT, corsOrigins: raw.PUG_CORS_ORIGINS, jwtSecret: raw.PUG_JWT_SECRET_KEY },
+    workerHealth: raw.PUG_WORKER_HEALTH_ADDR,
+    smtp: raw.PUG_SMTP_URL ? { url: raw.PUG_SMTP_URL, from: raw.PUG_EMAIL_FROM } : undefined,
+    shutdownGraceMs: raw.PUG_SHUTDOWN_GRACE_MS,
+    restartBackoffMaxMs: raw.PUG_RESTART_BACKOFF_MAX_MS,
+  };
+}

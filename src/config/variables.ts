@@ -1,0 +1,93 @@
+// Every environment variable Pug reads: how it is validated, an example of a good value, whether it is secret.
+// The schema is the documentation: `pug config --help` and error messages are generated from it.
+
+import * as v from "valibot";
+import { LOG_LEVELS } from "../logger.ts";
+
+type StringSchema<T> = v.GenericSchema<string, T>;
+
+export interface Variable<T = unknown> {
+  schema: StringSchema<T>;
+  example: string;
+  secret?: boolean;
+}
+
+const variable = <T>(schema: StringSchema<T>, example: string, secret = false): Variable<T> => ({ schema, example, secret });
+
+const url = (protocols: string[]) =>
+  v.pipe(
+    v.string(),
+    v.check((value) => {
+      try {
+        return protocols.includes(new URL(value).protocol);
+      } catch {
+        return false;
+      }
+    }, `must be a URL starting with ${protocols.map((p) => p + "//").join(" or ")}`),
+  );
+
+const optional = <T>(schema: StringSchema<T>) =>
+  v.union([v.pipe(v.literal(""), v.transform(() => undefined)), schema], (issue) => issue.issues?.at(-1)?.message ?? issue.message);
+
+const integer = (min: number, max: number) =>
+  v.pipe(
+    v.string(),
+    v.regex(/^\d+$/, `must be a whole number from ${min} to ${max}`),
+    v.transform(Number),
+    v.minValue(min, `must be a whole number from ${min} to ${max}`),
+    v.maxValue(max, `must be a whole number from ${min} to ${max}`),
+  );
+
+const name = (what: string) => v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]+$/, `must be ${what}: letters, digits, '_' or '-'`));
+
+const hostPort = v.pipe(
+  v.string(),
+  v.regex(/^(off|\[?[A-Za-z0-9.:-]*\]?:\d{1,5})$/, "must be host:port (e.g. 127.0.0.1:9090) or off"),
+  v.transform((value) => {
+    if (value === "off") return undefined;
+    const colon = value.lastIndexOf(":");
+    return { host: value.slice(0, colon).replace(/^\[|\]$/g, "") || "0.0.0.0", port: Number(value.slice(colon + 1)) };
+  }),
+  v.check((addr) => addr === undefined || addr.port <= 65535, "port must be at most 65535"),
+);
+
+const origins = v.pipe(
+  v.string(),
+  v.transform((value) => value.split(",").map((o) => o.trim()).filter(Boolean)),
+  v.check(
+    (list) => list.every((o) => /^https?:\/\/[^/\s]+$/.test(o)),
+    "must be comma-separated origins like https://app.example.com (scheme and host, no path)",
+  ),
+);
+
+export const variables = {
+  PUG_LOG_LEVEL: variable(v.picklist(LOG_LEVELS, `must be one of ${LOG_LEVELS.join(", ")}`), "info"),
+  DATABASE_URL: variable(url(["postgres:", "postgresql:"]), "postgres://pug:secret@10.0.0.5:5432/pug", true),
+  CLICKHOUSE_URL: variable(url(["http:", "https:"]), "http://default:secret@10.0.0.6:8123", true),
+  CLICKHOUSE_DATABASE: variable(name("a database name"), "pug"),
+  CLICKHOUSE_CLUSTER: variable(optional(name("a cluster name")), "analytics"),
+  NATS_URL: variable(
+    v.pipe(
+      v.string(),
+      v.check((value) => value.split(",").every((u) => /^(nats|tls|ws|wss):\/\/[^\s]+$/.test(u.trim())), "must be nats:// URLs, comma-separated"),
+    ),
+    "nats://10.0.0.7:4222",
+    true,
+  ),
+  PUG_NATS_PREFIX: variable(name("a stream/subject prefix"), "pug"),
+  NATS_STREAM_REPLICAS: variable(integer(1, 5), "3"),
+  REDIS_URL: variable(url(["redis:", "rediss:"]), "redis://10.0.0.8:6379", true),
+  PUG_REDIS_PREFIX: variable(name("a key prefix"), "pug"),
+  PUG_SERVER_HOST: variable(v.pipe(v.string(), v.regex(/^[A-Za-z0-9.:-]+$/, "must be a host name or IP address")), "0.0.0.0"),
+  PUG_SERVER_PORT: variable(integer(0, 65535), "8080"),
+  PUG_CORS_ORIGINS: variable(origins, "https://app.example.com,https://admin.example.com"),
+  PUG_JWT_SECRET_KEY: variable(optional(v.pipe(v.string(), v.minLength(32, "must be at least 32 characters"))), "(32+ random characters, e.g. from: openssl rand -base64 48)", true),
+  PUG_WORKER_HEALTH_ADDR: variable(hostPort, "127.0.0.1:9090"),
+  PUG_SMTP_URL: variable(optional(url(["smtp:", "smtps:"])), "smtp://mailer:secret@mail.example.com:587", true),
+  PUG_EMAIL_FROM: variable(v.pipe(v.string(), v.regex(/^(.*<)?[^@\s<>]+@[^@\s<>]+>?$/, "must be an address like Pug <pug@example.com>")), "Pug <pug@example.com>"),
+  PUG_SHUTDOWN_GRACE_MS: variable(integer(0, 600_000), "10000"),
+  PUG_RESTART_BACKOFF_MAX_MS: variable(integer(100, 3_600_000), "30000"),
+} satisfies Record<string, Variable>;
+
+export type VariableName = keyof typeof variables;
+export type RawConfig = { [K in VariableName]: v.InferOutput<(typeof variables)[K]["schema"]> };
