@@ -14,3 +14,7 @@ declare module "*.target" {
   const text: string;
   export default text;
 }
+declare module "*.json" {
+  const text: string;
+  export default text;
+}

@@ -20,6 +20,7 @@ export interface Nats {
 }
 
 export interface NatsNames {
+  prefix: string;
   /** `events` → `pug_events`: stream names allow no dots. */
   stream(base: string): string;
   /** `events`, `ingest` → `pug.events.ingest`. */
@@ -31,6 +32,7 @@ export function natsNames(prefix: string): NatsNames {
     throw new Error(`NATS prefix must be letters, digits, '_' or '-' (it names streams and subjects), got '${prefix}'`);
   }
   return {
+    prefix,
     stream: (base) => `${prefix}_${base}`,
     subject: (...parts) => [prefix, ...parts].join("."),
   };

@@ -1,0 +1,25 @@
+// The migration files, embedded in the binary by `bun build --compile` through these imports. A test keeps this
+// list equal to the files under migrations/.
+
+import pg0001 from "../../migrations/postgres/0001_orgs.sql" with { type: "text" };
+import pg0002 from "../../migrations/postgres/0002_projects.sql" with { type: "text" };
+import pg0003 from "../../migrations/postgres/0003_api_keys.sql" with { type: "text" };
+import ch0001 from "../../migrations/clickhouse/0001_events.sql" with { type: "text" };
+import nats0001 from "../../migrations/nats/0001_streams.json" with { type: "text" };
+
+export const embeddedMigrations = {
+  postgres: {
+    "0001_orgs.sql": pg0001,
+    "0002_projects.sql": pg0002,
+    "0003_api_keys.sql": pg0003,
+  },
+  clickhouse: {
+    "0001_events.sql": ch0001,
+  },
+  nats: {
+    "0001_streams.json": nats0001,
+  },
+} satisfies Record<string, Record<string, string>>;
+
+export type Store = keyof typeof embeddedMigrations;
+export const stores: Store[] = ["postgres", "clickhouse", "nats"];

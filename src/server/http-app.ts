@@ -1,0 +1,12 @@
+import { Hono } from "hono";
+import type { App } from "../app/app.ts";
+import { healthRoutes } from "./health-routes.ts";
+import { httpMetrics } from "./http-metrics.ts";
+
+/** Everything `pug server` answers over HTTP. */
+export function createHttpApp(app: App): Hono {
+  const http = new Hono();
+  http.use(httpMetrics(app.metrics));
+  http.route("/", healthRoutes(app));
+  return http;
+}

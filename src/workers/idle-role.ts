@@ -1,0 +1,22 @@
+// What every worker does before its own loop exists: make sure what it will consume from is there, report
+// itself up, and stop when asked. Each role's real work replaces the wait (see the role files).
+
+import type { App } from "../app/app.ts";
+
+/** Throws (so the supervisor retries with backoff) when the role's JetStream consumer is missing. */
+export async function requireConsumer(app: App, stream: string, durable: string): Promise<void> {
+  const nats = await app.nats();
+  const name = nats.names.stream(stream);
+  try {
+    await nats.jsm.consumers.info(name, durable);
+  } catch (error) {
+    throw new Error(`JetStream consumer ${name}/${durable} is not there (${(error as Error).message}); run \`pug nats migrate\``);
+  }
+}
+
+export function untilAborted(signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    signal.addEventListener("abort", () => resolve(), { once: true });
+  });
+}
