@@ -13,7 +13,7 @@ export async function redisChecks(app: App, timeoutMs: number): Promise<CheckRes
       await client.connect();
       ({ ms: latency } = await timed(() => client.ping()));
     } catch (error) {
-      const text = errorText(error);
+      const text = (await authRefusal(app.config.redis.url, timeoutMs)) ?? errorText(error);
       if (/NOAUTH|WRONGPASS|invalid (username|password)|auth/i.test(text)) {
         return [ok("redis reachable"), fail("redis authenticated", text, `check the password in REDIS_URL (${where})`), skip("redis version ≥ 7", "not authenticated")];
       }
@@ -29,4 +29,42 @@ export async function redisChecks(app: App, timeoutMs: number): Promise<CheckRes
   } finally {
     client.close();
   }
+}
+
+/**
+ * Bun's client reports a refused login only as "Connection closed". To tell the operator *why*, ask the server
+ * directly: AUTH with the URL's credentials (or PING without any) and return its error line, if it refuses.
+ */
+async function authRefusal(url: string, timeoutMs: number): Promise<string | undefined> {
+  const parsed = new URL(url);
+  const user = decodeURIComponent(parsed.username);
+  const password = decodeURIComponent(parsed.password);
+  const command = password ? (user ? ["AUTH", user, password] : ["AUTH", password]) : ["PING"];
+  const request = `*${command.length}\r\n` + command.map((part) => `$${Buffer.byteLength(part)}\r\n${part}\r\n`).join("");
+  let reply = "";
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error("timeout")), timeoutMs);
+      Bun.connect({
+        hostname: parsed.hostname,
+        port: Number(parsed.port || 6379),
+        socket: {
+          open: (socket) => void socket.write(request),
+          data: (socket, data) => {
+            reply += data.toString();
+            if (reply.includes("\r\n")) {
+              clearTimeout(timer);
+              socket.end();
+              resolve();
+            }
+          },
+          error: (_socket, error) => reject(error),
+        },
+      }).catch(reject);
+    });
+  } catch {
+    return undefined;
+  }
+  const line = reply.split("\r\n")[0]!;
+  return line.startsWith("-") && /NOAUTH|WRONGPASS|AUTH/.test(line) ? line.slice(1) : undefined;
 }

@@ -7,7 +7,8 @@ import { createPostgres } from "../../src/infra/postgres.ts";
 import { createRedis } from "../../src/infra/redis.ts";
 import type { TestEnv } from "./test-env.ts";
 
-const runName = /^pug_?test_([0-9a-z]+)_(\d+)$/;
+// `pug_test_<start, base 36>_<pid>`, optionally followed by `_<scratch name>`.
+const runName = /^pug_?test_([0-9a-z]+)_(\d+)(_[a-z0-9_]+)?$/;
 const maxAgeMs = 6 * 3600_000;
 
 /** True when the run that owns `name` is over: its process is gone, or it is hours old. */
@@ -87,7 +88,8 @@ export async function removeRunResources(env: TestEnv): Promise<void> {
   await attempt("Postgres", async () => {
     const admin = createPostgres({ url: env.adminDatabaseUrl, maxConnections: 1 });
     try {
-      await admin.unsafe(`DROP DATABASE IF EXISTS "${databaseName(env)}" WITH (FORCE)`);
+      const own = await admin<{ datname: string }[]>`SELECT datname FROM pg_database WHERE datname = ${databaseName(env)} OR datname LIKE ${databaseName(env) + "\\_%"}`;
+      for (const { datname } of own) await admin.unsafe(`DROP DATABASE IF EXISTS "${datname}" WITH (FORCE)`);
     } finally {
       await admin.end();
     }
@@ -95,7 +97,8 @@ export async function removeRunResources(env: TestEnv): Promise<void> {
   await attempt("ClickHouse", async () => {
     const ch = createClickHouse({ url: env.clickhouseUrl, database: "default" });
     try {
-      await ch.command({ query: `DROP DATABASE IF EXISTS \`${env.clickhouseDatabase}\` SYNC` });
+      const result = await ch.query({ query: "SELECT name FROM system.databases WHERE name = {db:String} OR startsWith(name, {scratch:String})", query_params: { db: env.clickhouseDatabase, scratch: env.clickhouseDatabase + "_" }, format: "JSONEachRow" });
+      for (const { name } of await result.json<{ name: string }>()) await ch.command({ query: `DROP DATABASE IF EXISTS \`${name}\` SYNC` });
     } finally {
       await ch.close();
     }
