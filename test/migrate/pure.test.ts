@@ -1,0 +1,108 @@
+import { describe, expect, test } from "bun:test";
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { renderStatement } from "../../src/domain/migrations/clickhouse-render.ts";
+import { natsDeclarations } from "../../src/domain/migrations/nats-declarations.ts";
+import { checksum, migrationsFrom, planMigrations } from "../../src/domain/migrations/plan.ts";
+import { splitStatements } from "../../src/domain/sql/statements.ts";
+import { embeddedMigrations } from "../../src/migrate/embedded.ts";
+import { VERSION } from "../../src/version.ts";
+
+const root = join(import.meta.dir, "../..");
+
+describe("embedded files", () => {
+  test("every file under migrations/ is embedded, and nothing else", () => {
+    for (const store of ["postgres", "clickhouse", "nats"] as const) {
+      const onDisk = readdirSync(join(root, "migrations", store)).sort();
+      expect(Object.keys(embeddedMigrations[store]).sort()).toEqual(onDisk);
+      for (const name of onDisk) expect(embeddedMigrations[store][name as never]).toBe(readFileSync(join(root, "migrations", store, name), "utf8"));
+    }
+  });
+
+  test("the version matches package.json", () => {
+    expect(VERSION).toBe(JSON.parse(readFileSync(join(root, "package.json"), "utf8")).version);
+  });
+});
+
+describe("planMigrations", () => {
+  test("pending, applied, edited and unknown migrations are told apart", async () => {
+    const shipped = await migrationsFrom({ "0001_a.sql": "A", "0002_b.sql": "B", "0003_c.sql": "C" });
+    const plan = planMigrations(shipped, [
+      { name: "0001_a.sql", checksum: await checksum("A"), appliedAt: new Date(1) },
+      { name: "0002_b.sql", checksum: await checksum("B changed"), appliedAt: new Date(2) },
+      { name: "0009_z.sql", checksum: "x", appliedAt: new Date(3) },
+    ]);
+    expect(plan.pending.map((m) => m.name)).toEqual(["0003_c.sql"]);
+    expect(plan.changed.map((c) => c.name)).toEqual(["0002_b.sql"]);
+    expect(plan.unknown).toEqual(["0009_z.sql"]);
+    expect(plan.status.map((s) => `${s.name}:${s.state}`)).toEqual(["0001_a.sql:applied", "0002_b.sql:changed", "0003_c.sql:pending", "0009_z.sql:unknown"]);
+  });
+
+  test("CRLF line endings do not change a checksum", async () => {
+    expect(await checksum("a\r\nb")).toBe(await checksum("a\nb"));
+  });
+
+  test("badly named files are refused", async () => {
+    await expect(migrationsFrom({ "1_a.sql": "" })).rejects.toThrow("must look like 0001_short_name.sql");
+  });
+});
+
+describe("splitStatements", () => {
+  test("splits on semicolons outside strings and comments", () => {
+    expect(splitStatements("CREATE TABLE a (x String DEFAULT ';'); -- c;\n/* ; */ INSERT INTO a VALUES ('it''s;');\n;")).toEqual([
+      "CREATE TABLE a (x String DEFAULT ';')",
+      "-- c;\n/* ; */ INSERT INTO a VALUES ('it''s;')",
+    ]);
+  });
+});
+
+describe("renderStatement", () => {
+  const create = `-- sharding_key: cityHash64(id)
+    CREATE TABLE IF NOT EXISTS t (id UInt64, v UInt32, s String DEFAULT 'a(b') ENGINE = ReplacingMergeTree(v) ORDER BY id SETTINGS index_granularity = 8192`;
+
+  test("a single node gets the statement as written", () => {
+    expect(renderStatement(create, { database: "pug", cluster: undefined })).toEqual([create.trim()]);
+  });
+
+  test("a cluster gets a Replicated local table and a Distributed table in front", () => {
+    const [local, distributed] = renderStatement(create, { database: "pug", cluster: "c1" });
+    expect(local).toBe(
+      "CREATE TABLE IF NOT EXISTS t_local ON CLUSTER 'c1' (id UInt64, v UInt32, s String DEFAULT 'a(b') ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/{database}/t_local', '{replica}', v) ORDER BY id SETTINGS index_granularity = 8192",
+    );
+    expect(distributed).toBe("CREATE TABLE IF NOT EXISTS t ON CLUSTER 'c1' AS t_local ENGINE = Distributed('c1', 'pug', 't_local', cityHash64(id))");
+  });
+
+  test("ALTER and DROP reach both tables where they must", () => {
+    expect(renderStatement("ALTER TABLE t ADD COLUMN x UInt8", { database: "pug", cluster: "c1" })).toEqual([
+      "ALTER TABLE t_local ON CLUSTER 'c1' ADD COLUMN x UInt8",
+      "ALTER TABLE t ON CLUSTER 'c1' ADD COLUMN x UInt8",
+    ]);
+    expect(renderStatement("ALTER TABLE t DELETE WHERE x = 1", { database: "pug", cluster: "c1" })).toEqual(["ALTER TABLE t_local ON CLUSTER 'c1' DELETE WHERE x = 1"]);
+    expect(renderStatement("DROP TABLE IF EXISTS t", { database: "pug", cluster: "c1" })).toEqual(["DROP TABLE IF EXISTS t ON CLUSTER 'c1'", "DROP TABLE IF EXISTS t_local ON CLUSTER 'c1'"]);
+  });
+
+  test("a table without a sharding key, or an unsupported statement, is refused for a cluster", () => {
+    expect(() => renderStatement("CREATE TABLE t (a UInt8) ENGINE = MergeTree ORDER BY a", { database: "pug", cluster: "c1" })).toThrow("sharding_key");
+    expect(() => renderStatement("CREATE VIEW v AS SELECT 1", { database: "pug", cluster: "c1" })).toThrow("only CREATE TABLE, ALTER TABLE and DROP TABLE");
+  });
+});
+
+describe("natsDeclarations", () => {
+  test("names carry the prefix, every stream gets a dead-letter twin, replicas apply everywhere", async () => {
+    const files = Object.entries(embeddedMigrations.nats).map(([name, text]) => ({ name, text }));
+    const declared = natsDeclarations(files, "acme", 3);
+    expect(declared.streams.map((s) => s.name).sort()).toEqual([
+      "acme_compliance", "acme_compliance_dlq", "acme_email", "acme_email_dlq", "acme_events", "acme_events_dlq", "acme_profiles", "acme_profiles_dlq",
+    ]);
+    expect(declared.streams.every((s) => s.num_replicas === 3 && s.storage === "file")).toBe(true);
+    const events = declared.streams.find((s) => s.name === "acme_events")!;
+    expect(events).toMatchObject({ subjects: ["acme.events.>"], retention: "workqueue", discard: "new", max_age: 0 });
+    expect(declared.consumers.every((c) => c.max_deliver === 5 && c.ack_policy === "explicit")).toBe(true);
+    expect(declared.consumers.find((c) => c.durable_name === "events-worker")).toMatchObject({ stream: "acme_events", filter_subject: "acme.events.>" });
+  });
+
+  test("a malformed declaration names the file and the field", () => {
+    expect(() => natsDeclarations([{ name: "0002_x.json", text: '{"streams":[{"name":"x","retention":"forever"}]}' }], "p", 1)).toThrow("0002_x.json: streams.0.retention");
+    expect(() => natsDeclarations([{ name: "0002_x.json", text: "{" }], "p", 1)).toThrow("0002_x.json: not valid JSON");
+  });
+});
