@@ -15,7 +15,7 @@ describe("embedded files", () => {
     for (const store of ["postgres", "clickhouse", "nats"] as const) {
       const onDisk = readdirSync(join(root, "migrations", store)).sort();
       expect(Object.keys(embeddedMigrations[store]).sort()).toEqual(onDisk);
-      for (const name of onDisk) expect(embeddedMigrations[store][name as never]).toBe(readFileSync(join(root, "migrations", store, name), "utf8"));
+      for (const name of onDisk) expect((embeddedMigrations[store] as Record<string, string>)[name]).toBe(readFileSync(join(root, "migrations", store, name), "utf8"));
     }
   });
 
