@@ -2,6 +2,7 @@
 // itself up, and stop when asked. Each role's real work replaces the wait (see the role files).
 
 import type { App } from "../app/app.ts";
+import type { Role } from "../app/supervisor.ts";
 
 /** Throws (so the supervisor retries with backoff) when the role's JetStream consumer is missing. */
 export async function requireConsumer(app: App, stream: string, durable: string): Promise<void> {
@@ -19,4 +20,16 @@ export function untilAborted(signal: AbortSignal): Promise<void> {
     if (signal.aborted) return resolve();
     signal.addEventListener("abort", () => resolve(), { once: true });
   });
+}
+
+/** A role that binds its consumer and then only waits: the shape of every worker until its loop is written. */
+export function consumerBoundRole(app: App, name: string, stream: string, durable: string): Role {
+  return {
+    name,
+    async run(signal) {
+      await requireConsumer(app, stream, durable);
+      app.log.info("consumer bound", { role: name, stream, consumer: durable });
+      await untilAborted(signal);
+    },
+  };
 }

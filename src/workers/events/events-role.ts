@@ -2,15 +2,8 @@
 
 import type { App } from "../../app/app.ts";
 import type { Role } from "../../app/supervisor.ts";
-import { requireConsumer, untilAborted } from "../idle-role.ts";
+import { consumerBoundRole } from "../idle-role.ts";
 
 export function eventsWorkerRole(app: App): Role {
-  return {
-    name: "events",
-    async run(signal) {
-      await requireConsumer(app, "events", "events-worker");
-      app.log.info("consumer bound", { role: "events", stream: "events", consumer: "events-worker" });
-      await untilAborted(signal);
-    },
-  };
+  return consumerBoundRole(app, "events", "events", "events-worker");
 }
