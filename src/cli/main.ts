@@ -7,6 +7,7 @@ import { configCommand } from "./config.ts";
 import { devCommand } from "./dev.ts";
 import { doctorCommand } from "./doctor.ts";
 import { migrateCommands } from "./migrate.ts";
+import { apiKeyRevokeCommand, projectCreateCommand } from "./project.ts";
 import { serverCommand } from "./server.ts";
 import { systemdCommand } from "./systemd.ts";
 import { versionCommand } from "./version.ts";
@@ -18,6 +19,8 @@ export const commands: Command[] = [
   devCommand,
   ...migrateCommands,
   doctorCommand,
+  projectCreateCommand,
+  apiKeyRevokeCommand,
   configCommand,
   systemdCommand,
   versionCommand,

@@ -12,6 +12,17 @@ export interface Config {
   server: { host: string; port: number; corsOrigins: string[]; jwtSecret: string | undefined };
   workerHealth: { host: string; port: number } | undefined;
   smtp: { url: string; from: string } | undefined;
+  intake: {
+    trustedProxies: string[];
+    /** Requests per second per client IP; 0 = unlimited. */
+    ipRequestsPerSecond: number;
+    /** Events per second per project; 0 = unlimited. */
+    projectEventsPerSecond: number;
+    maxBodyBytes: number;
+    maxDecodedBodyBytes: number;
+  };
+  eventsWorker: { batchMax: number; batchWaitMs: number };
+  geoipCityDb: string | undefined;
   shutdownGraceMs: number;
   restartBackoffMaxMs: number;
 }
@@ -26,6 +37,15 @@ export function toConfig(raw: RawConfig): Config {
     server: { host: raw.PUG_SERVER_HOST, port: raw.PUG_SERVER_PORT, corsOrigins: raw.PUG_CORS_ORIGINS, jwtSecret: raw.PUG_JWT_SECRET_KEY },
     workerHealth: raw.PUG_WORKER_HEALTH_ADDR,
     smtp: raw.PUG_SMTP_URL ? { url: raw.PUG_SMTP_URL, from: raw.PUG_EMAIL_FROM } : undefined,
+    intake: {
+      trustedProxies: raw.PUG_TRUSTED_PROXIES,
+      ipRequestsPerSecond: raw.PUG_RATE_LIMIT_IP_RPS,
+      projectEventsPerSecond: raw.PUG_RATE_LIMIT_PROJECT_EPS,
+      maxBodyBytes: raw.PUG_MAX_BODY_BYTES,
+      maxDecodedBodyBytes: raw.PUG_MAX_DECODED_BODY_BYTES,
+    },
+    eventsWorker: { batchMax: raw.PUG_EVENTS_BATCH_MAX, batchWaitMs: raw.PUG_EVENTS_BATCH_WAIT_MS },
+    geoipCityDb: raw.PUG_GEOIP_CITY_DB || undefined,
     shutdownGraceMs: raw.PUG_SHUTDOWN_GRACE_MS,
     restartBackoffMaxMs: raw.PUG_RESTART_BACKOFF_MAX_MS,
   };

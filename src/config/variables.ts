@@ -2,7 +2,18 @@
 // The schema is the documentation: `pug config --help` and error messages are generated from it.
 
 import * as v from "valibot";
+import ipaddr from "ipaddr.js";
 import { LOG_LEVELS } from "../logger.ts";
+
+function isCidr(text: string): boolean {
+  try {
+    if (text.includes("/")) ipaddr.parseCIDR(text);
+    else ipaddr.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 type StringSchema<T> = v.GenericSchema<string, T>;
 
@@ -83,6 +94,21 @@ export const variables = {
   PUG_CORS_ORIGINS: variable(origins, "https://app.example.com,https://admin.example.com"),
   PUG_JWT_SECRET_KEY: variable(optional(v.pipe(v.string(), v.minLength(32, "must be at least 32 characters"))), "(32+ random characters, e.g. from: openssl rand -base64 48)", true),
   PUG_WORKER_HEALTH_ADDR: variable(hostPort, "127.0.0.1:9090"),
+  PUG_TRUSTED_PROXIES: variable(
+    v.pipe(
+      v.string(),
+      v.transform((value) => value.split(",").map((c) => c.trim()).filter(Boolean)),
+      v.check((list) => list.every(isCidr), "must be comma-separated IP addresses or CIDR ranges, e.g. 10.0.0.0/8,::1"),
+    ),
+    "10.0.0.0/8,127.0.0.1",
+  ),
+  PUG_RATE_LIMIT_IP_RPS: variable(integer(0, 1_000_000), "200"),
+  PUG_RATE_LIMIT_PROJECT_EPS: variable(integer(0, 100_000_000), "20000"),
+  PUG_MAX_BODY_BYTES: variable(integer(1024, 64 * 1024 * 1024), "1048576"),
+  PUG_MAX_DECODED_BODY_BYTES: variable(integer(1024, 256 * 1024 * 1024), "5242880"),
+  PUG_EVENTS_BATCH_MAX: variable(integer(1, 1_000_000), "10000"),
+  PUG_EVENTS_BATCH_WAIT_MS: variable(integer(10, 60_000), "1000"),
+  PUG_GEOIP_CITY_DB: variable(v.string(), "/var/lib/pug/GeoLite2-City.mmdb"),
   PUG_SMTP_URL: variable(optional(url(["smtp:", "smtps:"])), "smtp://mailer:secret@mail.example.com:587", true),
   PUG_EMAIL_FROM: variable(v.pipe(v.string(), v.regex(/^(.*<)?[^@\s<>]+@[^@\s<>]+>?$/, "must be an address like Pug <pug@example.com>")), "Pug <pug@example.com>"),
   PUG_SHUTDOWN_GRACE_MS: variable(integer(0, 600_000), "10000"),

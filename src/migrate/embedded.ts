@@ -4,6 +4,7 @@
 import pg0001 from "../../migrations/postgres/0001_orgs.sql" with { type: "text" };
 import pg0002 from "../../migrations/postgres/0002_projects.sql" with { type: "text" };
 import pg0003 from "../../migrations/postgres/0003_api_keys.sql" with { type: "text" };
+import pg0004 from "../../migrations/postgres/0004_ingest_checkpoints.sql" with { type: "text" };
 import ch0001 from "../../migrations/clickhouse/0001_events.sql" with { type: "text" };
 import nats0001 from "../../migrations/nats/0001_streams.json" with { type: "text" };
 
@@ -12,6 +13,7 @@ export const embeddedMigrations = {
     "0001_orgs.sql": pg0001,
     "0002_projects.sql": pg0002,
     "0003_api_keys.sql": pg0003,
+    "0004_ingest_checkpoints.sql": pg0004,
   },
   clickhouse: {
     "0001_events.sql": ch0001,

@@ -8,13 +8,15 @@ import type { Timestamp } from "@bufbuild/protobuf/wkt";
 import { file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
 import type { Event } from "../../../sdk/events/v1/events_pb.ts";
 import { file_sdk_events_v1_events } from "../../../sdk/events/v1/events_pb.ts";
+import type { IdentifyRequest } from "../../../sdk/profiles/v1/profiles_pb.ts";
+import { file_sdk_profiles_v1_profiles } from "../../../sdk/profiles/v1/profiles_pb.ts";
 import type { Message } from "@bufbuild/protobuf";
 
 /**
  * Describes the file internal/ingest/v1/ingest.proto.
  */
 export const file_internal_ingest_v1_ingest: GenFile = /*@__PURE__*/
-  fileDesc("Ch9pbnRlcm5hbC9pbmdlc3QvdjEvaW5nZXN0LnByb3RvEhJpbnRlcm5hbC5pbmdlc3QudjEinwEKC0luZ2VzdEJhdGNoEhIKCnByb2plY3RfaWQYASABKAkSLwoLcmVjZWl2ZWRfYXQYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhEKCWNsaWVudF9pcBgDIAEoCRISCgp1c2VyX2FnZW50GAQgASgJEiQKBmV2ZW50cxgFIAMoCzIULnNkay5ldmVudHMudjEuRXZlbnRiBnByb3RvMw", [file_google_protobuf_timestamp, file_sdk_events_v1_events]);
+  fileDesc("Ch9pbnRlcm5hbC9pbmdlc3QvdjEvaW5nZXN0LnByb3RvEhJpbnRlcm5hbC5pbmdlc3QudjEinwEKC0luZ2VzdEJhdGNoEhIKCnByb2plY3RfaWQYASABKAkSLwoLcmVjZWl2ZWRfYXQYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhEKCWNsaWVudF9pcBgDIAEoCRISCgp1c2VyX2FnZW50GAQgASgJEiQKBmV2ZW50cxgFIAMoCzIULnNkay5ldmVudHMudjEuRXZlbnQihgEKDElkZW50aWZ5Q2FsbBISCgpwcm9qZWN0X2lkGAEgASgJEi8KC3JlY2VpdmVkX2F0GAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIxCgdyZXF1ZXN0GAMgASgLMiAuc2RrLnByb2ZpbGVzLnYxLklkZW50aWZ5UmVxdWVzdGIGcHJvdG8z", [file_google_protobuf_timestamp, file_sdk_events_v1_events, file_sdk_profiles_v1_profiles]);
 
 /**
  * What the server puts on JetStream for the events worker: validated events of one project plus the request
@@ -55,4 +57,33 @@ export type IngestBatch = Message<"internal.ingest.v1.IngestBatch"> & {
  */
 export const IngestBatchSchema: GenMessage<IngestBatch> = /*@__PURE__*/
   messageDesc(file_internal_ingest_v1_ingest, 0);
+
+/**
+ * An identify call from an SDK, queued for the profile worker.
+ *
+ * @generated from message internal.ingest.v1.IdentifyCall
+ */
+export type IdentifyCall = Message<"internal.ingest.v1.IdentifyCall"> & {
+  /**
+   * @generated from field: string project_id = 1;
+   */
+  projectId: string;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp received_at = 2;
+   */
+  receivedAt?: Timestamp | undefined;
+
+  /**
+   * @generated from field: sdk.profiles.v1.IdentifyRequest request = 3;
+   */
+  request?: IdentifyRequest | undefined;
+};
+
+/**
+ * Describes the message internal.ingest.v1.IdentifyCall.
+ * Use `create(IdentifyCallSchema)` to create a new message.
+ */
+export const IdentifyCallSchema: GenMessage<IdentifyCall> = /*@__PURE__*/
+  messageDesc(file_internal_ingest_v1_ingest, 1);
 

@@ -1,0 +1,61 @@
+// Bounds what a client may make the server read: the body as sent, and once gzip is undone. Answers with 413
+// and a Connect error naming the limit; the error is invalid_argument so SDKs drop the batch instead of
+// retrying something that can never fit.
+
+import type { MiddlewareHandler } from "hono";
+import { gunzipSync } from "node:zlib";
+import { Code, ConnectError, connectErrorResponse } from "../connect-errors.ts";
+
+export interface BodyLimits {
+  maxBodyBytes: number;
+  maxDecodedBodyBytes: number;
+}
+
+const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(bytes < 1024 * 1024 ? 2 : 1)} MiB`;
+const tooLarge = (message: string) => connectErrorResponse(new ConnectError(message, Code.InvalidArgument), 413);
+
+export function bodyLimit(limits: BodyLimits): MiddlewareHandler {
+  return async function limitBody(c, next) {
+    if (c.req.method !== "POST") return next();
+    const declared = Number(c.req.header("content-length") ?? NaN);
+    if (declared > limits.maxBodyBytes) return tooLarge(`request body is ${mib(declared)}; the limit is ${mib(limits.maxBodyBytes)}`);
+
+    const body = await readCapped(c.req.raw, limits.maxBodyBytes);
+    if (body === undefined) return tooLarge(`request body exceeds the limit of ${mib(limits.maxBodyBytes)}`);
+
+    let decoded = body;
+    const encoding = c.req.header("content-encoding")?.trim().toLowerCase();
+    if (encoding === "gzip") {
+      try {
+        decoded = gunzipSync(body, { maxOutputLength: limits.maxDecodedBodyBytes + 1 });
+      } catch (error) {
+        if ((error as { code?: string }).code === "ERR_BUFFER_TOO_LARGE" || /larger than/i.test((error as Error).message)) {
+          return tooLarge(`request body decompresses to more than ${mib(limits.maxDecodedBodyBytes)}`);
+        }
+        return connectErrorResponse(new ConnectError("request body: not valid gzip", Code.InvalidArgument));
+      }
+      if (decoded.byteLength > limits.maxDecodedBodyBytes) return tooLarge(`request body decompresses to more than ${mib(limits.maxDecodedBodyBytes)}`);
+    } else if (encoding && encoding !== "identity") {
+      return connectErrorResponse(new ConnectError(`content-encoding '${encoding}' is not supported (use gzip or none)`, Code.Unimplemented), 415);
+    }
+
+    const headers = new Headers(c.req.raw.headers);
+    headers.delete("content-encoding");
+    headers.set("content-length", String(decoded.byteLength));
+    c.req.raw = new Request(c.req.raw.url, { method: "POST", headers, body: decoded });
+    return next();
+  };
+}
+
+/** The whole body, or undefined as soon as it grows past `max` bytes. */
+async function readCapped(request: Request, max: number): Promise<Uint8Array | undefined> {
+  if (!request.body) return new Uint8Array(0);
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for await (const chunk of request.body as unknown as AsyncIterable<Uint8Array>) {
+    size += chunk.byteLength;
+    if (size > max) return undefined;
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks);
+}

@@ -1,0 +1,72 @@
+// sdk.events.v1.EventsService: the intake of Pug's web SDK. A reply with `accepted: n` means n events are
+// stored in JetStream; nothing is acknowledged before that.
+
+import type { HandlerContext, ServiceImpl } from "@connectrpc/connect";
+import type { Metrics } from "../../app/metrics.ts";
+import { type DropReason, intakeDropReason } from "../../domain/ingest/drop-reasons.ts";
+import { validateBatch } from "../../domain/ingest/validate-batch.ts";
+import type { Event, EventsService } from "../../gen/sdk/events/v1/events_pb.ts";
+import type { Nats } from "../../infra/nats.ts";
+import type { Logger } from "../../logger.ts";
+import { Code, ConnectError } from "../connect-errors.ts";
+import type { ApiKeyStore } from "./api-key-store.ts";
+import { authenticate } from "./authenticate.ts";
+import { publishEvents } from "./ingest-publisher.ts";
+import { clientIpKey, userAgentKey } from "./intake-context.ts";
+import type { RateLimiter } from "./rate-limiter.ts";
+
+export interface IntakeDeps {
+  keys: ApiKeyStore;
+  limiter: RateLimiter;
+  nats: () => Promise<Nats>;
+  metrics: Metrics;
+  log: Logger;
+  limits: { ipRequestsPerSecond: number; projectEventsPerSecond: number };
+}
+
+export function eventsService(deps: IntakeDeps): ServiceImpl<typeof EventsService> {
+  return {
+    async batchCreate(request, ctx) {
+      const owner = await authenticate(ctx, deps.keys);
+      const clientIp = ctx.values.get(clientIpKey);
+      await enforce(deps, `ip:${clientIp}`, deps.limits.ipRequestsPerSecond, 1, "requests from this address");
+
+      const problems = validateBatch(request.events);
+      if (problems.length > 0) throw new ConnectError(problems.join("; "), Code.InvalidArgument);
+      await enforce(deps, `project:${owner.projectId}`, deps.limits.projectEventsPerSecond, request.events.length, "events for this project");
+
+      const now = Date.now();
+      const kept: Event[] = [];
+      const dropped: Partial<Record<DropReason, number>> = {};
+      for (const event of request.events) {
+        const reason = intakeDropReason(event, owner.projectId, now);
+        if (reason) dropped[reason] = (dropped[reason] ?? 0) + 1;
+        else kept.push(event);
+      }
+
+      if (kept.length > 0) {
+        try {
+          await publishEvents(await deps.nats(), kept, { projectId: owner.projectId, clientIp, userAgent: ctx.values.get(userAgentKey), receivedAt: now });
+        } catch (error) {
+          deps.log.warn("could not queue events", { project_id: owner.projectId, events: kept.length, error });
+          throw new ConnectError("the event queue is unavailable; retry", Code.Unavailable, undefined, undefined, error);
+        }
+      }
+
+      deps.metrics.intakeEvents.inc({ outcome: "accepted", reason: "" }, kept.length);
+      for (const [reason, count] of Object.entries(dropped)) deps.metrics.intakeEvents.inc({ outcome: "dropped", reason }, count);
+      const droppedTotal = request.events.length - kept.length;
+      return { accepted: kept.length, dropped: droppedTotal, droppedByReason: dropped as Record<string, number> };
+    },
+  };
+}
+
+async function enforce(deps: IntakeDeps, bucket: string, limit: number, cost: number, what: string): Promise<void> {
+  const decision = await deps.limiter.take(bucket, limit, cost);
+  if (decision.allowed) return;
+  throw new ConnectError(`too many ${what} (limit ${limit} per second); retry after ${decision.retryAfterSeconds} s`, Code.ResourceExhausted, {
+    "retry-after": String(decision.retryAfterSeconds),
+  });
+}
+
+export type { HandlerContext };

@@ -1,0 +1,58 @@
+// Puts validated events on JetStream and resolves only once JetStream has stored them. Each message gets an id
+// derived from its content, so a batch the SDK sends again is stored once (JetStream's duplicate window).
+// Batches larger than the server's max_payload are split; if any part fails the whole call fails and the SDK's
+// retry re-sends every part, which the message ids make harmless.
+
+import { create, toBinary } from "@bufbuild/protobuf";
+import { timestampFromMs } from "@bufbuild/protobuf/wkt";
+import { IngestBatchSchema } from "../../gen/internal/ingest/v1/ingest_pb.ts";
+import { type Event, EventSchema } from "../../gen/sdk/events/v1/events_pb.ts";
+import type { Nats } from "../../infra/nats.ts";
+
+export interface IngestContext {
+  projectId: string;
+  clientIp: string;
+  userAgent: string;
+  receivedAt: number;
+}
+
+/** Room left in a NATS message for the batch's own fields and JetStream's headers. */
+const HEADROOM = 8 * 1024;
+
+export async function publishEvents(nats: Nats, events: Event[], context: IngestContext, timeoutMs = 3_000): Promise<void> {
+  const maxPayload = (nats.connection.info?.max_payload ?? 1024 * 1024) - HEADROOM;
+  const subject = nats.names.subject("events", "ingest");
+  const parts: Event[][] = [];
+  let current: Event[] = [];
+  let size = 0;
+  for (const event of events) {
+    const eventSize = toBinary(EventSchema, event).byteLength + 8;
+    if (current.length > 0 && size + eventSize > maxPayload) {
+      parts.push(current);
+      current = [];
+      size = 0;
+    }
+    current.push(event);
+    size += eventSize;
+  }
+  if (current.length > 0) parts.push(current);
+
+  await Promise.all(
+    parts.map((part) => {
+      const batch = create(IngestBatchSchema, {
+        projectId: context.projectId,
+        receivedAt: timestampFromMs(context.receivedAt),
+        clientIp: context.clientIp,
+        userAgent: context.userAgent,
+        events: part,
+      });
+      return nats.js.publish(subject, toBinary(IngestBatchSchema, batch), { msgID: messageId(context.projectId, part), timeout: timeoutMs });
+    }),
+  );
+}
+
+function messageId(projectId: string, events: Event[]): string {
+  const hasher = new Bun.CryptoHasher("sha256").update(projectId);
+  for (const event of events) hasher.update("\n").update(event.eventId.toLowerCase());
+  return hasher.digest("hex").slice(0, 40);
+}

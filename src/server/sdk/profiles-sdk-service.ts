@@ -1,0 +1,33 @@
+// sdk.profiles.v1.ProfilesSDKService: identify calls are validated and queued on JetStream for the profile
+// worker; the reply comes once they are stored.
+
+import { create, toBinary } from "@bufbuild/protobuf";
+import { timestampFromMs } from "@bufbuild/protobuf/wkt";
+import type { ServiceImpl } from "@connectrpc/connect";
+import { storableTraits, validateIdentify } from "../../domain/ingest/validate-identify.ts";
+import { IdentifyCallSchema } from "../../gen/internal/ingest/v1/ingest_pb.ts";
+import type { ProfilesSDKService } from "../../gen/sdk/profiles/v1/profiles_pb.ts";
+import { Code, ConnectError } from "../connect-errors.ts";
+import { authenticate } from "./authenticate.ts";
+import type { IntakeDeps } from "./events-service.ts";
+
+export function profilesSdkService(deps: IntakeDeps): ServiceImpl<typeof ProfilesSDKService> {
+  return {
+    async identify(request, ctx) {
+      const owner = await authenticate(ctx, deps.keys);
+      const problems = validateIdentify(request);
+      if (problems.length > 0) throw new ConnectError(problems.join("; "), Code.InvalidArgument);
+      const call = create(IdentifyCallSchema, { projectId: owner.projectId, receivedAt: timestampFromMs(Date.now()), request: storableTraits(request) });
+      const body = toBinary(IdentifyCallSchema, call);
+      const msgID = new Bun.CryptoHasher("sha256").update(owner.projectId).update(toBinary(IdentifyCallSchema, { ...call, receivedAt: undefined })).digest("hex").slice(0, 40);
+      try {
+        const nats = await deps.nats();
+        await nats.js.publish(nats.names.subject("profiles", "identify"), body, { msgID, timeout: 3_000 });
+      } catch (error) {
+        deps.log.warn("could not queue identify", { project_id: owner.projectId, error });
+        throw new ConnectError("the profile queue is unavailable; retry", Code.Unavailable, undefined, undefined, error);
+      }
+      return {};
+    },
+  };
+}

@@ -1,0 +1,48 @@
+// Mounts the SDK's Connect services on Hono: CORS and body limits first, then the Connect handler with the
+// client's IP and user agent handed over as context values.
+
+import { createConnectRouter, createContextValues } from "@connectrpc/connect";
+import { universalServerRequestFromFetch, universalServerResponseToFetch } from "@connectrpc/connect/protocol";
+import { Hono } from "hono";
+import { getConnInfo } from "hono/bun";
+import type { App } from "../../app/app.ts";
+import { clientIp, trustedProxies } from "../../domain/ingest/client-ip.ts";
+import { EventsService } from "../../gen/sdk/events/v1/events_pb.ts";
+import { ProfilesSDKService } from "../../gen/sdk/profiles/v1/profiles_pb.ts";
+import { apiKeyStore } from "./api-key-store.ts";
+import { bodyLimit } from "./body-limit.ts";
+import { eventsService, type IntakeDeps } from "./events-service.ts";
+import { clientIpKey, userAgentKey } from "./intake-context.ts";
+import { profilesSdkService } from "./profiles-sdk-service.ts";
+import { rateLimiter } from "./rate-limiter.ts";
+import { sdkCors } from "./sdk-cors.ts";
+
+export function sdkRoutes(app: App): Hono {
+  const { intake } = app.config;
+  const redis = app.redis();
+  const deps: IntakeDeps = {
+    keys: apiKeyStore(app.postgres(), redis, () => app.metrics.redisFailOpen.inc({ purpose: "api_key_cache" })),
+    limiter: rateLimiter(redis, app.metrics, app.log),
+    nats: app.nats,
+    metrics: app.metrics,
+    log: app.log,
+    limits: intake,
+  };
+  const router = createConnectRouter({ readMaxBytes: intake.maxDecodedBodyBytes, requireConnectProtocolHeader: false });
+  router.service(EventsService, eventsService(deps));
+  router.service(ProfilesSDKService, profilesSdkService(deps));
+
+  const trusted = trustedProxies(intake.trustedProxies);
+  const routes = new Hono();
+  for (const handler of router.handlers) {
+    routes.use(handler.requestPath, sdkCors(), bodyLimit(intake));
+    routes.on(["POST", "GET"], handler.requestPath, async (c) => {
+      const ip = clientIp(getConnInfo(c).remote.address ?? "", c.req.header("x-forwarded-for") ?? null, trusted);
+      const request = universalServerRequestFromFetch(c.req.raw, {});
+      request.contextValues = createContextValues().set(clientIpKey, ip).set(userAgentKey, c.req.header("user-agent") ?? "");
+      return universalServerResponseToFetch(await handler(request));
+    });
+    routes.options(handler.requestPath, (c) => c.body(null, 204));
+  }
+  return routes;
+}
