@@ -1,9 +1,29 @@
-// `pug worker events`: enriches events from JetStream and writes them to ClickHouse.
+// `pug worker events`: reads accepted events from JetStream, enriches them (src/domain/ingest/pipeline.ts) and
+// writes them to ClickHouse exactly once (see events-loop.ts).
 
 import type { App } from "../../app/app.ts";
 import type { Role } from "../../app/supervisor.ts";
-import { consumerBoundRole } from "../idle-role.ts";
+import { loadGeoIp } from "../../infra/geoip.ts";
+import { requireConsumer } from "../idle-role.ts";
+import { cookielessSalt } from "./cookieless-salt.ts";
+import { EVENTS_CONSUMER, EVENTS_STREAM, runEventsLoop } from "./events-loop.ts";
+import { userAgentParser } from "./user-agent.ts";
 
 export function eventsWorkerRole(app: App): Role {
-  return consumerBoundRole(app, "events", "events", "events-worker");
+  const userAgent = userAgentParser();
+  let geo: Promise<Awaited<ReturnType<typeof loadGeoIp>>> | undefined;
+  const salts = cookielessSalt(app.redis(), app.log, () => app.metrics.redisFailOpen.inc({ purpose: "cookieless_salt" }));
+  return {
+    name: "events",
+    async run(signal) {
+      geo ??= loadGeoIp(app.config.geoipCityDb).catch((error) => {
+        geo = undefined;
+        throw error;
+      });
+      const lookup = await geo;
+      await requireConsumer(app, EVENTS_STREAM, EVENTS_CONSUMER);
+      app.log.info("consumer bound", { role: "events", stream: EVENTS_STREAM, consumer: EVENTS_CONSUMER });
+      await runEventsLoop(app, signal, { userAgent, geo: lookup }, salts);
+    },
+  };
 }

@@ -1,0 +1,40 @@
+// Only one events worker may write at a time (the checkpoint assumes it). Each holds a Postgres advisory lock
+// on a reserved connection; others wait as standbys and take over when the holder's connection goes away.
+
+import type { ReservedSql } from "postgres";
+import { sleep } from "../../domain/backoff.ts";
+import type { Sql } from "../../infra/postgres.ts";
+import type { Logger } from "../../logger.ts";
+
+export interface Leadership {
+  conn: ReservedSql;
+  release(): Promise<void>;
+}
+
+export async function acquireLeadership(sql: Sql, name: string, signal: AbortSignal, log: Logger): Promise<Leadership | undefined> {
+  const conn = await sql.reserve();
+  let waiting = false;
+  try {
+    while (!signal.aborted) {
+      const [row] = await conn<{ locked: boolean }[]>`SELECT pg_try_advisory_lock(hashtext(${name})) AS locked`;
+      if (row?.locked) {
+        if (waiting) log.info("took over as the active worker", { lock: name });
+        return {
+          conn,
+          async release() {
+            await conn`SELECT pg_advisory_unlock(hashtext(${name}))`.catch(() => {});
+            conn.release();
+          },
+        };
+      }
+      if (!waiting) log.info("another worker is active; waiting as a standby", { lock: name });
+      waiting = true;
+      await sleep(2_000, signal);
+    }
+  } catch (error) {
+    conn.release();
+    throw error;
+  }
+  conn.release();
+  return undefined;
+}

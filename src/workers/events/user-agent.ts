@@ -1,0 +1,28 @@
+// User-Agent → browser, OS, device and bot flag. ua-parser-js 1.x (MIT; 2.x is AGPL) and isbot. Parsing is
+// regex-heavy and most traffic repeats a few hundred agents, so answers are memoised.
+
+import { isbot } from "isbot";
+import UAParser from "ua-parser-js";
+import type { UserAgentFacts } from "../../domain/ingest/pipeline-types.ts";
+
+const MAX_CACHED = 5_000;
+
+export function userAgentParser(): (ua: string) => UserAgentFacts {
+  const cache = new Map<string, UserAgentFacts>();
+  return (ua) => {
+    const cached = cache.get(ua);
+    if (cached) return cached;
+    const result = new UAParser(ua).getResult();
+    const facts: UserAgentFacts = {
+      browser: result.browser.name ?? "",
+      browserVersion: result.browser.major ?? "",
+      os: result.os.name ?? "",
+      osVersion: result.os.version ?? "",
+      deviceType: result.device.type ?? (result.os.name ? "desktop" : ""),
+      isBot: ua === "" || isbot(ua),
+    };
+    if (cache.size >= MAX_CACHED) cache.delete(cache.keys().next().value!);
+    cache.set(ua, facts);
+    return facts;
+  };
+}
