@@ -17,7 +17,7 @@ import { profilesSdkService } from "./profiles-sdk-service.ts";
 import { rateLimiter } from "./rate-limiter.ts";
 import { sdkCors } from "./sdk-cors.ts";
 
-export function sdkRoutes(app: App): Hono {
+export function sdkRoutes(app: App): Hono<{ Variables: { clientIp: string } }> {
   const { intake } = app.config;
   const redis = app.redis();
   const deps: IntakeDeps = {
@@ -33,13 +33,18 @@ export function sdkRoutes(app: App): Hono {
   router.service(ProfilesSDKService, profilesSdkService(deps));
 
   const trusted = trustedProxies(intake.trustedProxies);
-  const routes = new Hono();
+  const routes = new Hono<{ Variables: { clientIp: string } }>();
   for (const handler of router.handlers) {
+    // The socket address is known only for the request Bun received, so read it before the body limit
+    // replaces that request with a buffered copy.
+    routes.use(handler.requestPath, async (c, next) => {
+      c.set("clientIp", clientIp(getConnInfo(c).remote.address ?? "", c.req.header("x-forwarded-for") ?? null, trusted));
+      await next();
+    });
     routes.use(handler.requestPath, sdkCors(), bodyLimit(intake));
     routes.on(["POST", "GET"], handler.requestPath, async (c) => {
-      const ip = clientIp(getConnInfo(c).remote.address ?? "", c.req.header("x-forwarded-for") ?? null, trusted);
       const request = universalServerRequestFromFetch(c.req.raw, {});
-      request.contextValues = createContextValues().set(clientIpKey, ip).set(userAgentKey, c.req.header("user-agent") ?? "");
+      request.contextValues = createContextValues().set(clientIpKey, c.get("clientIp")).set(userAgentKey, c.req.header("user-agent") ?? "");
       return universalServerResponseToFetch(await handler(request));
     });
     routes.options(handler.requestPath, (c) => c.body(null, 204));

@@ -1,0 +1,79 @@
+// A running intake for tests: scratch stores, migrations, a project with keys, `pug server` and (optionally)
+// `pug worker events` as real processes, plus helpers to read what reached NATS and ClickHouse.
+
+import type { ClickHouseClient } from "@clickhouse/client";
+import { createClickHouse } from "../../src/infra/clickhouse.ts";
+import { connectNats, type Nats } from "../../src/infra/nats.ts";
+import { createPostgres } from "../../src/infra/postgres.ts";
+import { createProject } from "../../src/server/projects.ts";
+import { freePort, waitFor } from "./ports.ts";
+import { expectSuccess, type RunningPug, runPug, startPug, waitForHttp } from "./pug-process.ts";
+import { type ScratchEnv, scratchEnv } from "./scratch.ts";
+
+export interface IngestStack {
+  env: ScratchEnv & Record<string, string>;
+  baseUrl: string;
+  projectId: string;
+  publicKey: string;
+  privateKey: string;
+  server: RunningPug;
+  worker: RunningPug | undefined;
+  ch: ClickHouseClient;
+  nats: Nats;
+  startWorker(extra?: Record<string, string>): Promise<RunningPug>;
+  /** Messages currently in this stack's events stream. */
+  queued(): Promise<number>;
+  /** Rows in this stack's events table (no FINAL: duplicates would show). */
+  stored(where?: string): Promise<{ rows: number; ids: number }>;
+  stop(): Promise<void>;
+}
+
+export async function ingestStack(name: string, options: { worker?: boolean; env?: Record<string, string> } = {}): Promise<IngestStack> {
+  const env = { ...(await scratchEnv(name)), PUG_LOG_LEVEL: "warn", PUG_EVENTS_BATCH_WAIT_MS: "200", ...options.env };
+  expectSuccess(await runPug(["migrate"], env), "pug migrate");
+  const sql = createPostgres({ url: env.DATABASE_URL, maxConnections: 1 });
+  const project = await createProject(sql, `test ${name}`).finally(() => sql.end());
+
+  const port = freePort();
+  const baseUrl = `http://127.0.0.1:${port}`;
+  const server = startPug(["server"], { ...env, PUG_SERVER_PORT: String(port) });
+  await waitForHttp(`${baseUrl}/readyz`);
+
+  const ch = createClickHouse({ url: env.CLICKHOUSE_URL, database: env.CLICKHOUSE_DATABASE });
+  const nats = await connectNats({ url: env.NATS_URL, prefix: env.PUG_NATS_PREFIX });
+  const stack: IngestStack = {
+    env,
+    baseUrl,
+    ...project,
+    server,
+    worker: undefined,
+    ch,
+    nats,
+    async startWorker(extra = {}) {
+      const healthPort = freePort();
+      const worker = startPug(["worker", "events"], { ...env, PUG_WORKER_HEALTH_ADDR: `127.0.0.1:${healthPort}`, ...extra });
+      // Ready once it waits on the consumer with a pull request.
+      await waitFor("the events worker to pull from its consumer", async () => {
+        if (worker.proc.exitCode !== null) throw new Error(`worker exited: ${worker.output()}`);
+        return (await nats.jsm.consumers.info(nats.names.stream("events"), "events-worker")).num_waiting > 0;
+      }, 20_000);
+      stack.worker = worker;
+      return worker;
+    },
+    async queued() {
+      return (await nats.jsm.streams.info(nats.names.stream("events"))).state.messages;
+    },
+    async stored(where = "1") {
+      const result = await ch.query({ query: `SELECT count() AS rows, uniqExact(event_id) AS ids FROM events WHERE ${where}`, format: "JSONEachRow" });
+      const [row] = await result.json<{ rows: string; ids: string }>();
+      return { rows: Number(row!.rows), ids: Number(row!.ids) };
+    },
+    async stop() {
+      await Promise.all([server.stop(), stack.worker?.stop()]);
+      await ch.close();
+      await nats.close();
+    },
+  };
+  if (options.worker) await stack.startWorker();
+  return stack;
+}
