@@ -9,6 +9,7 @@ import type { App } from "../../app/app.ts";
 import { clientIp, trustedProxies } from "../../domain/ingest/client-ip.ts";
 import { EventsService } from "../../gen/sdk/events/v1/events_pb.ts";
 import { ProfilesSDKService } from "../../gen/sdk/profiles/v1/profiles_pb.ts";
+import { Code, ConnectError, connectErrorResponse } from "../connect-errors.ts";
 import { apiKeyStore } from "./api-key-store.ts";
 import { bodyLimit } from "./body-limit.ts";
 import { eventsService, type IntakeDeps } from "./events-service.ts";
@@ -28,7 +29,12 @@ export function sdkRoutes(app: App): Hono<{ Variables: { clientIp: string } }> {
     log: app.log,
     limits: intake,
   };
-  const router = createConnectRouter({ readMaxBytes: intake.maxDecodedBodyBytes, requireConnectProtocolHeader: false });
+  const router = createConnectRouter({
+    readMaxBytes: intake.maxDecodedBodyBytes,
+    requireConnectProtocolHeader: false,
+    // A field the server does not know is a client bug worth hearing about, not something to drop silently.
+    jsonOptions: { ignoreUnknownFields: false },
+  });
   router.service(EventsService, eventsService(deps));
   router.service(ProfilesSDKService, profilesSdkService(deps));
 
@@ -45,9 +51,27 @@ export function sdkRoutes(app: App): Hono<{ Variables: { clientIp: string } }> {
     routes.on(["POST", "GET"], handler.requestPath, async (c) => {
       const request = universalServerRequestFromFetch(c.req.raw, {});
       request.contextValues = createContextValues().set(clientIpKey, c.get("clientIp")).set(userAgentKey, c.req.header("user-agent") ?? "");
-      return universalServerResponseToFetch(await handler(request));
+      return clientFault(universalServerResponseToFetch(await handler(request)));
     });
     routes.options(handler.requestPath, (c) => c.body(null, 204));
   }
   return routes;
+}
+
+/**
+ * connect-es reports a body that does not parse as `internal` (500), which SDKs retry forever. It is the
+ * client's fault, so say invalid_argument (400) and keep the parser's explanation.
+ */
+async function clientFault(response: Response): Promise<Response> {
+  if (response.status !== 500) return response;
+  const body = await response.text();
+  try {
+    const error = JSON.parse(body) as { code?: string; message?: string };
+    if (error.code === "internal" && /^(parse (binary|json)|cannot decode)/i.test(error.message ?? "")) {
+      return connectErrorResponse(new ConnectError(`request body: ${error.message}`, Code.InvalidArgument));
+    }
+  } catch {
+    // not a Connect error body: pass it on unchanged
+  }
+  return new Response(body, { status: response.status, headers: response.headers });
 }
