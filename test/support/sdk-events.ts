@@ -58,3 +58,31 @@ export function sdkRequest(baseUrl: string, apiKey: string, body: Uint8Array, ex
     body,
   });
 }
+
+/**
+ * Sends `batches` batches of `size` events, `concurrency` at a time, as the SDK would (retrying what the server
+ * asks to be retried). Resolves with the ids of every event the server accepted.
+ */
+export async function sendLoad(baseUrl: string, apiKey: string, projectId: string, options: { batches: number; size: number; concurrency?: number; pauseMs?: number }): Promise<Set<string>> {
+  const accepted = new Set<string>();
+  let next = 0;
+  const worker = async () => {
+    while (next < options.batches) {
+      next++;
+      const events = Array.from({ length: options.size }, () => sdkEvent(projectId));
+      const body = batchBody(events);
+      for (let attempt = 0; ; attempt++) {
+        const response = await sdkRequest(baseUrl, apiKey, body).catch(() => undefined);
+        if (response?.status === 200) {
+          for (const event of events) accepted.add(event.eventId);
+          break;
+        }
+        if (attempt > 50) throw new Error(`batch refused ${attempt} times: ${response?.status} ${await response?.text()}`);
+        await Bun.sleep(100);
+      }
+      if (options.pauseMs) await Bun.sleep(options.pauseMs);
+    }
+  };
+  await Promise.all(Array.from({ length: options.concurrency ?? 4 }, worker));
+  return accepted;
+}

@@ -12,7 +12,8 @@ import { type Item, toItem, writeRange, type WriterDeps } from "./range-writer.t
 
 export const EVENTS_STREAM = "events";
 export const EVENTS_CONSUMER = "events-worker";
-const FETCH_MAX_MESSAGES = 1_000;
+// Small pulls let a write start as soon as PUG_EVENTS_BATCH_MAX events are held.
+const FETCH_MAX_MESSAGES = 200;
 
 export async function runEventsLoop(app: App, signal: AbortSignal, lookups: Pick<StageContext, "userAgent" | "geo">, salts: SaltSource): Promise<void> {
   const log = app.log.child({ role: "events" });
