@@ -24,7 +24,7 @@ describe("pug migrate", () => {
     const nats = await connectNats({ url: env.NATS_URL, prefix: env.PUG_NATS_PREFIX });
     try {
       const ledger = await sql<{ name: string }[]>`SELECT name FROM pug_schema_migrations ORDER BY name`;
-      expect(ledger.map((r) => r.name)).toEqual(["0001_orgs.sql", "0002_projects.sql", "0003_api_keys.sql"]);
+      expect(ledger.map((r) => r.name)).toEqual(["0001_orgs.sql", "0002_projects.sql", "0003_api_keys.sql", "0004_ingest_checkpoints.sql"]);
       const tables = await sql<{ n: number }[]>`SELECT count(*)::int AS n FROM information_schema.tables WHERE table_name IN ('orgs', 'projects', 'api_keys')`;
       expect(tables[0]!.n).toBe(3);
       const chTables = await (await ch.query({ query: "SELECT name FROM system.tables WHERE database = currentDatabase() ORDER BY name", format: "JSONEachRow" })).json<{ name: string }>();
@@ -35,9 +35,9 @@ describe("pug migrate", () => {
 
       const second = expectSuccess(await runPug(["migrate"], env));
       expect(second.stdout).toBe(
-        ["postgres: no migrations pending (3 applied)", "clickhouse: no migrations pending (1 applied)", "nats: no migrations pending (1 applied)", "nats: 8 streams and 4 consumers as declared", ""].join("\n"),
+        ["postgres: no migrations pending (4 applied)", "clickhouse: no migrations pending (1 applied)", "nats: no migrations pending (1 applied)", "nats: 8 streams and 4 consumers as declared", ""].join("\n"),
       );
-      expect((await sql<{ n: number }[]>`SELECT count(*)::int AS n FROM pug_schema_migrations`)[0]!.n).toBe(3);
+      expect((await sql<{ n: number }[]>`SELECT count(*)::int AS n FROM pug_schema_migrations`)[0]!.n).toBe(4);
     } finally {
       await sql.end();
       await ch.close();
@@ -74,7 +74,7 @@ describe("pug migrate", () => {
     expect(applied).toHaveLength(1);
     const sql = createPostgres({ url: env.DATABASE_URL, maxConnections: 1 });
     try {
-      expect((await sql<{ n: number }[]>`SELECT count(*)::int AS n FROM pug_schema_migrations`)[0]!.n).toBe(3);
+      expect((await sql<{ n: number }[]>`SELECT count(*)::int AS n FROM pug_schema_migrations`)[0]!.n).toBe(4);
     } finally {
       await sql.end();
     }

@@ -18,6 +18,8 @@ export interface IngestStack {
   privateKey: string;
   server: RunningPug;
   worker: RunningPug | undefined;
+  /** The running worker's /healthz, /readyz and /metrics. */
+  workerUrl: string;
   ch: ClickHouseClient;
   nats: Nats;
   startWorker(extra?: Record<string, string>): Promise<RunningPug>;
@@ -47,6 +49,7 @@ export async function ingestStack(name: string, options: { worker?: boolean; env
     ...project,
     server,
     worker: undefined,
+    workerUrl: "",
     ch,
     nats,
     async startWorker(extra = {}) {
@@ -58,6 +61,7 @@ export async function ingestStack(name: string, options: { worker?: boolean; env
         return (await nats.jsm.consumers.info(nats.names.stream("events"), "events-worker")).num_waiting > 0;
       }, 20_000);
       stack.worker = worker;
+      stack.workerUrl = `http://127.0.0.1:${healthPort}`;
       return worker;
     },
     async queued() {
