@@ -17,8 +17,8 @@ export function pugEnv(env: Record<string, string | undefined>): Record<string, 
   return Object.fromEntries(Object.entries({ ...base, ...env }).filter(([, v]) => v !== undefined)) as Record<string, string>;
 }
 
-export function pugCommand(binary?: string): string[] {
-  return binary ? [binary] : ["bun", pugSource];
+export function pugCommand(binary?: string, bunArgs: string[] = []): string[] {
+  return binary ? [binary] : ["bun", ...bunArgs, pugSource];
 }
 
 export async function runPug(args: string[], env: Record<string, string | undefined>, options: { binary?: string; cwd?: string } = {}): Promise<PugResult> {
@@ -40,8 +40,8 @@ export interface RunningPug {
   stop(signal?: NodeJS.Signals): Promise<number>;
 }
 
-export function startPug(args: string[], env: Record<string, string | undefined>, options: { binary?: string; cwd?: string } = {}): RunningPug {
-  const proc = Bun.spawn([...pugCommand(options.binary), ...args], { env: pugEnv(env), cwd: options.cwd, stdin: "ignore", stdout: "pipe", stderr: "pipe" });
+export function startPug(args: string[], env: Record<string, string | undefined>, options: { binary?: string; cwd?: string; bunArgs?: string[] } = {}): RunningPug {
+  const proc = Bun.spawn([...pugCommand(options.binary, options.bunArgs), ...args], { env: pugEnv(env), cwd: options.cwd, stdin: "ignore", stdout: "pipe", stderr: "pipe" });
   let out = "";
   for (const stream of [proc.stdout, proc.stderr]) {
     void (async () => {

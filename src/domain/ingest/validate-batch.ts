@@ -62,12 +62,13 @@ function checkProperties(at: string, properties: Record<string, PropertyValue>, 
   const keys = Object.keys(properties);
   if (keys.length > MAX_PROPERTIES) problems.push(`${at}: at most ${MAX_PROPERTIES} properties, got ${keys.length}`);
   for (const key of keys) {
-    const path = `${at}[${JSON.stringify(key)}]`;
-    if (auto && !key.startsWith("$")) problems.push(`${path}: automatic property names start with '$'`);
-    if (!auto && key.startsWith("$")) problems.push(`${path}: custom property names must not start with '$' (reserved for the SDK)`);
-    if (key.length === 0 || key.length > MAX_KEY_LENGTH) problems.push(`${path}: names are 1 to ${MAX_KEY_LENGTH} characters`);
+    // Paths are built only for problems: this loop runs for every property of every event.
+    const path = () => `${at}[${JSON.stringify(key)}]`;
+    if (auto && !key.startsWith("$")) problems.push(`${path()}: automatic property names start with '$'`);
+    if (!auto && key.startsWith("$")) problems.push(`${path()}: custom property names must not start with '$' (reserved for the SDK)`);
+    if (key.length === 0 || key.length > MAX_KEY_LENGTH) problems.push(`${path()}: names are 1 to ${MAX_KEY_LENGTH} characters`);
     const problem = propertyValueProblem(properties[key]!);
-    if (problem) problems.push(`${path}: ${problem}`);
+    if (problem) problems.push(`${path()}: ${problem}`);
   }
 }
 

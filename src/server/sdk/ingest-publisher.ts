@@ -6,7 +6,7 @@
 import { create, toBinary } from "@bufbuild/protobuf";
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import { IngestBatchSchema } from "../../gen/internal/ingest/v1/ingest_pb.ts";
-import { type Event, EventSchema } from "../../gen/sdk/events/v1/events_pb.ts";
+import type { Event } from "../../gen/sdk/events/v1/events_pb.ts";
 import type { Nats } from "../../infra/nats.ts";
 
 export interface IngestContext {
@@ -22,33 +22,30 @@ const HEADROOM = 8 * 1024;
 export async function publishEvents(nats: Nats, events: Event[], context: IngestContext, timeoutMs = 3_000): Promise<void> {
   const maxPayload = (nats.connection.info?.max_payload ?? 1024 * 1024) - HEADROOM;
   const subject = nats.names.subject("events", "ingest");
-  const parts: Event[][] = [];
-  let current: Event[] = [];
-  let size = 0;
-  for (const event of events) {
-    const eventSize = toBinary(EventSchema, event).byteLength + 8;
-    if (current.length > 0 && size + eventSize > maxPayload) {
-      parts.push(current);
-      current = [];
-      size = 0;
+  // Encode the whole batch once; only a batch too large for one message is halved until its parts fit.
+  const parts: { events: Event[]; body: Uint8Array }[] = [];
+  const split = (part: Event[]) => {
+    const body = encode(part, context);
+    if (body.byteLength <= maxPayload || part.length === 1) parts.push({ events: part, body });
+    else {
+      const half = Math.ceil(part.length / 2);
+      split(part.slice(0, half));
+      split(part.slice(half));
     }
-    current.push(event);
-    size += eventSize;
-  }
-  if (current.length > 0) parts.push(current);
+  };
+  split(events);
+  await Promise.all(parts.map((part) => nats.js.publish(subject, part.body, { msgID: messageId(context.projectId, part.events), timeout: timeoutMs })));
+}
 
-  await Promise.all(
-    parts.map((part) => {
-      const batch = create(IngestBatchSchema, {
-        projectId: context.projectId,
-        receivedAt: timestampFromMs(context.receivedAt),
-        clientIp: context.clientIp,
-        userAgent: context.userAgent,
-        events: part,
-      });
-      return nats.js.publish(subject, toBinary(IngestBatchSchema, batch), { msgID: messageId(context.projectId, part), timeout: timeoutMs });
-    }),
-  );
+function encode(events: Event[], context: IngestContext): Uint8Array {
+  const batch = create(IngestBatchSchema, {
+    projectId: context.projectId,
+    receivedAt: timestampFromMs(context.receivedAt),
+    clientIp: context.clientIp,
+    userAgent: context.userAgent,
+    events,
+  });
+  return toBinary(IngestBatchSchema, batch);
 }
 
 function messageId(projectId: string, events: Event[]): string {
