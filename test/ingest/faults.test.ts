@@ -48,7 +48,7 @@ describe("crash safety", () => {
       await sql.end();
       await stack.stop();
     }
-  });
+  }, 180_000);
 });
 
 describe("ClickHouse outage", () => {
@@ -92,7 +92,7 @@ describe("Redis outage", () => {
     } finally {
       await stack.stop();
     }
-  });
+  }, 60_000);
 });
 
 describe("NATS outage", () => {
@@ -110,5 +110,5 @@ describe("NATS outage", () => {
       await stack.server.stop();
       await stack.ch.close();
     }
-  });
+  }, 60_000);
 });
