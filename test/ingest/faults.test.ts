@@ -28,7 +28,8 @@ describe("crash safety", () => {
       // Merges would collapse duplicate rows (ReplacingMergeTree) and hide a double write from count().
       await stack.ch.command({ query: "SYSTEM STOP MERGES events" });
       await stack.startWorker();
-      const load = sendLoad(stack.baseUrl, stack.publicKey, stack.projectId, { batches: 300, size: 20, concurrency: 2, pauseMs: 30 });
+      let killing = true;
+      const load = sendLoad(stack.baseUrl, stack.publicKey, stack.projectId, { batches: 0, size: 20, concurrency: 2, pauseMs: 30, until: () => !killing });
       for (let kill = 0; kill < 5; kill++) {
         // Wait for a write in flight (planned past committed); it lasts only milliseconds, so poll without pause.
         const deadline = Date.now() + 30_000;
@@ -41,8 +42,9 @@ describe("crash safety", () => {
         await stack.worker!.proc.exited;
         await stack.startWorker();
       }
+      killing = false;
       const accepted = await load;
-      expect(accepted.size).toBe(6_000);
+      expect(accepted.size).toBeGreaterThan(1_000);
       await expectExactlyOnce(stack, accepted);
     } finally {
       await sql.end();

@@ -60,14 +60,14 @@ export function sdkRequest(baseUrl: string, apiKey: string, body: Uint8Array, ex
 }
 
 /**
- * Sends `batches` batches of `size` events, `concurrency` at a time, as the SDK would (retrying what the server
- * asks to be retried). Resolves with the ids of every event the server accepted.
+ * Sends `batches` batches of `size` events (or, given `until`, until it says stop), `concurrency` at a time, as
+ * the SDK would (retrying what the server asks to be retried). Resolves with the ids of every event accepted.
  */
-export async function sendLoad(baseUrl: string, apiKey: string, projectId: string, options: { batches: number; size: number; concurrency?: number; pauseMs?: number }): Promise<Set<string>> {
+export async function sendLoad(baseUrl: string, apiKey: string, projectId: string, options: { batches: number; size: number; concurrency?: number; pauseMs?: number; until?: () => boolean }): Promise<Set<string>> {
   const accepted = new Set<string>();
   let next = 0;
   const worker = async () => {
-    while (next < options.batches) {
+    while (options.until ? !options.until() : next < options.batches) {
       next++;
       const events = Array.from({ length: options.size }, () => sdkEvent(projectId));
       const body = batchBody(events);
