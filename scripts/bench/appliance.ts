@@ -6,41 +6,26 @@ import { mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { createClickHouse } from "../../src/infra/clickhouse.ts";
-import { connectNats } from "../../src/infra/nats.ts";
-import { createPostgres, withDatabase } from "../../src/infra/postgres.ts";
 import { freePort } from "../../test/support/ports.ts";
 import { expectSuccess, runPug, startPug, waitForHttp } from "../../test/support/pug-process.ts";
-import { infraDefaults } from "../../test/support/test-env.ts";
+import { benchStores } from "./bench-stores.ts";
 
 const { values } = parseArgs({ options: { runs: { type: "string", default: "10" } } });
 const runs = Number(values.runs);
 const root = resolve(import.meta.dir, "../..");
 const work = mkdtempSync(join(tmpdir(), "pug-bench-"));
 const binary = join(work, "pug");
-const name = `pug_bench_${process.pid}`;
-const adminUrl = process.env.DATABASE_URL ?? infraDefaults.databaseUrl;
-const env = {
-  DATABASE_URL: withDatabase(adminUrl, name),
-  CLICKHOUSE_URL: process.env.CLICKHOUSE_URL ?? infraDefaults.clickhouseUrl,
-  CLICKHOUSE_DATABASE: name,
-  NATS_URL: process.env.NATS_URL ?? infraDefaults.natsUrl,
-  PUG_NATS_PREFIX: name,
-  REDIS_URL: process.env.REDIS_URL ?? infraDefaults.redisUrl,
-  PUG_REDIS_PREFIX: name,
-  PUG_LOG_LEVEL: "warn",
-};
+const stores = await benchStores(`pug_bench_${process.pid}`);
+const env = stores.env;
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const rssMb = (pid: number) => Number(/VmRSS:\s+(\d+) kB/.exec(require("node:fs").readFileSync(`/proc/${pid}/status`, "utf8"))![1]) / 1024;
 
-const admin = createPostgres({ url: adminUrl, maxConnections: 1 });
 try {
   const build = Bun.spawnSync(["scripts/build", "--outfile", binary], { cwd: root, stderr: "pipe" });
   if (build.exitCode !== 0) throw new Error(build.stderr.toString());
   console.log(`binary size: ${(statSync(binary).size / 1024 / 1024).toFixed(1)} MiB (${binary})`);
 
-  await admin.unsafe(`CREATE DATABASE "${name}"`);
   expectSuccess(await runPug(["migrate"], env, { binary }));
 
   for (const command of [["server"], ["dev"]]) {
@@ -70,13 +55,6 @@ try {
   await idle(["server"], (p) => `http://127.0.0.1:${p}/readyz`);
   for (const role of ["events", "profile", "email", "scheduler"]) await idle(["worker", role], (p) => `http://127.0.0.1:${p}/healthz`);
 } finally {
-  await admin.unsafe(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`).catch(() => {});
-  await admin.end();
-  const ch = createClickHouse({ url: env.CLICKHOUSE_URL, database: "default" });
-  await ch.command({ query: `DROP DATABASE IF EXISTS \`${name}\`` }).catch(() => {});
-  await ch.close();
-  const nats = await connectNats({ url: env.NATS_URL, prefix: name });
-  for await (const stream of nats.jsm.streams.names()) if (stream.startsWith(name + "_")) await nats.jsm.streams.delete(stream);
-  await nats.close();
+  await stores.cleanup();
   rmSync(work, { recursive: true, force: true });
 }

@@ -9,13 +9,12 @@
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { createClickHouse } from "../../src/infra/clickhouse.ts";
-import { connectNats } from "../../src/infra/nats.ts";
-import { createPostgres, withDatabase } from "../../src/infra/postgres.ts";
+import { createPostgres } from "../../src/infra/postgres.ts";
 import { createProject } from "../../src/server/projects.ts";
 import { freePort } from "../../test/support/ports.ts";
 import { expectSuccess, runPug, startPug, waitForHttp } from "../../test/support/pug-process.ts";
 import { batchBody, sdkEvent, sdkRequest } from "../../test/support/sdk-events.ts";
-import { infraDefaults } from "../../test/support/test-env.ts";
+import { benchStores } from "./bench-stores.ts";
 
 const { values } = parseArgs({ options: { events: { type: "string", default: "200000" }, concurrency: { type: "string", default: "32" }, single: { type: "string", default: "20000" }, profile: { type: "string" } } });
 const totalEvents = Number(values.events);
@@ -23,17 +22,9 @@ const concurrency = Number(values.concurrency);
 const singleRequests = Number(values.single);
 const BATCH = 50;
 
-const name = `pug_bench_ingest_${process.pid}`;
-const adminUrl = process.env.DATABASE_URL ?? infraDefaults.databaseUrl;
+const stores = await benchStores(`pug_bench_ingest_${process.pid}`);
 const env = {
-  DATABASE_URL: withDatabase(adminUrl, name),
-  CLICKHOUSE_URL: process.env.CLICKHOUSE_URL ?? infraDefaults.clickhouseUrl,
-  CLICKHOUSE_DATABASE: name,
-  NATS_URL: process.env.NATS_URL ?? infraDefaults.natsUrl,
-  PUG_NATS_PREFIX: name,
-  REDIS_URL: process.env.REDIS_URL ?? infraDefaults.redisUrl,
-  PUG_REDIS_PREFIX: name,
-  PUG_LOG_LEVEL: "warn",
+  ...stores.env,
   PUG_RATE_LIMIT_IP_RPS: "0",
   PUG_RATE_LIMIT_PROJECT_EPS: "0",
   PUG_EVENTS_BATCH_MAX: "20000",
@@ -48,9 +39,7 @@ const cpuSeconds = (pid: number) => {
 const pidsOf = (pattern: string) =>
   Bun.spawnSync(["pgrep", "-f", pattern]).stdout.toString().trim().split("\n").filter(Boolean).map(Number).filter((pid) => pid !== process.pid);
 
-const admin = createPostgres({ url: adminUrl, maxConnections: 1 });
-const ch = createClickHouse({ url: env.CLICKHOUSE_URL, database: name });
-await admin.unsafe(`CREATE DATABASE "${name}"`);
+const ch = createClickHouse({ url: env.CLICKHOUSE_URL, database: env.CLICKHOUSE_DATABASE });
 try {
   expectSuccess(await runPug(["migrate"], env));
   const sql = createPostgres({ url: env.DATABASE_URL, maxConnections: 1 });
@@ -128,11 +117,6 @@ try {
   console.log(`single-event requests, ${concurrency} in flight: ${Math.round(singleRequests / singleSeconds).toLocaleString()} req/s; ack latency p50 ${pct(ack, 0.5).toFixed(1)} ms, p95 ${pct(ack, 0.95).toFixed(1)} ms, p99 ${pct(ack, 0.99).toFixed(1)} ms (repeated bodies are JetStream duplicates after the first ${single.length.toLocaleString()})`);
   await dev.stop();
 } finally {
-  await admin.unsafe(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`).catch(() => {});
-  await admin.end();
-  await ch.command({ query: `DROP DATABASE IF EXISTS \`${name}\`` }).catch(() => {});
   await ch.close();
-  const nats = await connectNats({ url: env.NATS_URL, prefix: name });
-  for await (const stream of nats.jsm.streams.names()) if (stream.startsWith(name + "_")) await nats.jsm.streams.delete(stream);
-  await nats.close();
+  await stores.cleanup();
 }

@@ -25,16 +25,3 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
     }
   });
 }
-
-/** Calls `work` until it succeeds, waiting a backoff between attempts; gives up after `attempts` or on abort. */
-export async function retry<T>(work: (attempt: number) => Promise<T>, options: BackoffPolicy & { attempts: number; signal?: AbortSignal; onError?: (error: unknown, attempt: number) => void }): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await work(attempt);
-    } catch (error) {
-      if (attempt >= options.attempts || options.signal?.aborted) throw error;
-      options.onError?.(error, attempt);
-      await sleep(backoffDelay(attempt, options), options.signal);
-    }
-  }
-}

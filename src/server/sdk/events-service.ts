@@ -1,7 +1,7 @@
 // sdk.events.v1.EventsService: the intake of Pug's web SDK. A reply with `accepted: n` means n events are
 // stored in JetStream; nothing is acknowledged before that.
 
-import type { HandlerContext, ServiceImpl } from "@connectrpc/connect";
+import type { ServiceImpl } from "@connectrpc/connect";
 import type { Metrics } from "../../app/metrics.ts";
 import { type DropReason, intakeDropReason } from "../../domain/ingest/drop-reasons.ts";
 import { validateBatch } from "../../domain/ingest/validate-batch.ts";
@@ -68,5 +68,3 @@ async function enforce(deps: IntakeDeps, bucket: string, limit: number, cost: nu
     "retry-after": String(decision.retryAfterSeconds),
   });
 }
-
-export type { HandlerContext };

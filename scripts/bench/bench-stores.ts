@@ -1,0 +1,36 @@
+// Stores of a benchmark's own on the dev infrastructure: a Postgres database, ClickHouse database, NATS prefix
+// and Redis prefix named after the run, and a cleanup that removes them.
+
+import { createClickHouse } from "../../src/infra/clickhouse.ts";
+import { connectNats } from "../../src/infra/nats.ts";
+import { createPostgres, withDatabase } from "../../src/infra/postgres.ts";
+import { infraDefaults } from "../../test/support/test-env.ts";
+
+export async function benchStores(name: string) {
+  const adminUrl = process.env.DATABASE_URL ?? infraDefaults.databaseUrl;
+  const env = {
+    DATABASE_URL: withDatabase(adminUrl, name),
+    CLICKHOUSE_URL: process.env.CLICKHOUSE_URL ?? infraDefaults.clickhouseUrl,
+    CLICKHOUSE_DATABASE: name,
+    NATS_URL: process.env.NATS_URL ?? infraDefaults.natsUrl,
+    PUG_NATS_PREFIX: name,
+    REDIS_URL: process.env.REDIS_URL ?? infraDefaults.redisUrl,
+    PUG_REDIS_PREFIX: name,
+    PUG_LOG_LEVEL: "warn",
+  };
+  const admin = createPostgres({ url: adminUrl, maxConnections: 1 });
+  await admin.unsafe(`CREATE DATABASE "${name}"`);
+  return {
+    env,
+    async cleanup() {
+      await admin.unsafe(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`).catch(() => {});
+      await admin.end();
+      const ch = createClickHouse({ url: env.CLICKHOUSE_URL, database: "default" });
+      await ch.command({ query: `DROP DATABASE IF EXISTS \`${name}\`` }).catch(() => {});
+      await ch.close();
+      const nats = await connectNats({ url: env.NATS_URL, prefix: name });
+      for await (const stream of nats.jsm.streams.names()) if (stream.startsWith(name + "_")) await nats.jsm.streams.delete(stream);
+      await nats.close();
+    },
+  };
+}
