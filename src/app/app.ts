@@ -4,6 +4,7 @@
 
 import type { ClickHouseClient } from "@clickhouse/client";
 import type { Config } from "../config/config.ts";
+import { withTimeout } from "../domain/backoff.ts";
 import { createClickHouse } from "../infra/clickhouse.ts";
 import { connectNats, type Nats } from "../infra/nats.ts";
 import { createPostgres, type Sql } from "../infra/postgres.ts";
@@ -73,11 +74,7 @@ export function bootstrap(config: Config, options: { log?: Logger; name?: string
     async close(deadlineMs = 10_000) {
       const failures: string[] = [];
       for (const { name, close } of closers.splice(0).reverse()) {
-        const outcome = await Promise.race([
-          Promise.resolve().then(close).then(() => "closed", (error: Error) => `failed: ${error.message}`),
-          Bun.sleep(deadlineMs).then(() => `did not close within ${deadlineMs} ms`),
-        ]);
-        if (outcome !== "closed") failures.push(`${name} ${outcome}`);
+        await withTimeout(Promise.resolve().then(close), deadlineMs, name).catch((error: Error) => failures.push(error.message));
       }
       if (failures.length > 0) throw new AggregateError([], `closing connections: ${failures.join("; ")}`);
     },

@@ -1,6 +1,7 @@
 // Readiness: can this process do its work right now? Intake needs Postgres (API keys) and NATS (the queue);
 // ClickHouse and Redis are reported too, but a server without them still accepts events without losing any.
 
+import { withTimeout } from "../domain/backoff.ts";
 import type { App } from "./app.ts";
 
 export type Dependency = "postgres" | "clickhouse" | "redis" | "nats";
@@ -28,17 +29,11 @@ export async function checkReadiness(app: App, timeoutMs = 1_000): Promise<Readi
     nats: async () => (await app.nats()).connection.flush(),
   };
   const entries = await Promise.all(
-    (Object.keys(probes) as Dependency[]).map(async (name) => [name, await within(probes[name](), timeoutMs)] as const),
+    (Object.keys(probes) as Dependency[]).map(async (name) => {
+      const state: DependencyState = await withTimeout(probes[name](), timeoutMs, name).then(() => "ok", () => "unavailable");
+      return [name, state] as const;
+    }),
   );
   const dependencies = Object.fromEntries(entries) as Record<Dependency, DependencyState>;
   return { ready: required.every((name) => dependencies[name] === "ok"), dependencies };
-}
-
-async function within(work: Promise<unknown>, timeoutMs: number): Promise<DependencyState> {
-  let timer: Timer | undefined;
-  const timeout = new Promise<DependencyState>((resolve) => (timer = setTimeout(() => resolve("unavailable"), timeoutMs)));
-  const outcome = work.then(() => "ok" as const, () => "unavailable" as const);
-  const state = await Promise.race([outcome, timeout]);
-  clearTimeout(timer);
-  return state;
 }

@@ -39,10 +39,4 @@ export function versionAtLeast(version: string, minimum: string): boolean {
   return true;
 }
 
-export function withTimeout<T>(work: Promise<T>, timeoutMs: number, what: string): Promise<T> {
-  let timer: Timer | undefined;
-  return Promise.race([
-    work.finally(() => clearTimeout(timer)),
-    new Promise<T>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what}: no answer within ${timeoutMs} ms`)), timeoutMs))),
-  ]);
-}
+export { withTimeout } from "../domain/backoff.ts";

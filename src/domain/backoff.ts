@@ -1,5 +1,5 @@
-// The one retry/backoff policy: exponential growth from `baseMs`, capped at `maxMs`, with "full jitter" so that
-// many processes restarting at once do not retry in lockstep.
+// Waiting, in one place: the retry/backoff policy (exponential growth from `baseMs`, capped at `maxMs`, with
+// "full jitter" so processes restarting together do not retry in lockstep), abortable sleeps and timeouts.
 
 export interface BackoffPolicy {
   baseMs: number;
@@ -23,5 +23,22 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
       signal?.removeEventListener("abort", done);
       resolve();
     }
+  });
+}
+
+/** `work`, or a rejection naming `what` if it takes longer than `timeoutMs`. */
+export function withTimeout<T>(work: Promise<T>, timeoutMs: number, what: string): Promise<T> {
+  let timer: Timer | undefined;
+  return Promise.race([
+    work.finally(() => clearTimeout(timer)),
+    new Promise<T>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what}: no answer within ${timeoutMs} ms`)), timeoutMs))),
+  ]);
+}
+
+/** Resolves when `signal` aborts (at once if it already has). */
+export function untilAborted(signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    signal.addEventListener("abort", () => resolve(), { once: true });
   });
 }

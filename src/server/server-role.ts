@@ -3,6 +3,7 @@
 
 import type { App } from "../app/app.ts";
 import type { Role } from "../app/supervisor.ts";
+import { untilAborted } from "../domain/backoff.ts";
 import { createHttpApp } from "./http-app.ts";
 
 export function serverRole(app: App, onListening?: (url: string) => void): Role {
@@ -15,7 +16,7 @@ export function serverRole(app: App, onListening?: (url: string) => void): Role 
       const url = `http://${host}:${server.port}`;
       app.log.info("listening", { role: "server", url });
       onListening?.(url);
-      await new Promise<void>((resolve) => signal.addEventListener("abort", () => resolve(), { once: true }));
+      await untilAborted(signal);
       await server.stop(false);
     },
   };

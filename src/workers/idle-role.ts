@@ -3,6 +3,7 @@
 
 import type { App } from "../app/app.ts";
 import type { Role } from "../app/supervisor.ts";
+import { untilAborted } from "../domain/backoff.ts";
 
 /** Throws (so the supervisor retries with backoff) when the role's JetStream consumer is missing. */
 export async function requireConsumer(app: App, stream: string, durable: string): Promise<void> {
@@ -13,13 +14,6 @@ export async function requireConsumer(app: App, stream: string, durable: string)
   } catch (error) {
     throw new Error(`JetStream consumer ${name}/${durable} is not there (${(error as Error).message}); run \`pug nats migrate\``);
   }
-}
-
-export function untilAborted(signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    signal.addEventListener("abort", () => resolve(), { once: true });
-  });
 }
 
 /** A role that binds its consumer and then only waits: the shape of every worker until its loop is written. */

@@ -3,7 +3,7 @@
 import { Cron } from "croner";
 import type { App } from "../../app/app.ts";
 import type { Role } from "../../app/supervisor.ts";
-import { untilAborted } from "../idle-role.ts";
+import { untilAborted } from "../../domain/backoff.ts";
 
 export interface ScheduledJob {
   name: string;
