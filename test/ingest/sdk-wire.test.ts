@@ -103,6 +103,9 @@ describe("SDK intake over Connect", () => {
     for (const header of ["content-type", "connect-protocol-version", "connect-timeout-ms", "x-api-key"]) {
       expect(response.headers.get("access-control-allow-headers")).toContain(header);
     }
+    const bare = await fetch(stack.baseUrl + BATCH_CREATE, { method: "OPTIONS" });
+    expect(bare.status).toBe(204);
+    expect(bare.headers.get("access-control-allow-origin")).toBeNull();
   });
 
   test("the sendBeacon form (key in the query string, no custom headers) is accepted", async () => {

@@ -53,7 +53,6 @@ export function sdkRoutes(app: App): Hono<{ Variables: { clientIp: string } }> {
       request.contextValues = createContextValues().set(clientIpKey, c.get("clientIp")).set(userAgentKey, c.req.header("user-agent") ?? "");
       return clientFault(universalServerResponseToFetch(await handler(request)));
     });
-    routes.options(handler.requestPath, (c) => c.body(null, 204));
   }
   return routes;
 }
