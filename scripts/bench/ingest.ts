@@ -94,8 +94,8 @@ try {
   console.log(`event → queryable: p50 ${(pct(latencies, 0.5) / 1000).toFixed(2)} s, p95 ${(pct(latencies, 0.95) / 1000).toFixed(2)} s, max ${(latencies.at(-1)! / 1000).toFixed(2)} s`);
   const metrics = await (await fetch(`${base}/metrics`)).text();
   const metric = (pattern: RegExp) => Number(pattern.exec(metrics)?.[1] ?? NaN);
-  const insertSeconds = metric(/pug_worker_insert_seconds_sum\{worker="events"\} ([\d.e+-]+)/);
-  const inserts = metric(/pug_worker_insert_seconds_count\{worker="events"\} (\d+)/);
+  const insertSeconds = metric(/pug_writer_insert_seconds_sum\{table="events"\} ([\d.e+-]+)/);
+  const inserts = metric(/pug_writer_insert_seconds_count\{table="events"\} (\d+)/);
   console.log(`where the time went (CPU seconds during the run, wall ${((done - started) / 1000).toFixed(1)} s on ${navigator.hardwareConcurrency} cores): ${Object.keys(cpuAfter).map((k) => `${k} ${(cpuAfter[k]! - cpuBefore[k]!).toFixed(1)}`).join(", ")}; ClickHouse inserts ${inserts} taking ${insertSeconds.toFixed(1)} s in total (${(totalEvents / insertSeconds).toFixed(0)} rows/s while inserting)`);
 
   // 2. single-event requests

@@ -15,10 +15,16 @@ export interface Metrics {
   intakeEvents: Counter<"outcome" | "reason">;
   /** Times Redis was unreachable and the request went on without it. */
   redisFailOpen: Counter<"purpose">;
-  workerBatchEvents: Histogram<"worker">;
-  workerInsertSeconds: Histogram<"worker">;
-  workerEvents: Counter<"worker" | "outcome">;
-  deadLettered: Counter<"worker" | "reason">;
+  /** The stream → ClickHouse writer (src/pipeline/), one label value per table. */
+  writerBatchRows: Histogram<"table">;
+  writerInsertSeconds: Histogram<"table">;
+  writerInsertFailures: Counter<"table" | "kind">;
+  writerRows: Counter<"table">;
+  writerHeldBytes: Gauge<"table">;
+  writerFetchErrors: Counter<"table">;
+  /** Messages found gone from the stream before they were written (removed by its age or size limits). */
+  writerMessagesGone: Counter<"table">;
+  deadLettered: Counter<"table" | "reason">;
   text(): Promise<string>;
 }
 
@@ -41,10 +47,14 @@ export function createMetrics(): Metrics {
     clickhouseDiskFree: new Gauge({ name: "pug_clickhouse_disk_free_bytes", help: "Free space on ClickHouse disks", labelNames: ["disk"], registers }),
     intakeEvents: new Counter({ name: "pug_intake_events_total", help: "Events received by the SDK API, by outcome (accepted, dropped) and drop reason", labelNames: ["outcome", "reason"], registers }),
     redisFailOpen: new Counter({ name: "pug_redis_fail_open_total", help: "Requests served without Redis because it was unreachable", labelNames: ["purpose"], registers }),
-    workerBatchEvents: new Histogram({ name: "pug_worker_batch_events", help: "Events per ClickHouse insert", labelNames: ["worker"], buckets: [1, 10, 50, 100, 500, 1000, 5000, 10000, 50000], registers }),
-    workerInsertSeconds: new Histogram({ name: "pug_worker_insert_seconds", help: "Time of one ClickHouse insert, retries excluded", labelNames: ["worker"], buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10], registers }),
-    workerEvents: new Counter({ name: "pug_worker_events_total", help: "Events the worker handled, by outcome (stored, duplicate_batch)", labelNames: ["worker", "outcome"], registers }),
-    deadLettered: new Counter({ name: "pug_dead_lettered_total", help: "Messages moved to a dead-letter stream, by reason", labelNames: ["worker", "reason"], registers }),
+    writerBatchRows: new Histogram({ name: "pug_writer_batch_rows", help: "Rows per ClickHouse insert", labelNames: ["table"], buckets: [1, 10, 50, 100, 500, 1000, 5000, 10000, 50000], registers }),
+    writerInsertSeconds: new Histogram({ name: "pug_writer_insert_seconds", help: "Time of one ClickHouse insert attempt that succeeded", labelNames: ["table"], buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10], registers }),
+    writerInsertFailures: new Counter({ name: "pug_writer_insert_failures_total", help: "Failed ClickHouse insert attempts, by kind (data: refused rows; unavailable: anything else, retried)", labelNames: ["table", "kind"], registers }),
+    writerRows: new Counter({ name: "pug_writer_rows_total", help: "Rows written to ClickHouse", labelNames: ["table"], registers }),
+    writerHeldBytes: new Gauge({ name: "pug_writer_held_bytes", help: "Bytes of stream messages held by the writer, not yet written", labelNames: ["table"], registers }),
+    writerFetchErrors: new Counter({ name: "pug_writer_fetch_errors_total", help: "Pulls from JetStream that failed and were retried (reconnects, leader elections, missed heartbeats)", labelNames: ["table"], registers }),
+    writerMessagesGone: new Counter({ name: "pug_writer_messages_gone_total", help: "Messages removed from their stream (age or size limits) before they were written", labelNames: ["table"], registers }),
+    deadLettered: new Counter({ name: "pug_dead_lettered_total", help: "Messages moved to a dead-letter stream, by table and reason", labelNames: ["table", "reason"], registers }),
     text: () => registry.metrics(),
   };
 }

@@ -21,7 +21,7 @@ export interface Config {
     maxBodyBytes: number;
     maxDecodedBodyBytes: number;
   };
-  eventsWorker: { batchMax: number; batchWaitMs: number };
+  eventsWorker: { batchMax: number; batchMaxBytes: number; batchWaitMs: number };
   geoipCityDb: string | undefined;
   shutdownGraceMs: number;
   restartBackoffMaxMs: number;
@@ -44,7 +44,7 @@ export function toConfig(raw: RawConfig): Config {
       maxBodyBytes: raw.PUG_MAX_BODY_BYTES,
       maxDecodedBodyBytes: raw.PUG_MAX_DECODED_BODY_BYTES,
     },
-    eventsWorker: { batchMax: raw.PUG_EVENTS_BATCH_MAX, batchWaitMs: raw.PUG_EVENTS_BATCH_WAIT_MS },
+    eventsWorker: { batchMax: raw.PUG_EVENTS_BATCH_MAX, batchMaxBytes: raw.PUG_EVENTS_BATCH_MAX_BYTES, batchWaitMs: raw.PUG_EVENTS_BATCH_WAIT_MS },
     geoipCityDb: raw.PUG_GEOIP_CITY_DB || undefined,
     shutdownGraceMs: raw.PUG_SHUTDOWN_GRACE_MS,
     restartBackoffMaxMs: raw.PUG_RESTART_BACKOFF_MAX_MS,

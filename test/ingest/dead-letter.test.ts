@@ -30,9 +30,9 @@ test("an undecodable message is dead-lettered with its reason while the events a
   expect([...message!.data]).toEqual([...poison]);
 
   const metrics = await (await fetch(`${stack.workerUrl}/metrics`)).text();
-  expect(metrics).toContain('pug_dead_lettered_total{worker="events",reason="undecodable"} 1');
-  expect(metrics).toContain('pug_worker_events_total{worker="events",outcome="stored"} 2');
-  expect(metrics).toMatch(/pug_worker_insert_seconds_count\{worker="events"\} [1-9]/);
-  expect(metrics).toMatch(/pug_worker_batch_events_sum\{worker="events"\} 2/);
+  expect(metrics).toContain('pug_dead_lettered_total{table="events",reason="undecodable"} 1');
+  expect(metrics).toContain('pug_writer_rows_total{table="events"} 2');
+  expect(metrics).toMatch(/pug_writer_insert_seconds_count\{table="events"\} [1-9]/);
+  expect(metrics).toMatch(/pug_writer_batch_rows_sum\{table="events"\} 2/);
   expect(metrics).toMatch(new RegExp(`pug_nats_consumer_pending\\{stream="${stack.env.PUG_NATS_PREFIX}_events",consumer="events-worker"\\} 0`));
 });

@@ -1,12 +1,13 @@
 // `pug worker events`: reads accepted events from JetStream, enriches them (src/domain/ingest/pipeline.ts) and
-// writes them to ClickHouse exactly once (see events-loop.ts).
+// writes them to ClickHouse exactly once through the stream → table writer (src/pipeline/table-writer.ts).
 
 import type { App } from "../../app/app.ts";
 import type { Role } from "../../app/supervisor.ts";
 import { loadGeoIp } from "../../infra/geoip.ts";
+import { runTableWriter } from "../../pipeline/table-writer.ts";
 import { requireConsumer } from "../idle-role.ts";
 import { cookielessSalt } from "./cookieless-salt.ts";
-import { EVENTS_CONSUMER, EVENTS_STREAM, runEventsLoop } from "./events-loop.ts";
+import { EVENTS_CONSUMER, EVENTS_STREAM, eventsSink } from "./events-sink.ts";
 import { userAgentParser } from "./user-agent.ts";
 
 export function eventsWorkerRole(app: App): Role {
@@ -23,7 +24,7 @@ export function eventsWorkerRole(app: App): Role {
       const lookup = await geo;
       await requireConsumer(app, EVENTS_STREAM, EVENTS_CONSUMER);
       app.log.info("consumer bound", { role: "events", stream: EVENTS_STREAM, consumer: EVENTS_CONSUMER });
-      await runEventsLoop(app, signal, { userAgent, geo: lookup }, salts);
+      await runTableWriter(app, eventsSink(app, { userAgent, geo: lookup }, salts), signal);
     },
   };
 }

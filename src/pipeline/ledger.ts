@@ -1,5 +1,6 @@
-// The worker's position in its stream, in Postgres (see migrations/postgres/0004_ingest_checkpoints.sql).
-// Written on the connection that holds the worker's leadership lock: if that connection dies, so do the writes.
+// A writer's position in its stream, in Postgres (see migrations/postgres/0004_ingest_checkpoints.sql): the last
+// sequence committed, and the range planned but not yet committed. Written on the connection that holds the
+// writer's leadership lock: if that connection dies, so do the writes.
 
 import type { ReservedSql } from "postgres";
 
@@ -9,13 +10,13 @@ export interface Checkpoint {
   plannedLast: number;
 }
 
-export interface CheckpointStore {
+export interface Ledger {
   load(): Promise<Checkpoint>;
   plan(first: number, last: number): Promise<void>;
   commit(last: number): Promise<void>;
 }
 
-export function checkpointStore(conn: ReservedSql, consumer: string): CheckpointStore {
+export function ledger(conn: ReservedSql, consumer: string): Ledger {
   return {
     async load() {
       await conn`INSERT INTO ingest_checkpoints (consumer) VALUES (${consumer}) ON CONFLICT (consumer) DO NOTHING`;

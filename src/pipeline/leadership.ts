@@ -1,10 +1,10 @@
-// Only one events worker may write at a time (the checkpoint assumes it). Each holds a Postgres advisory lock
+// Only one writer per stream may write at a time (the ledger assumes it). Each holds a Postgres advisory lock
 // on a reserved connection; others wait as standbys and take over when the holder's connection goes away.
 
 import type { ReservedSql } from "postgres";
-import { sleep } from "../../domain/backoff.ts";
-import type { Sql } from "../../infra/postgres.ts";
-import type { Logger } from "../../logger.ts";
+import { sleep } from "../domain/backoff.ts";
+import type { Sql } from "../infra/postgres.ts";
+import type { Logger } from "../logger.ts";
 
 export interface Leadership {
   conn: ReservedSql;

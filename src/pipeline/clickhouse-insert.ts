@@ -1,0 +1,54 @@
+// One insert of one range into ClickHouse, under the range's deduplication token: written again after a crash,
+// ClickHouse drops the repeat. Failures ClickHouse may recover from (down, overloaded, a timeout) are retried
+// without end; a refusal of the data itself is retried a few times, then reported so the range can be split.
+
+import { ClickHouseError } from "@clickhouse/client";
+import type { App } from "../app/app.ts";
+import { backoffDelay, sleep } from "../domain/backoff.ts";
+import type { Logger } from "../logger.ts";
+
+/** ClickHouse refused the data itself (bad value, type, size, constraint): the same rows will fail again. */
+export function isDataError(error: unknown): boolean {
+  return error instanceof ClickHouseError && DATA_ERROR_CODES.has(Number(error.code));
+}
+
+const DATA_ERROR_CODES = new Set([6, 25, 26, 27, 38, 41, 43, 44, 53, 69, 70, 72, 117, 130, 131, 190, 321, 407, 469]);
+
+export interface InsertRequest<Row> {
+  table: string;
+  rows: Row[];
+  token: string;
+  /** A data error is given up on after this many attempts; other failures are retried until `signal` aborts. */
+  maxDataAttempts: number;
+  signal: AbortSignal;
+  /** Called while retrying, at most every 15 s, so messages held meanwhile are not redelivered. */
+  keepAlive: () => void;
+}
+
+export async function insertRows<Row>(app: App, log: Logger, request: InsertRequest<Row>): Promise<void> {
+  let lastKeepAlive = Date.now();
+  for (let attempt = 1; ; attempt++) {
+    const started = performance.now();
+    try {
+      await app.clickhouse().insert({
+        table: request.table,
+        values: request.rows,
+        format: "JSONEachRow",
+        clickhouse_settings: { insert_deduplication_token: request.token, insert_deduplicate: 1 },
+      });
+      app.metrics.writerInsertSeconds.observe({ table: request.table }, (performance.now() - started) / 1000);
+      return;
+    } catch (error) {
+      app.metrics.writerInsertFailures.inc({ table: request.table, kind: isDataError(error) ? "data" : "unavailable" });
+      if (isDataError(error) && attempt >= request.maxDataAttempts) throw error;
+      if (request.signal.aborted) throw error;
+      const delay = backoffDelay(attempt, { baseMs: 200, maxMs: 5_000 });
+      log.warn("clickhouse insert failed; retrying", { token: request.token, rows: request.rows.length, attempt, retry_in_ms: delay, error });
+      await sleep(delay, request.signal);
+      if (Date.now() - lastKeepAlive > 15_000) {
+        request.keepAlive();
+        lastKeepAlive = Date.now();
+      }
+    }
+  }
+}

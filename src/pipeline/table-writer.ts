@@ -1,0 +1,263 @@
+// The one writer from a JetStream stream to a ClickHouse table, used by every worker that stores rows.
+//
+// Messages are written in stream order: each write covers the contiguous range after the committed sequence, is
+// recorded in the ledger as planned before its insert and as committed after it, and only then are its messages
+// acknowledged. After any crash the writer resumes where the ledger says, and a range planned but not committed
+// is written again identically (ClickHouse drops the repeat by its token). Two loops share the held messages:
+// the fetch loop pulls and converts while the write loop's insert is in flight; memory stays bounded because
+// fetching pauses while twice a write's worth is held. One writer per stream is active (a Postgres advisory lock);
+// others wait as standbys.
+
+import type { Consumer, JsMsg } from "@nats-io/jetstream";
+import type { App } from "../app/app.ts";
+import { backoffDelay, sleep } from "../domain/backoff.ts";
+import type { Nats } from "../infra/nats.ts";
+import type { Logger } from "../logger.ts";
+import { HeldMessages } from "./held-messages.ts";
+import { acquireLeadership } from "./leadership.ts";
+import { type Ledger, ledger as ledgerOf } from "./ledger.ts";
+import { readRange, type StoredMessage } from "./stream-reader.ts";
+import type { HeldMessage, TableSink } from "./types.ts";
+import { Wakeup } from "./wakeup.ts";
+import { writeRange } from "./write-range.ts";
+
+/** Messages per pull; small pulls let a write start as soon as enough is held. */
+const FETCH_MAX_MESSAGES = 500;
+/** Messages read straight from the stream per step while filling a gap. */
+const DIRECT_READ_CHUNK = 500;
+/** Under JetStream's ack_wait (60 s), so held messages are never redelivered while we still work on them. */
+const KEEP_ALIVE_MS = 15_000;
+
+export async function runTableWriter<Row>(app: App, sink: TableSink<Row>, signal: AbortSignal): Promise<void> {
+  const log = app.log.child({ table: sink.table, stream: sink.stream });
+  const nats = await app.nats();
+  const stream = nats.names.stream(sink.stream);
+  const leadership = await acquireLeadership(app.postgres(), `pug ${sink.consumer} ${stream}`, signal, log);
+  if (!leadership) return;
+  try {
+    const writer = new TableWriter(app, nats, sink, ledgerOf(leadership.conn, `${stream}/${sink.consumer}`), log, signal);
+    await writer.run();
+  } finally {
+    await leadership.release();
+  }
+}
+
+class TableWriter<Row> {
+  readonly #held = new HeldMessages<Row>();
+  readonly #wakeWriter = new Wakeup();
+  readonly #wakeFetcher = new Wakeup();
+  /** Aborts both loops: the role is stopping, or one loop failed and the other must not go on alone. */
+  readonly #stop = new AbortController();
+  readonly #stream: string;
+  #committed = 0;
+  /** Messages up to here were delivered before this writer started: read them directly, not via redelivery. */
+  #deliveredBefore = 0;
+
+  constructor(
+    private readonly app: App,
+    private readonly nats: Nats,
+    private readonly sink: TableSink<Row>,
+    private readonly ledger: Ledger,
+    private readonly log: Logger,
+    private readonly signal: AbortSignal,
+  ) {
+    this.#stream = nats.names.stream(sink.stream);
+  }
+
+  async run(): Promise<void> {
+    const stopLoops = () => this.#stop.abort();
+    this.signal.addEventListener("abort", stopLoops, { once: true });
+    this.#stop.signal.addEventListener("abort", () => {
+      this.#wakeWriter.notify();
+      this.#wakeFetcher.notify();
+    });
+    const keepAlive = setInterval(() => {
+      for (const message of this.#held.values()) message.working?.();
+    }, KEEP_ALIVE_MS);
+    try {
+      await this.#replayPlanned();
+      const consumer = await this.nats.js.consumers.get(this.#stream, this.sink.consumer);
+      this.#deliveredBefore = (await consumer.info()).delivered.stream_seq;
+      if (this.#deliveredBefore > this.#committed) {
+        this.log.info("writing messages delivered before this start", { from: this.#committed + 1, to: this.#deliveredBefore });
+      }
+      const loops = [this.#fetchLoop(consumer), this.#writeLoop()].map((loop) => loop.catch((error) => {
+        this.#stop.abort();
+        throw error;
+      }));
+      await Promise.all(loops);
+      if (this.signal.aborted) await this.#finalWrite();
+    } finally {
+      clearInterval(keepAlive);
+      this.signal.removeEventListener("abort", stopLoops);
+      this.app.metrics.writerHeldBytes.set({ table: this.sink.table }, 0);
+    }
+  }
+
+  /** A range planned before the last stop is written again exactly, under the same token. */
+  async #replayPlanned(): Promise<void> {
+    const { committed, plannedFirst, plannedLast } = await this.ledger.load();
+    this.#committed = committed;
+    if (plannedLast <= committed) return;
+    this.log.info("writing again the range planned before the last stop", { first: plannedFirst, last: plannedLast, committed });
+    const messages = await this.#readDirect(plannedFirst, plannedLast, this.#stop.signal);
+    await writeRange(messages, plannedFirst, plannedLast, this.#rangeContext(this.#stop.signal));
+    this.#committed = plannedLast;
+  }
+
+  async #fetchLoop(consumer: Consumer): Promise<void> {
+    const { maxRows, maxBytes } = this.sink.limits;
+    let failures = 0;
+    while (!this.#stop.signal.aborted) {
+      if (this.#held.rows >= 2 * maxRows || this.#held.bytes >= 2 * maxBytes) {
+        await this.#wakeFetcher.wait(1_000);
+        continue;
+      }
+      try {
+        const messages = await consumer.fetch({ max_messages: FETCH_MAX_MESSAGES, expires: 2_000 });
+        for await (const message of messages) await this.#receive(message);
+        failures = 0;
+      } catch (error) {
+        if (this.#stop.signal.aborted) break;
+        // Pulls fail while a connection is re-established, a stream leader is elected or heartbeats are late: the
+        // messages held stay held (their deliveries are kept alive) and pulling resumes after a short pause.
+        failures++;
+        this.app.metrics.writerFetchErrors.inc({ table: this.sink.table });
+        const delay = backoffDelay(failures, { baseMs: 100, maxMs: 2_000 });
+        if (failures === 1 || failures % 20 === 0) this.log.warn("pulling from the stream failed; pulling again", { failures, retry_in_ms: delay, error });
+        await sleep(delay, this.#stop.signal);
+      }
+    }
+  }
+
+  async #receive(message: JsMsg): Promise<void> {
+    if (message.seq <= this.#committed) {
+      // Written already (a redelivery after a crash or a slow ack): acknowledge it unread.
+      message.ack();
+      return;
+    }
+    const known = this.#held.get(message.seq);
+    if (known) {
+      // A redelivery of a message held: keep the newest delivery's handles.
+      known.ack = () => message.ack();
+      known.working = () => message.working();
+      return;
+    }
+    const conversion = await this.#convert(message, this.#stop.signal);
+    if (!conversion) return;
+    if (message.seq <= this.#committed) {
+      // Written meanwhile, read directly to fill a gap.
+      message.ack();
+      return;
+    }
+    this.#held.add({ seq: message.seq, data: message.data, conversion, ack: () => message.ack(), working: () => message.working() });
+    this.app.metrics.writerHeldBytes.set({ table: this.sink.table }, this.#held.bytes);
+    this.#wakeWriter.notify();
+  }
+
+  /** Converts a message, retrying failures of the stores conversion reads from; undefined when stopped meanwhile. */
+  async #convert(message: StoredMessage, signal: AbortSignal): Promise<HeldMessage<Row>["conversion"] | undefined> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.sink.convert(message);
+      } catch (error) {
+        if (signal.aborted) return undefined;
+        const delay = backoffDelay(attempt, { baseMs: 200, maxMs: 5_000 });
+        this.log.warn("could not convert a message; retrying", { seq: message.seq, attempt, retry_in_ms: delay, error });
+        await sleep(delay, signal);
+      }
+    }
+  }
+
+  async #writeLoop(): Promise<void> {
+    const { maxWaitMs } = this.sink.limits;
+    while (!this.#stop.signal.aborted) {
+      const waited = this.#held.oldestAt ? Date.now() - this.#held.oldestAt : 0;
+      if (!this.#due(waited)) {
+        await this.#wakeWriter.wait(this.#held.oldestAt ? Math.max(10, maxWaitMs - waited) : maxWaitMs);
+        continue;
+      }
+      await this.#writeNext(this.#stop.signal);
+    }
+  }
+
+  #due(waited: number): boolean {
+    const { maxRows, maxBytes, maxWaitMs } = this.sink.limits;
+    if (this.#committed < this.#deliveredBefore) return true;
+    if (this.#held.size === 0) return false;
+    return this.#held.rows >= maxRows || this.#held.bytes >= maxBytes || waited >= maxWaitMs;
+  }
+
+  /** Writes the next range: from the committed sequence on, held messages and, for gaps, messages read directly. */
+  async #writeNext(signal: AbortSignal): Promise<void> {
+    const { maxRows, maxBytes } = this.sink.limits;
+    const first = this.#committed + 1;
+    const lowest = this.#held.lowest();
+    // Below the lowest message held, every message not held was delivered to someone else (a predecessor that
+    // died, or a delivery lost in a reconnect) and comes back only after ack_wait: read those directly.
+    const readUpTo = Math.max(this.#deliveredBefore, (lowest ?? 0) - 1);
+    const messages: HeldMessage<Row>[] = [];
+    let rows = 0;
+    let bytes = 0;
+    let seq = first;
+    while (rows < maxRows && bytes < maxBytes) {
+      const held = this.#held.get(seq);
+      if (held) {
+        messages.push(held);
+        rows += "rows" in held.conversion ? held.conversion.rows.length : 0;
+        bytes += held.data.byteLength;
+        seq++;
+        continue;
+      }
+      if (seq > readUpTo) break;
+      const end = Math.min(readUpTo, seq + DIRECT_READ_CHUNK - 1, (this.#held.nextAbove(seq) ?? Infinity) - 1);
+      for (const message of await this.#readDirect(seq, end, signal)) {
+        messages.push(message);
+        rows += "rows" in message.conversion ? message.conversion.rows.length : 0;
+        bytes += message.data.byteLength;
+      }
+      seq = end + 1;
+    }
+    const last = seq - 1;
+    if (last < first) return;
+    await writeRange(messages, first, last, this.#rangeContext(signal));
+    this.#committed = last;
+    for (let done = first; done <= last; done++) this.#held.take(done)?.ack?.();
+    if (this.#held.size > 0) this.#held.oldestAt = Date.now();
+    this.app.metrics.writerHeldBytes.set({ table: this.sink.table }, this.#held.bytes);
+    this.#wakeFetcher.notify();
+  }
+
+  /** Messages `first`..`last` read straight from the stream and converted; those gone are counted and skipped. */
+  async #readDirect(first: number, last: number, signal: AbortSignal): Promise<HeldMessage<Row>[]> {
+    const stored = await readRange(this.nats, this.#stream, first, last, signal, this.log);
+    const gone = last - first + 1 - stored.length;
+    if (gone > 0) {
+      this.app.metrics.writerMessagesGone.inc({ table: this.sink.table }, gone);
+      this.log.warn("messages were gone from the stream before being written (removed by its limits?)", { first, last, gone });
+    }
+    const messages: HeldMessage<Row>[] = [];
+    for (const message of stored) {
+      const conversion = await this.#convert(message, signal);
+      if (!conversion) throw new Error(`stopped while converting ${this.#stream} message ${message.seq}`);
+      messages.push({ ...message, conversion });
+    }
+    return messages;
+  }
+
+  /** Stopping: write what is held if that succeeds within the grace period; otherwise it stays queued. */
+  async #finalWrite(): Promise<void> {
+    if (this.#held.size === 0) return;
+    const grace = AbortSignal.timeout(Math.max(1_000, this.app.config.shutdownGraceMs / 2));
+    try {
+      while (this.#held.size > 0 && !grace.aborted) await this.#writeNext(grace);
+    } catch (error) {
+      // Nothing held was acknowledged, so JetStream delivers it to the next writer: nothing is lost.
+      this.log.warn("could not write held messages before stopping; they stay queued", { held: this.#held.size, error });
+    }
+  }
+
+  #rangeContext(signal: AbortSignal) {
+    return { app: this.app, nats: this.nats, log: this.log, sink: this.sink, ledger: this.ledger, signal };
+  }
+}

@@ -1,0 +1,40 @@
+// The shapes the stream → ClickHouse writer shares with the roles that use it. A role describes its table once
+// (a TableSink); the writer does the rest: ordered ranges, plan → insert → commit → ack, dead letters, metrics.
+
+import type { StoredMessage } from "./stream-reader.ts";
+
+/** What one stream message becomes: rows for the table, or a reason it can never be stored. */
+export type Conversion<Row> = { rows: Row[] } | { reject: string; detail: string };
+
+export interface WriteLimits {
+  /** A write starts once this many rows are held… */
+  maxRows: number;
+  /** …or this many bytes of messages… */
+  maxBytes: number;
+  /** …or the oldest held message has waited this long. */
+  maxWaitMs: number;
+}
+
+export interface TableSink<Row> {
+  /** The ClickHouse table the rows go to; also names the writer in logs and metrics. */
+  table: string;
+  /** The stream's bare name (`events`); its dead-letter twin is `<stream>_dlq`. */
+  stream: string;
+  /** The durable consumer that delivers the stream to this writer. */
+  consumer: string;
+  limits: WriteLimits;
+  /**
+   * Rows for one message. Data it can never store is a `reject` (the message is dead-lettered with the reason);
+   * it throws only for a failure worth retrying (a store it reads from being down), and the message waits.
+   */
+  convert(message: StoredMessage): Promise<Conversion<Row>>;
+}
+
+/** A message the writer holds, converted, with the handles of its delivery when the consumer delivered it. */
+export interface HeldMessage<Row> extends StoredMessage {
+  conversion: Conversion<Row>;
+  ack?: () => void;
+  working?: () => void;
+}
+
+export const rowCount = <Row>(message: HeldMessage<Row>): number => ("rows" in message.conversion ? message.conversion.rows.length : 0);

@@ -1,0 +1,72 @@
+// Stores one contiguous range of stream messages: dead letters first, then plan → insert → commit. The
+// deduplication token is derived from the range, so a range planned and then written again after a crash is the
+// same insert to ClickHouse, which drops the repeat. A range ClickHouse keeps refusing is written again message by
+// message, and only the messages it refuses are dead-lettered.
+
+import type { App } from "../app/app.ts";
+import type { Nats } from "../infra/nats.ts";
+import type { Logger } from "../logger.ts";
+import { insertRows, isDataError } from "./clickhouse-insert.ts";
+import { deadLetter } from "./dead-letter.ts";
+import type { Ledger } from "./ledger.ts";
+import type { HeldMessage, TableSink } from "./types.ts";
+
+export interface RangeContext<Row> {
+  app: App;
+  nats: Nats;
+  log: Logger;
+  sink: TableSink<Row>;
+  ledger: Ledger;
+  signal: AbortSignal;
+}
+
+/** Writes `messages`, the messages still in the stream between `first` and `last` (both included). */
+export async function writeRange<Row>(messages: HeldMessage<Row>[], first: number, last: number, ctx: RangeContext<Row>): Promise<void> {
+  const { app, sink } = ctx;
+  for (const message of messages) {
+    if ("reject" in message.conversion) {
+      await deadLetter(ctx.nats, { stream: sink.stream, seq: message.seq, data: message.data, reason: message.conversion.reject, detail: message.conversion.detail }, ctx.signal, ctx.log);
+      app.metrics.deadLettered.inc({ table: sink.table, reason: message.conversion.reject });
+    }
+  }
+  await ctx.ledger.plan(first, last);
+  const rows = messages.flatMap((message) => ("rows" in message.conversion ? message.conversion.rows : []));
+  try {
+    await insert(rows, first, last, messages, ctx, 5);
+  } catch (error) {
+    if (!isDataError(error)) throw error;
+    ctx.log.error("clickhouse keeps refusing a range; writing its messages one by one", { first, last, error });
+    await writeOneByOne(messages, ctx);
+  }
+  await ctx.ledger.commit(last);
+}
+
+async function writeOneByOne<Row>(messages: HeldMessage<Row>[], ctx: RangeContext<Row>): Promise<void> {
+  for (const message of messages) {
+    if (!("rows" in message.conversion)) continue;
+    await ctx.ledger.plan(message.seq, message.seq);
+    try {
+      await insert(message.conversion.rows, message.seq, message.seq, [message], ctx, 3);
+    } catch (error) {
+      if (!isDataError(error)) throw error;
+      await deadLetter(ctx.nats, { stream: ctx.sink.stream, seq: message.seq, data: message.data, reason: "rejected_by_clickhouse", detail: (error as Error).message }, ctx.signal, ctx.log);
+      ctx.app.metrics.deadLettered.inc({ table: ctx.sink.table, reason: "rejected_by_clickhouse" });
+    }
+    await ctx.ledger.commit(message.seq);
+  }
+}
+
+async function insert<Row>(rows: Row[], first: number, last: number, messages: HeldMessage<Row>[], ctx: RangeContext<Row>, maxDataAttempts: number): Promise<void> {
+  if (rows.length === 0) return;
+  const { app, sink } = ctx;
+  await insertRows(app, ctx.log, {
+    table: sink.table,
+    rows,
+    token: `${ctx.nats.names.stream(sink.stream)}:${first}-${last}`,
+    maxDataAttempts,
+    signal: ctx.signal,
+    keepAlive: () => messages.forEach((message) => message.working?.()),
+  });
+  app.metrics.writerBatchRows.observe({ table: sink.table }, rows.length);
+  app.metrics.writerRows.inc({ table: sink.table }, rows.length);
+}
