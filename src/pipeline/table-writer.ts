@@ -16,7 +16,7 @@ import type { Logger } from "../logger.ts";
 import { HeldMessages } from "./held-messages.ts";
 import { acquireLeadership } from "./leadership.ts";
 import { type Ledger, ledger as ledgerOf } from "./ledger.ts";
-import { readRange, type StoredMessage } from "./stream-reader.ts";
+import { readRange, removeWritten, type StoredMessage } from "./stream-messages.ts";
 import type { HeldMessage, TableSink } from "./types.ts";
 import { Wakeup } from "./wakeup.ts";
 import { writeRange } from "./write-range.ts";
@@ -223,6 +223,11 @@ class TableWriter<Row> {
     await writeRange(messages, first, last, this.#rangeContext(signal));
     this.#committed = last;
     for (let done = first; done <= last; done++) this.#held.take(done)?.ack?.();
+    const readDirectly = messages.filter((message) => !message.ack).map((message) => message.seq);
+    if (readDirectly.length > 0) {
+      const left = await removeWritten(this.nats, this.#stream, readDirectly);
+      if (left > 0) this.log.warn("some written messages could not be removed now; their redelivery is acknowledged instead", { left });
+    }
     if (this.#held.size > 0) this.#held.oldestAt = Date.now();
     this.app.metrics.writerHeldBytes.set({ table: this.sink.table }, this.#held.bytes);
     this.#wakeFetcher.notify();

@@ -1,7 +1,7 @@
 // The shapes the stream → ClickHouse writer shares with the roles that use it. A role describes its table once
 // (a TableSink); the writer does the rest: ordered ranges, plan → insert → commit → ack, dead letters, metrics.
 
-import type { StoredMessage } from "./stream-reader.ts";
+import type { StoredMessage } from "./stream-messages.ts";
 
 /** What one stream message becomes: rows for the table, or a reason it can never be stored. */
 export type Conversion<Row> = { rows: Row[] } | { reject: string; detail: string };

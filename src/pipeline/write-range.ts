@@ -49,11 +49,17 @@ async function writeOneByOne<Row>(messages: HeldMessage<Row>[], ctx: RangeContex
       await insert(message.conversion.rows, message.seq, message.seq, [message], ctx, 3);
     } catch (error) {
       if (!isDataError(error)) throw error;
-      await deadLetter(ctx.nats, { stream: ctx.sink.stream, seq: message.seq, data: message.data, reason: "rejected_by_clickhouse", detail: (error as Error).message }, ctx.signal, ctx.log);
+      await deadLetter(ctx.nats, { stream: ctx.sink.stream, seq: message.seq, data: message.data, reason: "rejected_by_clickhouse", detail: refusal(error) }, ctx.signal, ctx.log);
       ctx.app.metrics.deadLettered.inc({ table: ctx.sink.table, reason: "rejected_by_clickhouse" });
     }
     await ctx.ledger.commit(message.seq);
   }
+}
+
+/** ClickHouse's own words: the error's name and code, then its message. */
+function refusal(error: unknown): string {
+  const { type, code, message } = error as { type?: string; code?: string; message: string };
+  return `${type ?? "error"} (${code ?? "?"}): ${message}`;
 }
 
 async function insert<Row>(rows: Row[], first: number, last: number, messages: HeldMessage<Row>[], ctx: RangeContext<Row>, maxDataAttempts: number): Promise<void> {

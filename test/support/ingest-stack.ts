@@ -43,6 +43,7 @@ export async function ingestStack(name: string, options: { worker?: boolean; env
 
   const ch = createClickHouse({ url: env.CLICKHOUSE_URL, database: env.CLICKHOUSE_DATABASE });
   const nats = await connectNats({ url: env.NATS_URL, prefix: env.PUG_NATS_PREFIX });
+  const workers: RunningPug[] = [];
   const stack: IngestStack = {
     env,
     baseUrl,
@@ -60,6 +61,7 @@ export async function ingestStack(name: string, options: { worker?: boolean; env
         if (worker.proc.exitCode !== null) throw new Error(`worker exited: ${worker.output()}`);
         return (await nats.jsm.consumers.info(nats.names.stream("events"), "events-worker")).num_waiting > 0;
       }, 20_000);
+      workers.push(worker);
       stack.worker = worker;
       stack.workerUrl = `http://127.0.0.1:${healthPort}`;
       return worker;
@@ -73,7 +75,7 @@ export async function ingestStack(name: string, options: { worker?: boolean; env
       return { rows: Number(row!.rows), ids: Number(row!.ids) };
     },
     async stop() {
-      await Promise.all([server.stop(), stack.worker?.stop()]);
+      await Promise.all([server.stop(), ...workers.map((worker) => worker.stop())]);
       await ch.close();
       await nats.close();
     },

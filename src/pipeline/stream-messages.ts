@@ -1,0 +1,67 @@
+// Stream messages by sequence, straight from JetStream, for the ranges a writer must fill itself (a planned range
+// after a crash, messages a dead predecessor held or a delivery lost in a reconnect). Only JetStream's definite
+// "no message found" means a message is gone; any other failure (a timeout, a reconnect, a leader election) is
+// retried until it answers, because taking it for "gone" would write a range without an event never stored.
+
+import { backoffDelay, sleep } from "../domain/backoff.ts";
+import type { Nats } from "../infra/nats.ts";
+import type { Logger } from "../logger.ts";
+
+export interface StoredMessage {
+  seq: number;
+  data: Uint8Array;
+}
+
+/** How many sequence requests are in flight at once: enough to hide the round trip, few enough to be polite. */
+const PARALLEL_REQUESTS = 32;
+
+/**
+ * The messages `first`..`last` still in `stream` (its full name), in order; sequences JetStream says it does not
+ * hold (acknowledged, or removed by the stream's limits) are left out. Resolves early, incomplete, only when
+ * `signal` aborts, and then rejects.
+ */
+export async function readRange(nats: Nats, stream: string, first: number, last: number, signal: AbortSignal, log: Logger): Promise<StoredMessage[]> {
+  const found: (StoredMessage | null)[] = new Array(Math.max(0, last - first + 1)).fill(null);
+  await inParallel(Array.from(found.keys(), (index) => first + index), async (seq) => {
+    const data = await readOne(nats, stream, seq, signal, log);
+    if (data) found[seq - first] = { seq, data };
+  });
+  return found.filter((message): message is StoredMessage => message !== null);
+}
+
+/**
+ * Removes written messages that this writer read directly: their pending deliveries (to a writer that died) would
+ * otherwise keep them in the stream, counted against its limits, until ack_wait passes and the redelivery is
+ * acknowledged. Returns how many could not be removed now; those are acknowledged on redelivery instead.
+ */
+export async function removeWritten(nats: Nats, stream: string, seqs: number[]): Promise<number> {
+  let failed = 0;
+  await inParallel(seqs, async (seq) => {
+    // Any failure is covered: the message was written, and its redelivery is acknowledged unread.
+    if (!(await nats.jsm.streams.deleteMessage(stream, seq, false).catch(() => false))) failed++;
+  });
+  return failed;
+}
+
+async function inParallel(seqs: number[], work: (seq: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  const lane = async () => {
+    while (next < seqs.length) await work(seqs[next++]!);
+  };
+  await Promise.all(Array.from({ length: Math.min(PARALLEL_REQUESTS, seqs.length) }, lane));
+}
+
+async function readOne(nats: Nats, stream: string, seq: number, signal: AbortSignal, log: Logger): Promise<Uint8Array | undefined> {
+  for (let attempt = 1; ; attempt++) {
+    if (signal.aborted) throw new Error(`stopped while reading ${stream} message ${seq}`);
+    try {
+      // The client answers null for JetStream's "no message found" (10037) and rejects everything else.
+      const stored = await nats.jsm.streams.getMessage(stream, { seq });
+      return stored?.data;
+    } catch (error) {
+      const delay = backoffDelay(attempt, { baseMs: 100, maxMs: 5_000 });
+      if (attempt === 1 || attempt % 10 === 0) log.warn("could not read a stream message; retrying", { stream, seq, attempt, retry_in_ms: delay, error });
+      await sleep(delay, signal);
+    }
+  }
+}

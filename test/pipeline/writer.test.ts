@@ -1,0 +1,123 @@
+// The stream → ClickHouse writer against real NATS, Postgres and ClickHouse: data that cannot be stored is
+// dead-lettered with its reason while the stream moves on, and a standby takes over from a killed leader
+// without losing or duplicating anything.
+
+import { create, toBinary } from "@bufbuild/protobuf";
+import { timestampFromMs } from "@bufbuild/protobuf/wkt";
+import { describe, expect, test } from "bun:test";
+import { IngestBatchSchema } from "../../src/gen/internal/ingest/v1/ingest_pb.ts";
+import { type IngestStack, ingestStack } from "../support/ingest-stack.ts";
+import { waitFor } from "../support/ports.ts";
+import { batchBody, sdkEvent, sdkRequest, sendLoad } from "../support/sdk-events.ts";
+
+async function deadLetters(stack: IngestStack): Promise<{ reason: string; detail: string; seq: string }[]> {
+  const dlq = stack.nats.names.stream("events_dlq");
+  const info = await stack.nats.jsm.streams.info(dlq);
+  const letters = [];
+  for (let seq = info.state.first_seq; seq <= info.state.last_seq && info.state.messages > 0; seq++) {
+    const message = await stack.nats.jsm.streams.getMessage(dlq, { seq });
+    if (message) letters.push({ reason: message.header.get("Pug-Reason"), detail: message.header.get("Pug-Detail"), seq: message.header.get("Pug-Source-Seq") });
+  }
+  return letters;
+}
+
+async function workerMetrics(stack: IngestStack): Promise<string> {
+  return await (await fetch(`${stack.workerUrl}/metrics`)).text();
+}
+
+async function expectNoRestart(stack: IngestStack): Promise<void> {
+  const metrics = await workerMetrics(stack);
+  expect(metrics).toContain('pug_role_up{role="events"} 1');
+  expect(metrics).not.toMatch(/pug_role_restarts_total\{role="events"\} [1-9]/);
+  expect(stack.worker!.output()).not.toContain("role crashed");
+}
+
+describe("data the writer cannot store", () => {
+  test("a message whose enrichment throws is dead-lettered with the reason; the worker does not restart and stores what follows", async () => {
+    const stack = await ingestStack("poison_enrich", { worker: true });
+    try {
+      const good = sdkEvent(stack.projectId);
+      // Intake never queues an event without occur_time; a message from elsewhere (or an older version) might.
+      const broken = sdkEvent(stack.projectId);
+      broken.occurTime = undefined;
+      const poison = toBinary(IngestBatchSchema, create(IngestBatchSchema, { projectId: stack.projectId, receivedAt: timestampFromMs(Date.now()), events: [good, broken] }));
+      const published = await stack.nats.js.publish(stack.nats.names.subject("events", "ingest"), poison);
+      const after = [sdkEvent(stack.projectId), sdkEvent(stack.projectId)];
+      expect((await sdkRequest(stack.baseUrl, stack.publicKey, batchBody(after))).status).toBe(200);
+
+      await waitFor("the events sent after the poison stored", async () => (await stack.stored()).rows === 2, 20_000);
+      await waitFor("the events stream drained", async () => (await stack.queued()) === 0, 10_000);
+      const letters = await deadLetters(stack);
+      expect(letters).toHaveLength(1);
+      expect(letters[0]!.reason).toBe("unenrichable");
+      expect(letters[0]!.seq).toBe(String(published.seq));
+      expect(letters[0]!.detail).toContain(`events[1] (${broken.eventId})`);
+      expect((await stack.stored(`event_id IN ('${after[0]!.eventId}', '${after[1]!.eventId}')`)).ids).toBe(2);
+      await expectNoRestart(stack);
+      expect(await workerMetrics(stack)).toContain('pug_dead_lettered_total{table="events",reason="unenrichable"} 1');
+    } finally {
+      await stack.stop();
+    }
+  });
+
+  test("a message ClickHouse keeps refusing is dead-lettered alone; the messages around it in the same range are stored", async () => {
+    const stack = await ingestStack("poison_insert", { env: { PUG_EVENTS_BATCH_WAIT_MS: "1000" } });
+    try {
+      await stack.ch.command({ query: "ALTER TABLE events ADD CONSTRAINT no_poison CHECK kind != 'refused_kind'" });
+      const before = [sdkEvent(stack.projectId), sdkEvent(stack.projectId)];
+      const refused = [sdkEvent(stack.projectId), sdkEvent(stack.projectId, { kind: "refused_kind" })];
+      const after = [sdkEvent(stack.projectId)];
+      // Queued before the worker starts, so all three messages are written as one range first.
+      for (const batch of [before, refused, after]) expect((await sdkRequest(stack.baseUrl, stack.publicKey, batchBody(batch))).status).toBe(200);
+      const refusedSeq = (await stack.nats.jsm.streams.info(stack.nats.names.stream("events"))).state.first_seq + 1;
+      await stack.startWorker();
+
+      await waitFor("the stream drained", async () => (await stack.queued()) === 0, 40_000);
+      const stored = await stack.ch.query({ query: "SELECT toString(event_id) AS id FROM events ORDER BY id", format: "JSONCompactEachRow" });
+      expect((await stored.json<[string]>()).map(([id]) => id)).toEqual([...before, ...after].map((e) => e.eventId).sort());
+      const letters = await deadLetters(stack);
+      expect(letters.map((l) => [l.reason, l.seq])).toEqual([["rejected_by_clickhouse", String(refusedSeq)]]);
+      expect(letters[0]!.detail).toContain("VIOLATED_CONSTRAINT");
+
+      const later = [sdkEvent(stack.projectId)];
+      expect((await sdkRequest(stack.baseUrl, stack.publicKey, batchBody(later))).status).toBe(200);
+      await waitFor("an event sent afterwards stored", async () => (await stack.stored(`event_id = '${later[0]!.eventId}'`)).rows === 1, 20_000);
+      await expectNoRestart(stack);
+      expect(await workerMetrics(stack)).toMatch(/pug_writer_insert_failures_total\{table="events",kind="data"\} ([5-9]|\d\d)/);
+    } finally {
+      await stack.stop();
+    }
+  }, 90_000);
+});
+
+describe("leadership", () => {
+  test("a standby takes over from a leader killed with -9 under load: every accepted event is stored exactly once", async () => {
+    const stack = await ingestStack("standby", { env: { PUG_EVENTS_BATCH_MAX: "200", PUG_RATE_LIMIT_IP_RPS: "0", PUG_LOG_LEVEL: "info" } });
+    try {
+      // Merges would collapse duplicate rows (ReplacingMergeTree) and hide a double write from count().
+      await stack.ch.command({ query: "SYSTEM STOP MERGES events" });
+      const leader = await stack.startWorker();
+      const standby = await stack.startWorker();
+      await waitFor("the second worker waiting as a standby", () => standby.output().includes("waiting as a standby"), 10_000);
+      let sending = true;
+      const load = sendLoad(stack.baseUrl, stack.publicKey, stack.projectId, { batches: 0, size: 20, concurrency: 2, pauseMs: 20, until: () => !sending });
+      await waitFor("some events stored", async () => (await stack.stored()).rows > 500, 30_000);
+      leader.proc.kill("SIGKILL");
+      await leader.proc.exited;
+      const killedAt = Date.now();
+      await waitFor("the standby taking over", () => standby.output().includes("took over as the active worker"), 15_000);
+      const storedAtKill = (await stack.stored()).rows;
+      await waitFor("the standby storing events", async () => (await stack.stored()).rows > storedAtKill + 200, 30_000);
+      expect(Date.now() - killedAt).toBeLessThan(30_000);
+      sending = false;
+      const accepted = await load;
+
+      await waitFor(`${accepted.size} events stored`, async () => (await stack.stored()).ids >= accepted.size, 60_000);
+      await Bun.sleep(1_000);
+      expect(await stack.stored()).toEqual({ rows: accepted.size, ids: accepted.size });
+      expect(await stack.queued()).toBe(0);
+    } finally {
+      await stack.stop();
+    }
+  }, 150_000);
+});
