@@ -17,7 +17,7 @@ import { HeldMessages } from "./held-messages.ts";
 import { acquireLeadership } from "./leadership.ts";
 import { type Ledger, ledger as ledgerOf } from "./ledger.ts";
 import { readRange, removeWritten, type StoredMessage } from "./stream-messages.ts";
-import type { HeldMessage, TableSink } from "./types.ts";
+import { type HeldMessage, rowCount, type TableSink } from "./types.ts";
 import { Wakeup } from "./wakeup.ts";
 import { writeRange } from "./write-range.ts";
 
@@ -50,6 +50,8 @@ class TableWriter<Row> {
   readonly #stop = new AbortController();
   readonly #stream: string;
   #committed = 0;
+  /** Totals of every message received, for the average sizes that bound how many are pulled at once. */
+  readonly #seen = { messages: 0, rows: 0, bytes: 0 };
   /** Messages up to here were delivered before this writer started: read them directly, not via redelivery. */
   #deliveredBefore = 0;
 
@@ -106,15 +108,15 @@ class TableWriter<Row> {
   }
 
   async #fetchLoop(consumer: Consumer): Promise<void> {
-    const { maxRows, maxBytes } = this.sink.limits;
     let failures = 0;
     while (!this.#stop.signal.aborted) {
-      if (this.#held.rows >= 2 * maxRows || this.#held.bytes >= 2 * maxBytes) {
+      const room = this.#room();
+      if (room === 0) {
         await this.#wakeFetcher.wait(1_000);
         continue;
       }
       try {
-        const messages = await consumer.fetch({ max_messages: FETCH_MAX_MESSAGES, expires: 2_000 });
+        const messages = await consumer.fetch({ max_messages: room, expires: 2_000 });
         for await (const message of messages) await this.#receive(message);
         failures = 0;
       } catch (error) {
@@ -128,6 +130,21 @@ class TableWriter<Row> {
         await sleep(delay, this.#stop.signal);
       }
     }
+  }
+
+  /**
+   * How many messages to pull now: the held messages stay within twice a write's worth of rows and bytes (one
+   * write in flight, the next one filling), estimated from the sizes of the messages seen so far.
+   */
+  #room(): number {
+    const { maxRows, maxBytes } = this.sink.limits;
+    const rowsLeft = 2 * maxRows - this.#held.rows;
+    const bytesLeft = 2 * maxBytes - this.#held.bytes;
+    if (rowsLeft <= 0 || bytesLeft <= 0) return 0;
+    const seen = Math.max(1, this.#seen.messages);
+    const byRows = Math.ceil(rowsLeft / Math.max(1, this.#seen.rows / seen));
+    const byBytes = Math.ceil(bytesLeft / Math.max(1, this.#seen.bytes / seen));
+    return Math.max(1, Math.min(FETCH_MAX_MESSAGES, byRows, byBytes));
   }
 
   async #receive(message: JsMsg): Promise<void> {
@@ -150,7 +167,11 @@ class TableWriter<Row> {
       message.ack();
       return;
     }
-    this.#held.add({ seq: message.seq, data: message.data, conversion, ack: () => message.ack(), working: () => message.working() });
+    const held: HeldMessage<Row> = { seq: message.seq, data: message.data, conversion, ack: () => message.ack(), working: () => message.working() };
+    this.#held.add(held);
+    this.#seen.messages++;
+    this.#seen.rows += rowCount(held);
+    this.#seen.bytes += message.data.byteLength;
     this.app.metrics.writerHeldBytes.set({ table: this.sink.table }, this.#held.bytes);
     this.#wakeWriter.notify();
   }
@@ -204,7 +225,7 @@ class TableWriter<Row> {
       const held = this.#held.get(seq);
       if (held) {
         messages.push(held);
-        rows += "rows" in held.conversion ? held.conversion.rows.length : 0;
+        rows += rowCount(held);
         bytes += held.data.byteLength;
         seq++;
         continue;
@@ -213,7 +234,7 @@ class TableWriter<Row> {
       const end = Math.min(readUpTo, seq + DIRECT_READ_CHUNK - 1, (this.#held.nextAbove(seq) ?? Infinity) - 1);
       for (const message of await this.#readDirect(seq, end, signal)) {
         messages.push(message);
-        rows += "rows" in message.conversion ? message.conversion.rows.length : 0;
+        rows += rowCount(message);
         bytes += message.data.byteLength;
       }
       seq = end + 1;
