@@ -4,21 +4,10 @@
 import { describe, expect, test } from "bun:test";
 import { createPostgres } from "../../src/infra/postgres.ts";
 import { startDevServer } from "../support/clickhouse-dev-process.ts";
-import { type IngestStack, ingestStack } from "../support/ingest-stack.ts";
+import { expectExactlyOnce, ingestStack } from "../support/ingest-stack.ts";
 import { waitFor } from "../support/ports.ts";
 import { startNats, startRedis } from "../support/private-servers.ts";
 import { batchBody, sdkEvent, sdkRequest, sendLoad } from "../support/sdk-events.ts";
-
-/** Every accepted id is in ClickHouse exactly once, and nothing else is. */
-async function expectExactlyOnce(stack: IngestStack, accepted: Set<string>, timeoutMs = 90_000): Promise<void> {
-  await waitFor(`${accepted.size} events in ClickHouse`, async () => (await stack.stored()).ids >= accepted.size, timeoutMs);
-  await Bun.sleep(1_000);
-  const stored = await stack.stored();
-  expect(stored).toEqual({ rows: accepted.size, ids: accepted.size });
-  const result = await stack.ch.query({ query: "SELECT toString(event_id) AS id FROM events", format: "JSONCompactEachRow" });
-  const ids = new Set((await result.json<[string]>()).map(([id]) => id));
-  expect([...accepted].filter((id) => !ids.has(id))).toEqual([]);
-}
 
 describe("crash safety", () => {
   test("kill -9 of the worker between planning and committing a write, while events flow, loses and duplicates nothing", async () => {
@@ -69,7 +58,6 @@ describe("ClickHouse outage", () => {
       await clickhouse.restart();
 
       await expectExactlyOnce(stack, new Set([...before, ...during]));
-      expect(await stack.queued()).toBe(0);
     } finally {
       await stack.stop();
       await clickhouse.dispose();

@@ -6,7 +6,7 @@ import { create, toBinary } from "@bufbuild/protobuf";
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import { describe, expect, test } from "bun:test";
 import { IngestBatchSchema } from "../../src/gen/internal/ingest/v1/ingest_pb.ts";
-import { type IngestStack, ingestStack } from "../support/ingest-stack.ts";
+import { expectExactlyOnce, type IngestStack, ingestStack } from "../support/ingest-stack.ts";
 import { waitFor } from "../support/ports.ts";
 import { batchBody, sdkEvent, sdkRequest, sendLoad } from "../support/sdk-events.ts";
 
@@ -112,10 +112,7 @@ describe("leadership", () => {
       sending = false;
       const accepted = await load;
 
-      await waitFor(`${accepted.size} events stored`, async () => (await stack.stored()).ids >= accepted.size, 60_000);
-      await Bun.sleep(1_000);
-      expect(await stack.stored()).toEqual({ rows: accepted.size, ids: accepted.size });
-      expect(await stack.queued()).toBe(0);
+      await expectExactlyOnce(stack, accepted);
     } finally {
       await stack.stop();
     }

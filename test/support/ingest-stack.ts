@@ -2,6 +2,7 @@
 // `pug worker events` as real processes, plus helpers to read what reached NATS and ClickHouse.
 
 import type { ClickHouseClient } from "@clickhouse/client";
+import { expect } from "bun:test";
 import { createClickHouse } from "../../src/infra/clickhouse.ts";
 import { connectNats, type Nats } from "../../src/infra/nats.ts";
 import { createPostgres } from "../../src/infra/postgres.ts";
@@ -22,7 +23,8 @@ export interface IngestStack {
   workerUrl: string;
   ch: ClickHouseClient;
   nats: Nats;
-  startWorker(extra?: Record<string, string>): Promise<RunningPug>;
+  /** Starts `pug worker events`; resolves once it pulls from its consumer (unless `waitUntilPulling` is false). */
+  startWorker(extra?: Record<string, string>, waitUntilPulling?: boolean): Promise<RunningPug>;
   /** Messages currently in this stack's events stream. */
   queued(): Promise<number>;
   /** Rows in this stack's events table (no FINAL: duplicates would show). */
@@ -53,15 +55,15 @@ export async function ingestStack(name: string, options: { worker?: boolean; env
     workerUrl: "",
     ch,
     nats,
-    async startWorker(extra = {}) {
+    async startWorker(extra = {}, waitUntilPulling = true) {
       const healthPort = freePort();
       const worker = startPug(["worker", "events"], { ...env, PUG_WORKER_HEALTH_ADDR: `127.0.0.1:${healthPort}`, ...extra });
+      workers.push(worker);
       // Ready once it waits on the consumer with a pull request.
-      await waitFor("the events worker to pull from its consumer", async () => {
+      if (waitUntilPulling) await waitFor("the events worker to pull from its consumer", async () => {
         if (worker.proc.exitCode !== null) throw new Error(`worker exited: ${worker.output()}`);
         return (await nats.jsm.consumers.info(nats.names.stream("events"), "events-worker")).num_waiting > 0;
       }, 20_000);
-      workers.push(worker);
       stack.worker = worker;
       stack.workerUrl = `http://127.0.0.1:${healthPort}`;
       return worker;
@@ -82,4 +84,15 @@ export async function ingestStack(name: string, options: { worker?: boolean; env
   };
   if (options.worker) await stack.startWorker();
   return stack;
+}
+
+/** Every accepted id is in ClickHouse exactly once, nothing else is, and the stream has been emptied. */
+export async function expectExactlyOnce(stack: IngestStack, accepted: Set<string>, timeoutMs = 90_000): Promise<void> {
+  await waitFor(`${accepted.size} events in ClickHouse`, async () => (await stack.stored()).ids >= accepted.size, timeoutMs);
+  await Bun.sleep(1_000);
+  expect(await stack.stored()).toEqual({ rows: accepted.size, ids: accepted.size });
+  const result = await stack.ch.query({ query: "SELECT toString(event_id) AS id FROM events", format: "JSONCompactEachRow" });
+  const ids = new Set((await result.json<[string]>()).map(([id]) => id));
+  expect([...accepted].filter((id) => !ids.has(id))).toEqual([]);
+  await waitFor("the events stream emptied", async () => (await stack.queued()) === 0, 10_000);
 }
