@@ -12,6 +12,7 @@ import { ProfilesSDKService } from "../../gen/sdk/profiles/v1/profiles_pb.ts";
 import { Code, ConnectError, connectErrorResponse } from "../connect-errors.ts";
 import { apiKeyStore } from "./api-key-store.ts";
 import { bodyLimit } from "./body-limit.ts";
+import { clientFactsSource } from "./client-facts-source.ts";
 import { eventsService, type IntakeDeps } from "./events-service.ts";
 import { clientIpKey, userAgentKey } from "./intake-context.ts";
 import { profilesSdkService } from "./profiles-sdk-service.ts";
@@ -28,6 +29,7 @@ export function sdkRoutes(app: App): Hono<{ Variables: { clientIp: string } }> {
     metrics: app.metrics,
     log: app.log,
     limits: intake,
+    clientFacts: clientFactsSource(app),
   };
   const router = createConnectRouter({
     readMaxBytes: intake.maxDecodedBodyBytes,

@@ -4,9 +4,8 @@
 // Messages are acknowledged only after the range holding them is committed.
 
 import type { App } from "../../app/app.ts";
-import type { StageContext } from "../../domain/ingest/pipeline-types.ts";
 import { checkpointStore } from "./checkpoints.ts";
-import type { SaltSource } from "./cookieless-salt.ts";
+import type { SaltSource } from "../../infra/cookieless-salt.ts";
 import { acquireLeadership } from "./leadership.ts";
 import { type Item, toItem, writeRange, type WriterDeps } from "./range-writer.ts";
 
@@ -15,7 +14,7 @@ export const EVENTS_CONSUMER = "events-worker";
 // Small pulls let a write start as soon as PUG_EVENTS_BATCH_MAX events are held.
 const FETCH_MAX_MESSAGES = 200;
 
-export async function runEventsLoop(app: App, signal: AbortSignal, lookups: Pick<StageContext, "userAgent" | "geo">, salts: SaltSource): Promise<void> {
+export async function runEventsLoop(app: App, signal: AbortSignal, lookups: WriterDeps["lookups"], salts: SaltSource): Promise<void> {
   const log = app.log.child({ role: "events" });
   const nats = await app.nats();
   const streamName = nats.names.stream(EVENTS_STREAM);

@@ -5,7 +5,7 @@ import type { App } from "../../app/app.ts";
 import type { Role } from "../../app/supervisor.ts";
 import { loadGeoIp } from "../../infra/geoip.ts";
 import { requireConsumer } from "../idle-role.ts";
-import { cookielessSalt } from "./cookieless-salt.ts";
+import { cookielessSalt } from "../../infra/cookieless-salt.ts";
 import { EVENTS_CONSUMER, EVENTS_STREAM, runEventsLoop } from "./events-loop.ts";
 import { userAgentParser } from "./user-agent.ts";
 

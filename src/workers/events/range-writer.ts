@@ -8,11 +8,11 @@ import { ClickHouseError } from "@clickhouse/client";
 import type { App } from "../../app/app.ts";
 import { backoffDelay, sleep } from "../../domain/backoff.ts";
 import type { EventRow } from "../../domain/ingest/event-row.ts";
-import { isDrop, type StageContext } from "../../domain/ingest/pipeline-types.ts";
-import { enrich } from "../../domain/ingest/pipeline.ts";
+import type { ClientLookups, StageContext } from "../../domain/ingest/pipeline-types.ts";
+import { type EnrichFailure, enrichBatch, needsLegacyClientFacts } from "../../domain/ingest/pipeline.ts";
 import { type IngestBatch, IngestBatchSchema } from "../../gen/internal/ingest/v1/ingest_pb.ts";
 import type { Nats } from "../../infra/nats.ts";
-import { hmacHex, type SaltSource } from "./cookieless-salt.ts";
+import { hmacHex, type SaltSource } from "../../infra/cookieless-salt.ts";
 import { deadLetter } from "./dead-letter.ts";
 
 /** A stream message the worker holds: delivered through the consumer (ackable) or read directly by sequence. */
@@ -38,7 +38,7 @@ export interface WriterDeps {
   nats: Nats;
   stream: string;
   salts: SaltSource;
-  lookups: Pick<StageContext, "userAgent" | "geo">;
+  lookups: StageContext & Pick<ClientLookups, "geo">;
   signal: AbortSignal;
 }
 
@@ -47,20 +47,31 @@ function isDataError(error: unknown): boolean {
   return error instanceof ClickHouseError && [6, 25, 26, 27, 38, 41, 43, 44, 53, 69, 70, 72, 117, 130, 131].includes(Number(error.code));
 }
 
-export async function rowsOf(items: Item[], deps: WriterDeps): Promise<EventRow[]> {
+/** The rows of `items`, and the messages holding an event that could not be enriched (to be dead-lettered). */
+export async function rowsOf(items: Item[], deps: WriterDeps): Promise<{ rows: EventRow[]; failed: { item: Item; failures: EnrichFailure[] }[] }> {
   const rows: EventRow[] = [];
+  const failed: { item: Item; failures: EnrichFailure[] }[] = [];
   for (const item of items) {
     if (!item.batch) continue;
-    const receivedAtMs = item.batch.receivedAt ? timestampMs(item.batch.receivedAt) : Date.now();
-    const salt = await deps.salts.forDay(receivedAtMs);
-    const ctx: StageContext = { ...deps.lookups, cookielessHash: (input) => hmacHex(salt, input) };
-    const request = { projectId: item.batch.projectId, clientIp: item.batch.clientIp, userAgent: item.batch.userAgent, receivedAtMs };
-    for (const event of item.batch.events) {
-      const result = enrich(event, request, ctx);
-      if (!isDrop(result)) rows.push(result);
+    let legacy: ClientLookups | undefined;
+    if (needsLegacyClientFacts(item.batch)) {
+      const salt = await deps.salts.forDay(item.batch.receivedAt ? timestampMs(item.batch.receivedAt) : Date.now());
+      legacy = { geo: deps.lookups.geo, cookielessHash: (input) => hmacHex(salt, input) };
     }
+    const enriched = enrichBatch(item.batch, { userAgent: deps.lookups.userAgent, legacy });
+    rows.push(...enriched.rows);
+    if (enriched.failures.length > 0) failed.push({ item, failures: enriched.failures });
   }
-  return rows;
+  return { rows, failed };
+}
+
+async function deadLetterFailed(failed: { item: Item; failures: EnrichFailure[] }[], deps: WriterDeps): Promise<void> {
+  for (const { item, failures } of failed) {
+    const detail = failures.map((f) => `${f.eventId}: ${f.reason}`).join("; ");
+    deps.app.log.error("events could not be enriched; their message is dead-lettered, its other events stored", { role: "events", seq: item.seq, detail });
+    await deadLetter(deps.nats, deps.stream, item.seq, item.data, "unenrichable", detail);
+    deps.app.metrics.deadLettered.inc({ worker: "events", reason: "unenrichable" });
+  }
 }
 
 /** Inserts `rows` for messages `first`..`last`; resolves once ClickHouse confirmed, or rejects on a data error. */
@@ -104,7 +115,8 @@ export async function writeRange(items: Item[], deps: WriterDeps, checkpoint: { 
     }
   }
   await checkpoint.plan(first, last);
-  const rows = await rowsOf(items, deps);
+  const { rows, failed } = await rowsOf(items, deps);
+  await deadLetterFailed(failed, deps);
   try {
     if (rows.length > 0) await insertWithRetry(rows, first, last, items, deps, 5);
     record(deps, rows.length);
@@ -114,7 +126,7 @@ export async function writeRange(items: Item[], deps: WriterDeps, checkpoint: { 
     deps.app.log.error("clickhouse keeps rejecting a batch; writing its messages one by one", { role: "events", first, last, error });
     for (const item of items) {
       await checkpoint.plan(item.seq, item.seq);
-      const single = await rowsOf([item], deps);
+      const single = (await rowsOf([item], deps)).rows;
       try {
         if (single.length > 0) await insertWithRetry(single, item.seq, item.seq, [item], deps, 5);
         record(deps, single.length);
