@@ -20,18 +20,18 @@ const controlCharacter = /[\u0000-\u001f\u007f-\u009f]/;
 
 /**
  * The problem with a name (a property key or trait name), or undefined. Values may hold any text, control
- * characters included; names may not.
+ * characters included; names may not. (Invalid UTF-8 and lone surrogates are refused by the protobuf decoder.)
  */
 export function nameProblem(name: string, maxLength: number): string | undefined {
   if (name.length === 0 || name.length > maxLength) return `names are 1 to ${maxLength} characters`;
   if (controlCharacter.test(name)) return "names must not contain control characters";
-  if (!name.isWellFormed()) return "names must be valid Unicode (no lone surrogates)";
   return undefined;
 }
 
 /**
- * JSON can carry a lone UTF-16 surrogate (`"\ud800"`), which has no UTF-8 form: ClickHouse would store a
- * replacement character instead. Such text is refused rather than silently changed.
+ * A lone UTF-16 surrogate (`"\ud800"`) has no UTF-8 form: ClickHouse would store a replacement character
+ * instead. The protobuf decoder refuses one in string fields, but not inside google.protobuf.Struct (traits),
+ * so those are checked here and refused rather than silently changed.
  */
 export function textProblem(text: string): string | undefined {
   return text.isWellFormed() ? undefined : "not valid Unicode (lone surrogate)";

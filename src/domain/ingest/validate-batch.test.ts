@@ -42,8 +42,6 @@ const cases: [string, Event, string][] = [
   ["the smallest and largest finite doubles", event({ customProperties: { tiny: { value: { case: "doubleValue", value: 5e-324 } }, huge: { value: { case: "doubleValue", value: Number.MAX_VALUE } } } }), ""],
   ["NaN", custom("x", { case: "doubleValue", value: Number.NaN }), 'events[0].custom_properties["x"]: double_value: must be finite, got NaN'],
   ["a string with NUL and control characters (stored as sent)", custom("note", text("a\u0000b\tc\nd\u007f")), ""],
-  ["a string with a lone high surrogate", custom("note", text("ab\ud800")), 'events[0].custom_properties["note"]: string_value: not valid Unicode (lone surrogate)'],
-  ["a string with a lone low surrogate", custom("note", text("\udc00")), "string_value: not valid Unicode (lone surrogate)"],
   ["a string with an emoji (a surrogate pair)", custom("note", text("😀")), ""],
   ["1024 emoji", custom("note", text("😀".repeat(1024))), ""],
   ["1025 emoji", custom("note", text("😀".repeat(1025))), "string_value: at most 1024 characters, got 1025"],
@@ -54,10 +52,8 @@ const cases: [string, Event, string][] = [
   ["a key with NUL", custom("a\u0000b", text("x")), 'events[0].custom_properties["a\\u0000b"]: names must not contain control characters'],
   ["a key with a newline", custom("a\nb", text("x")), "names must not contain control characters"],
   ["a key with a C1 control", custom("a\u0085", text("x")), "names must not contain control characters"],
-  ["a key with a lone surrogate", custom("a\ud800", text("x")), "names must be valid Unicode (no lone surrogates)"],
   ["a key with non-ASCII letters", custom("größe_😀", text("x")), ""],
   ["a key __proto__", custom("__proto__", text("x")), ""],
-  ["a distinct_id with a lone surrogate", event({ distinctId: "anon-\udfff" }), "events[0].distinct_id: not valid Unicode (lone surrogate)"],
   ["an upper-case event_id", event({ eventId: "0190B6F0-0000-7000-8000-00000000000A" }), ""],
 ];
 

@@ -3,7 +3,7 @@
 
 import type { PropertyValue } from "../../gen/common/v1/property_value_pb.ts";
 import type { Event } from "../../gen/sdk/events/v1/events_pb.ts";
-import { nameProblem, textProblem, timestampProblem } from "./storable-values.ts";
+import { nameProblem, timestampProblem } from "./storable-values.ts";
 
 export const MAX_EVENTS_PER_BATCH = 1000;
 export const MAX_STRING_CODE_POINTS = 1024;
@@ -44,7 +44,6 @@ export function validateBatch(events: Event[]): string[] {
 
     if (event.distinctId.startsWith("cookieless-")) problems.push(`${at}.distinct_id: must not start with "cookieless-" (reserved for server-derived ids)`);
     if (event.distinctId.length > MAX_ID_LENGTH) problems.push(`${at}.distinct_id: at most ${MAX_ID_LENGTH} characters`);
-    else if (!event.distinctId.isWellFormed()) problems.push(`${at}.distinct_id: ${textProblem(event.distinctId)}`);
     if (event.sessionId !== "" && !uuid.test(event.sessionId)) problems.push(`${at}.session_id: not a UUID`);
     if (event.cookieless) {
       if (event.distinctId !== "") problems.push(`${at}.distinct_id: must be empty when cookieless is true`);
@@ -87,19 +86,18 @@ function propertyValueProblem(property: PropertyValue): string | undefined {
       // UTF-16 length bounds the code points from above: count them only when it could matter.
       const length = value.value.length > MAX_STRING_CODE_POINTS ? codePoints(value.value) : 0;
       if (length > MAX_STRING_CODE_POINTS) return `string_value: at most ${MAX_STRING_CODE_POINTS} characters, got ${length}`;
-      return prefixed("string_value: ", textProblem(value.value));
+      // Invalid UTF-8 and lone surrogates never get here: the protobuf decoder refuses both (binary and JSON).
+      return undefined;
     }
     case "doubleValue":
       return Number.isFinite(value.value) ? undefined : `double_value: must be finite, got ${value.value}`;
-    case "timestampValue":
-      return prefixed("timestamp_value.", timestampProblem(value.value));
+    case "timestampValue": {
+      const problem = timestampProblem(value.value);
+      return problem ? `timestamp_value.${problem}` : undefined;
+    }
     default:
       return undefined;
   }
-}
-
-function prefixed(prefix: string, problem: string | undefined): string | undefined {
-  return problem ? prefix + problem : undefined;
 }
 
 function codePoints(text: string): number {
