@@ -15,8 +15,9 @@ export function timestampProblem(time: Timestamp): string | undefined {
   return undefined;
 }
 
-// Control characters (C0, DEL, C1) make names unreadable in every report and are never intended.
-const controlCharacter = /[\u0000-\u001f\u007f-\u009f]/;
+// Control characters (C0, DEL, C1) make names unreadable in every report and are never intended. Written as
+// "only non-control characters, anchored": several times faster per key than searching for a control character.
+const noControlCharacters = /^[^\x00-\x1f\x7f-\x9f]*$/;
 
 /**
  * The problem with a name (a property key or trait name), or undefined. Values may hold any text, control
@@ -24,7 +25,7 @@ const controlCharacter = /[\u0000-\u001f\u007f-\u009f]/;
  */
 export function nameProblem(name: string, maxLength: number): string | undefined {
   if (name.length === 0 || name.length > maxLength) return `names are 1 to ${maxLength} characters`;
-  if (controlCharacter.test(name)) return "names must not contain control characters";
+  if (!noControlCharacters.test(name)) return "names must not contain control characters";
   return undefined;
 }
 
