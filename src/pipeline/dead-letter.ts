@@ -25,7 +25,7 @@ export async function deadLetter(nats: Nats, letter: DeadLetter, signal: AbortSi
   const subject = nats.names.subject(`${letter.stream}_dlq`, letter.reason);
   for (let attempt = 1; ; attempt++) {
     try {
-      await nats.js.publish(subject, letter.data, { headers: h, msgID: `dlq:${letter.stream}:${letter.seq}` });
+      await nats.js.publish(subject, letter.data, { headers: h, msgID: `dlq:${letter.stream}:${letter.seq}:${letter.reason}` });
       return;
     } catch (error) {
       if (signal.aborted) throw error;

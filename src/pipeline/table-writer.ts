@@ -105,6 +105,7 @@ class TableWriter<Row> {
     const messages = await this.#readDirect(plannedFirst, plannedLast, this.#stop.signal);
     await writeRange(messages, plannedFirst, plannedLast, this.#rangeContext(this.#stop.signal));
     this.#committed = plannedLast;
+    await this.#removeReadDirectly(messages);
   }
 
   async #fetchLoop(consumer: Consumer): Promise<void> {
@@ -244,14 +245,18 @@ class TableWriter<Row> {
     await writeRange(messages, first, last, this.#rangeContext(signal));
     this.#committed = last;
     for (let done = first; done <= last; done++) this.#held.take(done)?.ack?.();
-    const readDirectly = messages.filter((message) => !message.ack).map((message) => message.seq);
-    if (readDirectly.length > 0) {
-      const left = await removeWritten(this.nats, this.#stream, readDirectly);
-      if (left > 0) this.log.warn("some written messages could not be removed now; their redelivery is acknowledged instead", { left });
-    }
+    await this.#removeReadDirectly(messages);
     if (this.#held.size > 0) this.#held.oldestAt = Date.now();
     this.app.metrics.writerHeldBytes.set({ table: this.sink.table }, this.#held.bytes);
     this.#wakeFetcher.notify();
+  }
+
+  /** Written messages read straight from the stream have no delivery of ours to acknowledge: remove them. */
+  async #removeReadDirectly(messages: HeldMessage<Row>[]): Promise<void> {
+    const readDirectly = messages.filter((message) => !message.ack).map((message) => message.seq);
+    if (readDirectly.length === 0) return;
+    const left = await removeWritten(this.nats, this.#stream, readDirectly);
+    if (left > 0) this.log.warn("some written messages could not be removed now; their redelivery is acknowledged instead", { left });
   }
 
   /** Messages `first`..`last` read straight from the stream and converted; those gone are counted and skipped. */

@@ -3,8 +3,15 @@
 
 import type { StoredMessage } from "./stream-messages.ts";
 
-/** What one stream message becomes: rows for the table, or a reason it can never be stored. */
-export type Conversion<Row> = { rows: Row[] } | { reject: string; detail: string };
+/**
+ * What one stream message becomes: rows for the table, and what of it can never be stored (dead-lettered with the
+ * reason). `reject.data` is the part refused, as a message of the stream's own format; without it, the whole
+ * message is dead-lettered.
+ */
+export interface Conversion<Row> {
+  rows: Row[];
+  reject?: { reason: string; detail: string; data?: Uint8Array };
+}
 
 export interface WriteLimits {
   /** A write starts once this many rows are held… */
@@ -24,8 +31,8 @@ export interface TableSink<Row> {
   consumer: string;
   limits: WriteLimits;
   /**
-   * Rows for one message. Data it can never store is a `reject` (the message is dead-lettered with the reason);
-   * it throws only for a failure worth retrying (a store it reads from being down), and the message waits.
+   * Rows for one message. Data it can never store is a `reject` (dead-lettered with the reason); it throws only
+   * for a failure worth retrying (a store it reads from being down), and the message waits.
    */
   convert(message: StoredMessage): Promise<Conversion<Row>>;
 }
@@ -37,4 +44,4 @@ export interface HeldMessage<Row> extends StoredMessage {
   working?: () => void;
 }
 
-export const rowCount = <Row>(message: HeldMessage<Row>): number => ("rows" in message.conversion ? message.conversion.rows.length : 0);
+export const rowCount = <Row>(message: HeldMessage<Row>): number => message.conversion.rows.length;

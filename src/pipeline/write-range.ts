@@ -24,13 +24,14 @@ export interface RangeContext<Row> {
 export async function writeRange<Row>(messages: HeldMessage<Row>[], first: number, last: number, ctx: RangeContext<Row>): Promise<void> {
   const { app, sink } = ctx;
   for (const message of messages) {
-    if ("reject" in message.conversion) {
-      await deadLetter(ctx.nats, { stream: sink.stream, seq: message.seq, data: message.data, reason: message.conversion.reject, detail: message.conversion.detail }, ctx.signal, ctx.log);
-      app.metrics.deadLettered.inc({ table: sink.table, reason: message.conversion.reject });
-    }
+    const { reject } = message.conversion;
+    if (!reject) continue;
+    ctx.log.error("part of a message can never be stored; dead-lettered", { seq: message.seq, reason: reject.reason, detail: reject.detail });
+    await deadLetter(ctx.nats, { stream: sink.stream, seq: message.seq, data: reject.data ?? message.data, reason: reject.reason, detail: reject.detail }, ctx.signal, ctx.log);
+    app.metrics.deadLettered.inc({ table: sink.table, reason: reject.reason });
   }
   await ctx.ledger.plan(first, last);
-  const rows = messages.flatMap((message) => ("rows" in message.conversion ? message.conversion.rows : []));
+  const rows = messages.flatMap((message) => message.conversion.rows);
   try {
     await insert(rows, first, last, messages, ctx, 5);
   } catch (error) {
@@ -43,7 +44,7 @@ export async function writeRange<Row>(messages: HeldMessage<Row>[], first: numbe
 
 async function writeOneByOne<Row>(messages: HeldMessage<Row>[], ctx: RangeContext<Row>): Promise<void> {
   for (const message of messages) {
-    if (!("rows" in message.conversion)) continue;
+    if (message.conversion.rows.length === 0) continue;
     await ctx.ledger.plan(message.seq, message.seq);
     try {
       await insert(message.conversion.rows, message.seq, message.seq, [message], ctx, 3);

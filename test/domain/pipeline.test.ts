@@ -1,20 +1,28 @@
 // The enrichment stages and intake rules as plain functions: no servers.
 
 import { describe, expect, test } from "bun:test";
+import { create } from "@bufbuild/protobuf";
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
+import { deriveClientFacts } from "../../src/domain/ingest/client-facts.ts";
 import { clientIp, trustedProxies } from "../../src/domain/ingest/client-ip.ts";
 import { intakeDropReason } from "../../src/domain/ingest/drop-reasons.ts";
-import { enrich } from "../../src/domain/ingest/pipeline.ts";
-import type { StageContext } from "../../src/domain/ingest/pipeline-types.ts";
+import type { EventRow } from "../../src/domain/ingest/event-row.ts";
+import { enrich, enrichBatch } from "../../src/domain/ingest/pipeline.ts";
+import type { ClientLookups, RequestFacts, StageContext } from "../../src/domain/ingest/pipeline-types.ts";
 import { channelOf } from "../../src/domain/ingest/stages/put-channel.ts";
+import { IngestBatchSchema } from "../../src/gen/internal/ingest/v1/ingest_pb.ts";
 import { sdkEvent, str } from "../support/sdk-events.ts";
 
 const project = "7f8e1c1a-0000-4000-8000-000000000001";
-const request = { projectId: project, clientIp: "203.0.113.9", userAgent: "UA", receivedAtMs: Date.parse("2026-03-01T12:00:00Z") };
-const ctx: StageContext = {
-  userAgent: () => ({ browser: "Firefox", browserVersion: "126", os: "Linux", osVersion: "", deviceType: "desktop", isBot: false }),
+const receivedAtMs = Date.parse("2026-03-01T12:00:00Z");
+const lookups: ClientLookups = {
   geo: (ip) => (ip === "203.0.113.9" ? { country: "NL", region: "North Holland", city: "Amsterdam" } : { country: "", region: "", city: "" }),
   cookielessHash: (input) => new Bun.CryptoHasher("sha256").update(input).digest("hex"),
+};
+const client = deriveClientFacts(project, "203.0.113.9", "UA", true, lookups);
+const request: RequestFacts = { projectId: project, userAgent: "UA", receivedAtMs, geo: client, visitorHash: client.visitorHash };
+const ctx: StageContext = {
+  userAgent: () => ({ browser: "Firefox", browserVersion: "126", os: "Linux", osVersion: "", deviceType: "desktop", isBot: false }),
 };
 
 function row(overrides: Parameters<typeof sdkEvent>[1] = {}) {
@@ -60,9 +68,18 @@ describe("enrichment pipeline", () => {
 
   test("cookieless ids come from the salted hash of project, IP and user agent", () => {
     const a = row({ cookieless: true, distinctId: "", sessionId: "" });
-    const expected = ctx.cookielessHash(`${project}\n203.0.113.9\nUA`);
+    const expected = lookups.cookielessHash(`${project}\n203.0.113.9\nUA`);
     expect(a.distinct_id).toBe(`cookieless-${expected.slice(0, 32)}`);
     expect(a.session_id).toBe(`cookieless-${expected.slice(32, 64)}`);
+  });
+
+  test("a property named __proto__ is kept as data in every map", () => {
+    const event = sdkEvent(project);
+    // How the protobuf decoder hands over a map key "__proto__": as an own property of a plain object.
+    Object.defineProperty(event.customProperties, "__proto__", { value: { value: { case: "intValue", value: 7n } }, enumerable: true });
+    const stored = enrich(event, request, ctx) as EventRow;
+    expect(JSON.parse(JSON.stringify(stored.custom_properties))).toEqual(JSON.parse('{"__proto__": "7"}'));
+    expect(Object.keys(stored.custom_numbers)).toEqual(["__proto__"]);
   });
 
   test.each([
@@ -81,7 +98,53 @@ describe("enrichment pipeline", () => {
   });
 });
 
+describe("enrichBatch", () => {
+  const batchOf = (init: Parameters<typeof create<typeof IngestBatchSchema>>[1]) =>
+    create(IngestBatchSchema, { projectId: project, receivedAt: timestampFromMs(receivedAtMs), userAgent: "UA", ...init });
+
+  test("client facts derived at intake reach the geo columns and the cookieless ids", () => {
+    const { rows, failures } = enrichBatch(batchOf({ client, events: [sdkEvent(project, { cookieless: true, distinctId: "", sessionId: "" })] }), ctx);
+    expect(failures).toEqual([]);
+    expect(rows[0]).toMatchObject({ country: "NL", city: "Amsterdam", distinct_id: `cookieless-${client.visitorHash.slice(0, 32)}` });
+  });
+
+  test("a message of an older server (client_ip, no client facts) is enriched as before", () => {
+    const events = [sdkEvent(project, { cookieless: true, distinctId: "", sessionId: "" })];
+    const legacy = enrichBatch(batchOf({ clientIp: "203.0.113.9", events }), { ...ctx, legacy: lookups });
+    const current = enrichBatch(batchOf({ client, events }), ctx);
+    expect(legacy.failures).toEqual([]);
+    expect(legacy.rows).toEqual(current.rows);
+    expect(legacy.rows[0]!.country).toBe("NL");
+  });
+
+  test("an event that cannot be enriched becomes a failure with its reason; the others still become rows", () => {
+    const good = sdkEvent(project);
+    const bad = sdkEvent(project, { occurTime: { seconds: 10_000_000_000_000n, nanos: 0 } });
+    const faceless = sdkEvent(project, { cookieless: true, distinctId: "", sessionId: "" });
+    const { rows, failures } = enrichBatch(batchOf({ client: { ...client, visitorHash: "" }, events: [good, bad, faceless] }), ctx);
+    expect(rows.map((r) => r.event_id)).toEqual([good.eventId]);
+    expect(failures).toEqual([
+      { eventId: bad.eventId, reason: "RangeError: Invalid Date" },
+      { eventId: faceless.eventId, reason: "Error: cookieless event without a visitor hash in its batch" },
+    ]);
+  });
+
+  test("a batch without received_at fails every event instead of throwing", () => {
+    const event = sdkEvent(project);
+    const { rows, failures } = enrichBatch(batchOf({ receivedAt: undefined, client, events: [event] }), ctx);
+    expect(rows).toEqual([]);
+    expect(failures).toEqual([{ eventId: event.eventId, reason: "Error: batch has no received_at" }]);
+  });
+});
+
 describe("intake rules", () => {
+  test("$projectId is compared case-insensitively", () => {
+    const now = Date.parse("2026-03-01T12:00:00Z");
+    const upper = sdkEvent(project, { occurTime: timestampFromMs(now), autoProperties: { $projectId: str(project.toUpperCase()) } });
+    expect(intakeDropReason(upper, project, now)).toBeUndefined();
+    expect(intakeDropReason(upper, project.toUpperCase(), now)).toBeUndefined();
+  });
+
   test("events of another project and outside the time window are dropped with a reason", () => {
     const now = Date.parse("2026-03-01T12:00:00Z");
     expect(intakeDropReason(sdkEvent(project, { occurTime: timestampFromMs(now) }), project, now)).toBeUndefined();

@@ -2,12 +2,16 @@
 // Redis gone, NATS gone.
 
 import { describe, expect, test } from "bun:test";
+import { gzipSync } from "node:zlib";
+import { fromBinary } from "@bufbuild/protobuf";
+import { IngestBatchSchema } from "../../src/gen/internal/ingest/v1/ingest_pb.ts";
+import { connectNats } from "../../src/infra/nats.ts";
 import { createPostgres } from "../../src/infra/postgres.ts";
 import { startDevServer } from "../support/clickhouse-dev-process.ts";
 import { expectExactlyOnce, ingestStack } from "../support/ingest-stack.ts";
 import { waitFor } from "../support/ports.ts";
 import { startNats, startRedis } from "../support/private-servers.ts";
-import { batchBody, sdkEvent, sdkRequest, sendLoad } from "../support/sdk-events.ts";
+import { batchBody, sdkEvent, sdkRequest, sendLoad, str } from "../support/sdk-events.ts";
 
 describe("crash safety", () => {
   test("kill -9 of the worker between planning and committing a write, while events flow, loses and duplicates nothing", async () => {
@@ -90,15 +94,35 @@ describe("NATS outage", () => {
     const nats = await startNats();
     const stack = await ingestStack("nats_outage", { env: { NATS_URL: nats.url } });
     try {
-      expect((await sdkRequest(stack.baseUrl, stack.publicKey, batchBody([sdkEvent(stack.projectId)]))).status).toBe(200);
+      const before = sdkEvent(stack.projectId);
+      expect((await sdkRequest(stack.baseUrl, stack.publicKey, batchBody([before]))).status).toBe(200);
       await stack.nats.close();
-      await nats.stop();
-      const response = await sdkRequest(stack.baseUrl, stack.publicKey, batchBody([sdkEvent(stack.projectId)]));
+      await nats.pause();
+      // Large enough to be split over several queue messages: none of them may be left behind.
+      const big = () => sdkEvent(stack.projectId, { customProperties: Object.fromEntries(Array.from({ length: 300 }, (_, i) => [`p${i}`, str("x".repeat(1000))])) });
+      const refused = [big(), big(), big(), big()];
+      const response = await sdkRequest(stack.baseUrl, stack.publicKey, gzipSync(batchBody(refused)), { "content-encoding": "gzip" });
       expect(response.status).toBe(503);
       expect(await response.json()).toEqual({ code: "unavailable", message: "the event queue is unavailable; retry" });
+
+      await nats.resume();
+      const inspector = await connectNats({ url: nats.url, prefix: stack.env.PUG_NATS_PREFIX });
+      try {
+        const stream = inspector.names.stream("events");
+        const { state } = await inspector.jsm.streams.info(stream);
+        const queued: string[] = [];
+        for (let seq = state.first_seq; seq <= state.last_seq; seq++) {
+          const message = await inspector.jsm.streams.getMessage(stream, { seq });
+          queued.push(...fromBinary(IngestBatchSchema, message!.data).events.map((event) => event.eventId));
+        }
+        expect(queued).toEqual([before.eventId]);
+      } finally {
+        await inspector.close();
+      }
     } finally {
       await stack.server.stop();
       await stack.ch.close();
+      await nats.stop();
     }
   }, 60_000);
 });

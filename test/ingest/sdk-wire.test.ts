@@ -2,11 +2,11 @@
 // Pug's web SDK sends, the sendBeacon form and CORS; events must land in ClickHouse, enriched.
 
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { fromBinary } from "@bufbuild/protobuf";
+import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import { createClient, type Interceptor } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-web";
-import { IdentifyCallSchema } from "../../src/gen/internal/ingest/v1/ingest_pb.ts";
+import { IdentifyCallSchema, IngestBatchSchema } from "../../src/gen/internal/ingest/v1/ingest_pb.ts";
 import { BatchCreateResponseSchema, EventsService } from "../../src/gen/sdk/events/v1/events_pb.ts";
 import { ProfilesSDKService } from "../../src/gen/sdk/profiles/v1/profiles_pb.ts";
 import { type IngestStack, ingestStack } from "../support/ingest-stack.ts";
@@ -173,5 +173,87 @@ describe("SDK intake over Connect", () => {
     expect(call.request?.traits).toEqual({ plan: "pro" });
     const refused = await client.identify({ externalId: "cookieless-abc" }).then(() => undefined, (e: { code: number; rawMessage: string }) => e);
     expect(refused?.rawMessage).toBe('external_id: must not start with "cookieless-" (reserved for server-derived ids)');
+  });
+});
+
+describe("what intake accepts is what ClickHouse holds", () => {
+  test("values at the edges of what the events table holds are stored faithfully, __proto__ and an upper-case $projectId included", async () => {
+    const client = connectClient(true, { "x-api-key": stack.publicKey, "user-agent": CHROME_UA });
+    const number = (value: number) => ({ value: { case: "doubleValue" as const, value } });
+    const int = (value: bigint) => ({ value: { case: "intValue" as const, value } });
+    const time = (iso: string) => ({ value: { case: "timestampValue" as const, value: timestampFromMs(Date.parse(iso)) } });
+    const customProperties = Object.fromEntries([
+      ["note", str("a\u0000b\tc\nd\u007f é 😀")],
+      ["minInt", int(-(1n << 63n))],
+      ["maxInt", int((1n << 63n) - 1n)],
+      ["tiny", number(5e-324)],
+      ["huge", number(Number.MAX_VALUE)],
+      ["first", time("1900-01-01T00:00:00.000Z")],
+      ["last", time("2299-12-31T23:59:59.999Z")],
+      ["__proto__", str("kept")],
+      ["größe_😀", str("L")],
+    ]);
+    // sdkEvent puts its project id into $projectId: here the id as an SDK may have been given it, upper case.
+    const event = sdkEvent(stack.projectId.toUpperCase(), { customProperties });
+    const reply = await client.batchCreate({ events: [event] });
+    expect([reply.accepted, reply.dropped]).toEqual([1, 0]);
+
+    const [row] = await rowsFor([event.eventId]);
+    const entries = (map: unknown) => Object.entries(map as object).sort(([a], [b]) => (a < b ? -1 : 1));
+    expect(entries(row!.custom_properties)).toEqual([
+      ["__proto__", "kept"],
+      ["first", "1900-01-01T00:00:00.000Z"],
+      ["größe_😀", "L"],
+      ["huge", "1.7976931348623157e+308"],
+      ["last", "2299-12-31T23:59:59.999Z"],
+      ["maxInt", "9223372036854775807"],
+      ["minInt", "-9223372036854775808"],
+      ["note", "a\u0000b\tc\nd\u007f é 😀"],
+      ["tiny", "5e-324"],
+    ]);
+    expect(entries(row!.custom_numbers)).toEqual([
+      ["huge", Number.MAX_VALUE],
+      ["maxInt", 9223372036854775807],
+      ["minInt", -9223372036854775808],
+      ["tiny", 5e-324],
+    ]);
+    expect(row!.project_id).toBe(stack.projectId);
+  });
+
+  test("the client IP never enters the queue; geo and the cookieless visitor still reach the row, also from a message of an older server", async () => {
+    const subject = stack.nats.names.subject("events", "ingest");
+    const seen: Uint8Array[] = [];
+    const subscription = stack.nats.connection.subscribe(subject, { callback: (_error, message) => void seen.push(message.data) });
+    const ip = "81.2.69.160";
+    const headers = { "x-api-key": stack.publicKey, "user-agent": CHROME_UA, "x-forwarded-for": ip };
+    const cookieless = () => sdkEvent(stack.projectId, { cookieless: true, distinctId: "", sessionId: "" });
+    const [a, b] = [cookieless(), cookieless()];
+    try {
+      expect((await sdkRequest(stack.baseUrl, stack.publicKey, batchBody([a]), headers)).status).toBe(200);
+      expect((await sdkRequest(stack.baseUrl, stack.publicKey, batchBody([b]), headers)).status).toBe(200);
+      await waitFor("both messages seen on the subject", async () => seen.length >= 2, 5_000);
+    } finally {
+      subscription.unsubscribe();
+    }
+    for (const data of seen) {
+      expect(Buffer.from(data).includes(ip)).toBe(false);
+      expect(Buffer.from(data).includes(Buffer.from([81, 2, 69, 160]))).toBe(false);
+      const batch = fromBinary(IngestBatchSchema, data);
+      expect(batch.clientIp).toBe("");
+      expect(batch.client?.country).toBe("GB");
+      expect(batch.client?.visitorHash).toMatch(/^[0-9a-f]{64}$/);
+    }
+
+    // A message queued by a server from before client facts: the worker derives them from client_ip as before.
+    const legacy = cookieless();
+    const old = create(IngestBatchSchema, { projectId: stack.projectId, receivedAt: timestampFromMs(Date.now()), clientIp: ip, userAgent: CHROME_UA, events: [legacy] });
+    await stack.nats.js.publish(subject, toBinary(IngestBatchSchema, old));
+
+    const rows = await rowsFor([a.eventId, b.eventId, legacy.eventId]);
+    const row = (eventId: string) => rows.find((r) => r.event_id === eventId)!;
+    expect(row(a.eventId).distinct_id).toMatch(/^cookieless-[0-9a-f]{32}$/);
+    expect(row(b.eventId).distinct_id).toBe(row(a.eventId).distinct_id as string);
+    expect(row(legacy.eventId).distinct_id).toBe(row(a.eventId).distinct_id as string);
+    for (const eventId of [a.eventId, b.eventId, legacy.eventId]) expect(row(eventId).country).toBe("GB");
   });
 });

@@ -2,7 +2,7 @@
 // dead-lettered with its reason while the stream moves on, and a standby takes over from a killed leader
 // without losing or duplicating anything.
 
-import { create, toBinary } from "@bufbuild/protobuf";
+import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import { describe, expect, test } from "bun:test";
 import { IngestBatchSchema } from "../../src/gen/internal/ingest/v1/ingest_pb.ts";
@@ -10,13 +10,15 @@ import { expectExactlyOnce, type IngestStack, ingestStack } from "../support/ing
 import { waitFor } from "../support/ports.ts";
 import { batchBody, sdkEvent, sdkRequest, sendLoad } from "../support/sdk-events.ts";
 
-async function deadLetters(stack: IngestStack): Promise<{ reason: string; detail: string; seq: string }[]> {
+async function deadLetters(stack: IngestStack): Promise<{ reason: string; detail: string; seq: string; events: string[] }[]> {
   const dlq = stack.nats.names.stream("events_dlq");
   const info = await stack.nats.jsm.streams.info(dlq);
   const letters = [];
   for (let seq = info.state.first_seq; seq <= info.state.last_seq && info.state.messages > 0; seq++) {
     const message = await stack.nats.jsm.streams.getMessage(dlq, { seq });
-    if (message) letters.push({ reason: message.header.get("Pug-Reason"), detail: message.header.get("Pug-Detail"), seq: message.header.get("Pug-Source-Seq") });
+    if (!message) continue;
+    const events = fromBinary(IngestBatchSchema, message.data).events.map((event) => event.eventId);
+    letters.push({ reason: message.header.get("Pug-Reason"), detail: message.header.get("Pug-Detail"), seq: message.header.get("Pug-Source-Seq"), events });
   }
   return letters;
 }
@@ -33,26 +35,26 @@ async function expectNoRestart(stack: IngestStack): Promise<void> {
 }
 
 describe("data the writer cannot store", () => {
-  test("a message whose enrichment throws is dead-lettered with the reason; the worker does not restart and stores what follows", async () => {
+  test("an event whose enrichment throws is dead-lettered alone with the reason; the worker does not restart and stores the rest", async () => {
     const stack = await ingestStack("poison_enrich", { worker: true });
     try {
       const good = sdkEvent(stack.projectId);
       // Intake never queues an event without occur_time; a message from elsewhere (or an older version) might.
       const broken = sdkEvent(stack.projectId);
       broken.occurTime = undefined;
-      const poison = toBinary(IngestBatchSchema, create(IngestBatchSchema, { projectId: stack.projectId, receivedAt: timestampFromMs(Date.now()), events: [good, broken] }));
+      const poison = toBinary(IngestBatchSchema, create(IngestBatchSchema, { projectId: stack.projectId, receivedAt: timestampFromMs(Date.now()), client: {}, events: [good, broken] }));
       const published = await stack.nats.js.publish(stack.nats.names.subject("events", "ingest"), poison);
       const after = [sdkEvent(stack.projectId), sdkEvent(stack.projectId)];
       expect((await sdkRequest(stack.baseUrl, stack.publicKey, batchBody(after))).status).toBe(200);
 
-      await waitFor("the events sent after the poison stored", async () => (await stack.stored()).rows === 2, 20_000);
+      await waitFor("the good events stored", async () => (await stack.stored()).rows === 3, 20_000);
       await waitFor("the events stream drained", async () => (await stack.queued()) === 0, 10_000);
+      const ids = [good, ...after].map((event) => `'${event.eventId}'`).join(", ");
+      expect((await stack.stored(`event_id IN (${ids})`)).ids).toBe(3);
       const letters = await deadLetters(stack);
-      expect(letters).toHaveLength(1);
-      expect(letters[0]!.reason).toBe("unenrichable");
-      expect(letters[0]!.seq).toBe(String(published.seq));
-      expect(letters[0]!.detail).toContain(`events[1] (${broken.eventId})`);
-      expect((await stack.stored(`event_id IN ('${after[0]!.eventId}', '${after[1]!.eventId}')`)).ids).toBe(2);
+      expect(letters.map((l) => [l.reason, l.seq])).toEqual([["unenrichable", String(published.seq)]]);
+      expect(letters[0]!.detail).toStartWith(`${broken.eventId}: TypeError`);
+      expect(letters[0]!.events).toEqual([broken.eventId]);
       await expectNoRestart(stack);
       expect(await workerMetrics(stack)).toContain('pug_dead_lettered_total{table="events",reason="unenrichable"} 1');
     } finally {

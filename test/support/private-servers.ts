@@ -9,24 +9,39 @@ import { freePort, waitFor } from "./ports.ts";
 export interface PrivateServer {
   port: number;
   url: string;
+  /** Stops the server for good and removes its data. */
   stop(): Promise<void>;
+  /** Stops the server but keeps its data, so `resume` brings it back as it was. */
+  pause(): Promise<void>;
+  resume(): Promise<void>;
 }
 
 async function launch(command: string[], port: number, url: string, dir: string): Promise<PrivateServer> {
-  const proc = Bun.spawn(command, { stdin: "ignore", stdout: "ignore", stderr: "pipe" });
-  await waitFor(`${command[0]} on port ${port}`, async () => {
-    if (proc.exitCode !== null) throw new Error(`${command[0]} exited with ${proc.exitCode}: ${await new Response(proc.stderr).text()}`);
-    const socket = await Bun.connect({ hostname: "127.0.0.1", port, socket: { data() {} } });
-    socket.end();
-    return true;
-  });
+  const spawn = async () => {
+    const proc = Bun.spawn(command, { stdin: "ignore", stdout: "ignore", stderr: "pipe" });
+    await waitFor(`${command[0]} on port ${port}`, async () => {
+      if (proc.exitCode !== null) throw new Error(`${command[0]} exited with ${proc.exitCode}: ${await new Response(proc.stderr).text()}`);
+      const socket = await Bun.connect({ hostname: "127.0.0.1", port, socket: { data() {} } });
+      socket.end();
+      return true;
+    });
+    return proc;
+  };
+  let proc = await spawn();
+  const halt = async () => {
+    proc.kill("SIGTERM");
+    await proc.exited;
+  };
   return {
     port,
     url,
     async stop() {
-      proc.kill("SIGTERM");
-      await proc.exited;
+      await halt();
       rmSync(dir, { recursive: true, force: true });
+    },
+    pause: halt,
+    async resume() {
+      proc = await spawn();
     },
   };
 }

@@ -6,10 +6,11 @@ import { propertyNumber, propertyText } from "./properties.ts";
 
 /** The row as the SDK described the event, before any enrichment. */
 export function newWorkingEvent(event: Event, request: RequestFacts): WorkingEvent {
-  const auto: Record<string, string> = {};
+  // Prototype-less maps: a property named "__proto__" is data like any other, not the object's prototype.
+  const auto: Record<string, string> = Object.create(null);
   for (const [key, value] of Object.entries(event.autoProperties)) auto[key] = propertyText(value);
-  const custom: Record<string, string> = {};
-  const numbers: Record<string, number> = {};
+  const custom: Record<string, string> = Object.create(null);
+  const numbers: Record<string, number> = Object.create(null);
   for (const [key, value] of Object.entries(event.customProperties)) {
     custom[key] = propertyText(value);
     const number = propertyNumber(value);

@@ -7,9 +7,12 @@ import type { EventRow } from "./event-row.ts";
 /** Facts about the request that carried the event, shared by every event of one batch. */
 export interface RequestFacts {
   projectId: string;
-  clientIp: string;
   userAgent: string;
   receivedAtMs: number;
+  /** Derived from the client IP at intake; the IP itself is not kept. */
+  geo: GeoFacts;
+  /** Hex HMAC naming a cookieless visitor for one day (see client-facts.ts); "" when no event is cookieless. */
+  visitorHash: string;
 }
 
 export interface UserAgentFacts {
@@ -30,8 +33,12 @@ export interface GeoFacts {
 /** Lookups a stage may use. They are pure functions of their input; the worker memoises them. */
 export interface StageContext {
   userAgent(ua: string): UserAgentFacts;
+}
+
+/** What turns a client IP into client facts: intake uses it, and the worker for messages of older servers. */
+export interface ClientLookups {
   geo(ip: string): GeoFacts;
-  /** HMAC of the input under today's cookieless salt, hex. */
+  /** HMAC of the input under the cookieless salt of the request's day, hex. */
   cookielessHash(input: string): string;
 }
 

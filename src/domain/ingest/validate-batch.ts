@@ -3,6 +3,7 @@
 
 import type { PropertyValue } from "../../gen/common/v1/property_value_pb.ts";
 import type { Event } from "../../gen/sdk/events/v1/events_pb.ts";
+import { nameProblem, timestampProblem } from "./storable-values.ts";
 
 export const MAX_EVENTS_PER_BATCH = 1000;
 export const MAX_STRING_CODE_POINTS = 1024;
@@ -36,7 +37,10 @@ export function validateBatch(events: Event[]): string[] {
 
     const time = event.occurTime;
     if (!time) problems.push(`${at}.occur_time: required`);
-    else if (time.nanos < 0 || time.nanos > 999_999_999) problems.push(`${at}.occur_time.nanos: must be 0 to 999999999`);
+    else {
+      const problem = timestampProblem(time);
+      if (problem) problems.push(`${at}.occur_time.${problem}`);
+    }
 
     if (event.distinctId.startsWith("cookieless-")) problems.push(`${at}.distinct_id: must not start with "cookieless-" (reserved for server-derived ids)`);
     if (event.distinctId.length > MAX_ID_LENGTH) problems.push(`${at}.distinct_id: at most ${MAX_ID_LENGTH} characters`);
@@ -66,7 +70,8 @@ function checkProperties(at: string, properties: Record<string, PropertyValue>, 
     const path = () => `${at}[${JSON.stringify(key)}]`;
     if (auto && !key.startsWith("$")) problems.push(`${path()}: automatic property names start with '$'`);
     if (!auto && key.startsWith("$")) problems.push(`${path()}: custom property names must not start with '$' (reserved for the SDK)`);
-    if (key.length === 0 || key.length > MAX_KEY_LENGTH) problems.push(`${path()}: names are 1 to ${MAX_KEY_LENGTH} characters`);
+    const nameIssue = nameProblem(key, MAX_KEY_LENGTH);
+    if (nameIssue) problems.push(`${path()}: ${nameIssue}`);
     const problem = propertyValueProblem(properties[key]!);
     if (problem) problems.push(`${path()}: ${problem}`);
   }
@@ -78,13 +83,18 @@ function propertyValueProblem(property: PropertyValue): string | undefined {
     case undefined:
       return "no value set (exactly one of string_value, int_value, double_value, bool_value, timestamp_value)";
     case "stringValue": {
-      const length = codePoints(value.value);
-      return length > MAX_STRING_CODE_POINTS ? `string_value: at most ${MAX_STRING_CODE_POINTS} characters, got ${length}` : undefined;
+      // UTF-16 length bounds the code points from above: count them only when it could matter.
+      const length = value.value.length > MAX_STRING_CODE_POINTS ? codePoints(value.value) : 0;
+      if (length > MAX_STRING_CODE_POINTS) return `string_value: at most ${MAX_STRING_CODE_POINTS} characters, got ${length}`;
+      // Invalid UTF-8 and lone surrogates never get here: the protobuf decoder refuses both (binary and JSON).
+      return undefined;
     }
     case "doubleValue":
       return Number.isFinite(value.value) ? undefined : `double_value: must be finite, got ${value.value}`;
-    case "timestampValue":
-      return value.value.nanos < 0 || value.value.nanos > 999_999_999 ? "timestamp_value.nanos: must be 0 to 999999999" : undefined;
+    case "timestampValue": {
+      const problem = timestampProblem(value.value);
+      return problem ? `timestamp_value.${problem}` : undefined;
+    }
     default:
       return undefined;
   }

@@ -11,7 +11,8 @@ import type { Logger } from "../../logger.ts";
 import { Code, ConnectError } from "../connect-errors.ts";
 import type { ApiKeyStore } from "./api-key-store.ts";
 import { authenticate } from "./authenticate.ts";
-import { publishEvents } from "./ingest-publisher.ts";
+import type { ClientFactsSource } from "./client-facts-source.ts";
+import { MessageTooLarge, publishEvents } from "./ingest-publisher.ts";
 import { clientIpKey, userAgentKey } from "./intake-context.ts";
 import type { RateLimiter } from "./rate-limiter.ts";
 
@@ -22,6 +23,8 @@ export interface IntakeDeps {
   metrics: Metrics;
   log: Logger;
   limits: { ipRequestsPerSecond: number; projectEventsPerSecond: number };
+  /** Geo and cookieless visitor hash from the client IP: only these are queued, never the IP. */
+  clientFacts: ClientFactsSource;
 }
 
 export function eventsService(deps: IntakeDeps): ServiceImpl<typeof EventsService> {
@@ -37,17 +40,27 @@ export function eventsService(deps: IntakeDeps): ServiceImpl<typeof EventsServic
 
       const now = Date.now();
       const kept: Event[] = [];
+      /** Where each kept event was in the request, for errors that name it. */
+      const keptAt: number[] = [];
+      let cookieless = false;
       const dropped: Partial<Record<DropReason, number>> = {};
-      for (const event of request.events) {
+      request.events.forEach((event, index) => {
         const reason = intakeDropReason(event, owner.projectId, now);
         if (reason) dropped[reason] = (dropped[reason] ?? 0) + 1;
-        else kept.push(event);
-      }
+        else {
+          kept.push(event);
+          keptAt.push(index);
+          cookieless ||= event.cookieless;
+        }
+      });
 
       if (kept.length > 0) {
+        const userAgent = ctx.values.get(userAgentKey);
         try {
-          await publishEvents(await deps.nats(), kept, { projectId: owner.projectId, clientIp, userAgent: ctx.values.get(userAgentKey), receivedAt: now });
+          const client = await deps.clientFacts(owner.projectId, clientIp, userAgent, cookieless, now);
+          await publishEvents(await deps.nats(), kept, { projectId: owner.projectId, client, userAgent, receivedAt: now });
         } catch (error) {
+          if (error instanceof MessageTooLarge) throw new ConnectError(`events[${keptAt[error.index]}]: ${error.message}`, Code.InvalidArgument);
           deps.log.warn("could not queue events", { project_id: owner.projectId, events: kept.length, error });
           throw new ConnectError("the event queue is unavailable; retry", Code.Unavailable, undefined, undefined, error);
         }

@@ -10,6 +10,7 @@ import type { ProfilesSDKService } from "../../gen/sdk/profiles/v1/profiles_pb.t
 import { Code, ConnectError } from "../connect-errors.ts";
 import { authenticate } from "./authenticate.ts";
 import type { IntakeDeps } from "./events-service.ts";
+import { MessageTooLarge, queueMessageLimit } from "./ingest-publisher.ts";
 
 export function profilesSdkService(deps: IntakeDeps): ServiceImpl<typeof ProfilesSDKService> {
   return {
@@ -22,8 +23,11 @@ export function profilesSdkService(deps: IntakeDeps): ServiceImpl<typeof Profile
       const msgID = new Bun.CryptoHasher("sha256").update(owner.projectId).update(toBinary(IdentifyCallSchema, { ...call, receivedAt: undefined })).digest("hex").slice(0, 40);
       try {
         const nats = await deps.nats();
+        const limit = queueMessageLimit(nats);
+        if (body.byteLength > limit) throw new MessageTooLarge(0, body.byteLength, limit);
         await nats.js.publish(nats.names.subject("profiles", "identify"), body, { msgID, timeout: 3_000 });
       } catch (error) {
+        if (error instanceof MessageTooLarge) throw new ConnectError(`identify request: ${error.message}`, Code.InvalidArgument);
         deps.log.warn("could not queue identify", { project_id: owner.projectId, error });
         throw new ConnectError("the profile queue is unavailable; retry", Code.Unavailable, undefined, undefined, error);
       }

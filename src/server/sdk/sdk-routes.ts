@@ -12,6 +12,7 @@ import { ProfilesSDKService } from "../../gen/sdk/profiles/v1/profiles_pb.ts";
 import { Code, ConnectError, connectErrorResponse } from "../connect-errors.ts";
 import { apiKeyStore } from "./api-key-store.ts";
 import { bodyLimit } from "./body-limit.ts";
+import { clientFactsSource } from "./client-facts-source.ts";
 import { eventsService, type IntakeDeps } from "./events-service.ts";
 import { clientIpKey, userAgentKey } from "./intake-context.ts";
 import { profilesSdkService } from "./profiles-sdk-service.ts";
@@ -28,6 +29,7 @@ export function sdkRoutes(app: App): Hono<{ Variables: { clientIp: string } }> {
     metrics: app.metrics,
     log: app.log,
     limits: intake,
+    clientFacts: clientFactsSource(app),
   };
   const router = createConnectRouter({
     readMaxBytes: intake.maxDecodedBodyBytes,
@@ -51,7 +53,7 @@ export function sdkRoutes(app: App): Hono<{ Variables: { clientIp: string } }> {
     routes.on(["POST", "GET"], handler.requestPath, async (c) => {
       const request = universalServerRequestFromFetch(c.req.raw, {});
       request.contextValues = createContextValues().set(clientIpKey, c.get("clientIp")).set(userAgentKey, c.req.header("user-agent") ?? "");
-      return clientFault(universalServerResponseToFetch(await handler(request)));
+      return clientFault(universalServerResponseToFetch(await handler(request)), c.req.header("content-type") ?? "");
     });
   }
   return routes;
@@ -59,9 +61,12 @@ export function sdkRoutes(app: App): Hono<{ Variables: { clientIp: string } }> {
 
 /**
  * connect-es reports a body that does not parse as `internal` (500), which SDKs retry forever. It is the
- * client's fault, so say invalid_argument (400) and keep the parser's explanation.
+ * client's fault, so say invalid_argument (400) and keep the parser's explanation. Its 415 has no body: say why.
  */
-async function clientFault(response: Response): Promise<Response> {
+async function clientFault(response: Response, contentType: string): Promise<Response> {
+  if (response.status === 415) {
+    return connectErrorResponse(new ConnectError(`content-type '${contentType}' is not supported (use application/proto or application/json)`, Code.Unimplemented), 415);
+  }
   if (response.status !== 500) return response;
   const body = await response.text();
   try {

@@ -6,7 +6,7 @@ import type { Role } from "../../app/supervisor.ts";
 import { loadGeoIp } from "../../infra/geoip.ts";
 import { runTableWriter } from "../../pipeline/table-writer.ts";
 import { requireConsumer } from "../idle-role.ts";
-import { cookielessSalt } from "./cookieless-salt.ts";
+import { cookielessSalt } from "../../infra/cookieless-salt.ts";
 import { EVENTS_CONSUMER, EVENTS_STREAM, eventsSink } from "./events-sink.ts";
 import { userAgentParser } from "./user-agent.ts";
 

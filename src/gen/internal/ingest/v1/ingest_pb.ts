@@ -16,11 +16,12 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file internal/ingest/v1/ingest.proto.
  */
 export const file_internal_ingest_v1_ingest: GenFile = /*@__PURE__*/
-  fileDesc("Ch9pbnRlcm5hbC9pbmdlc3QvdjEvaW5nZXN0LnByb3RvEhJpbnRlcm5hbC5pbmdlc3QudjEinwEKC0luZ2VzdEJhdGNoEhIKCnByb2plY3RfaWQYASABKAkSLwoLcmVjZWl2ZWRfYXQYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhEKCWNsaWVudF9pcBgDIAEoCRISCgp1c2VyX2FnZW50GAQgASgJEiQKBmV2ZW50cxgFIAMoCzIULnNkay5ldmVudHMudjEuRXZlbnQihgEKDElkZW50aWZ5Q2FsbBISCgpwcm9qZWN0X2lkGAEgASgJEi8KC3JlY2VpdmVkX2F0GAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIxCgdyZXF1ZXN0GAMgASgLMiAuc2RrLnByb2ZpbGVzLnYxLklkZW50aWZ5UmVxdWVzdGIGcHJvdG8z", [file_google_protobuf_timestamp, file_sdk_events_v1_events, file_sdk_profiles_v1_profiles]);
+  fileDesc("Ch9pbnRlcm5hbC9pbmdlc3QvdjEvaW5nZXN0LnByb3RvEhJpbnRlcm5hbC5pbmdlc3QudjEi1AEKC0luZ2VzdEJhdGNoEhIKCnByb2plY3RfaWQYASABKAkSLwoLcmVjZWl2ZWRfYXQYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhUKCWNsaWVudF9pcBgDIAEoCUICGAESEgoKdXNlcl9hZ2VudBgEIAEoCRIkCgZldmVudHMYBSADKAsyFC5zZGsuZXZlbnRzLnYxLkV2ZW50Ei8KBmNsaWVudBgGIAEoCzIfLmludGVybmFsLmluZ2VzdC52MS5DbGllbnRGYWN0cyJSCgtDbGllbnRGYWN0cxIPCgdjb3VudHJ5GAEgASgJEg4KBnJlZ2lvbhgCIAEoCRIMCgRjaXR5GAMgASgJEhQKDHZpc2l0b3JfaGFzaBgEIAEoCSKGAQoMSWRlbnRpZnlDYWxsEhIKCnByb2plY3RfaWQYASABKAkSLwoLcmVjZWl2ZWRfYXQYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjEKB3JlcXVlc3QYAyABKAsyIC5zZGsucHJvZmlsZXMudjEuSWRlbnRpZnlSZXF1ZXN0YgZwcm90bzM", [file_google_protobuf_timestamp, file_sdk_events_v1_events, file_sdk_profiles_v1_profiles]);
 
 /**
  * What the server puts on JetStream for the events worker: validated events of one project plus the request
- * context the enrichment stages need. The client IP travels only here, never into ClickHouse.
+ * context the enrichment stages need. The raw client IP is not in it: intake derives what the stages need
+ * from the IP (client) and forgets the IP.
  *
  * @generated from message internal.ingest.v1.IngestBatch
  */
@@ -36,7 +37,11 @@ export type IngestBatch = Message<"internal.ingest.v1.IngestBatch"> & {
   receivedAt?: Timestamp | undefined;
 
   /**
-   * @generated from field: string client_ip = 3;
+   * Set only by servers older than `client`; still read, so messages they queued are enriched from it as before.
+   * Never written any more.
+   *
+   * @generated from field: string client_ip = 3 [deprecated = true];
+   * @deprecated
    */
   clientIp: string;
 
@@ -49,6 +54,13 @@ export type IngestBatch = Message<"internal.ingest.v1.IngestBatch"> & {
    * @generated from field: repeated sdk.events.v1.Event events = 5;
    */
   events: Event[];
+
+  /**
+   * What intake derived from the client IP. Absent only in messages queued by an older server.
+   *
+   * @generated from field: internal.ingest.v1.ClientFacts client = 6;
+   */
+  client?: ClientFacts | undefined;
 };
 
 /**
@@ -57,6 +69,47 @@ export type IngestBatch = Message<"internal.ingest.v1.IngestBatch"> & {
  */
 export const IngestBatchSchema: GenMessage<IngestBatch> = /*@__PURE__*/
   messageDesc(file_internal_ingest_v1_ingest, 0);
+
+/**
+ * Facts about the client derived at intake, so the raw IP never enters the queue.
+ *
+ * @generated from message internal.ingest.v1.ClientFacts
+ */
+export type ClientFacts = Message<"internal.ingest.v1.ClientFacts"> & {
+  /**
+   * ISO 3166-1 alpha-2, or "" when unknown.
+   *
+   * @generated from field: string country = 1;
+   */
+  country: string;
+
+  /**
+   * Region and city need an operator-supplied city database; "" otherwise.
+   *
+   * @generated from field: string region = 2;
+   */
+  region: string;
+
+  /**
+   * @generated from field: string city = 3;
+   */
+  city: string;
+
+  /**
+   * Hex HMAC-SHA256 of "project id\nclient IP\nuser agent" under the day's cookieless salt; set only when the
+   * batch holds a cookieless event.
+   *
+   * @generated from field: string visitor_hash = 4;
+   */
+  visitorHash: string;
+};
+
+/**
+ * Describes the message internal.ingest.v1.ClientFacts.
+ * Use `create(ClientFactsSchema)` to create a new message.
+ */
+export const ClientFactsSchema: GenMessage<ClientFacts> = /*@__PURE__*/
+  messageDesc(file_internal_ingest_v1_ingest, 1);
 
 /**
  * An identify call from an SDK, queued for the profile worker.
@@ -85,5 +138,5 @@ export type IdentifyCall = Message<"internal.ingest.v1.IdentifyCall"> & {
  * Use `create(IdentifyCallSchema)` to create a new message.
  */
 export const IdentifyCallSchema: GenMessage<IdentifyCall> = /*@__PURE__*/
-  messageDesc(file_internal_ingest_v1_ingest, 1);
+  messageDesc(file_internal_ingest_v1_ingest, 2);
 

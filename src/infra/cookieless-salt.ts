@@ -1,10 +1,11 @@
-// The daily salt behind cookieless ids, shared through Redis so every worker derives the same id. Each day has
-// its own key, which expires after two days: once gone, no one can link a visitor to an earlier day.
-// Without Redis a process keeps a salt of its own for the day (ids then differ between processes) and says so.
+// The daily salt behind cookieless ids, shared through Redis so every server (and, for messages queued by older
+// servers, every worker) derives the same id. Each day has its own key, which expires after two days: once gone,
+// no one can link a visitor to an earlier day. Without Redis a process keeps a salt of its own for the day (ids
+// then differ between processes) and says so.
 
 import { createHmac, randomBytes } from "node:crypto";
-import type { Redis } from "../../infra/redis.ts";
-import type { Logger } from "../../logger.ts";
+import type { Redis } from "./redis.ts";
+import type { Logger } from "../logger.ts";
 
 export interface SaltSource {
   /** The salt of the UTC day `at` (ms) falls in. */
