@@ -16,6 +16,6 @@ export const workerCommand: Command = {
     const app = appFor(globals, name);
     const health = app.config.workerHealth;
     if (health) app.config.workerHealth = { ...health, port: health.port === 0 ? 0 : health.port + healthPortOffset[name] };
-    return await runRoles(app, [workerRoles[name](app)], { healthListener: true });
+    return await runRoles(app, [workerRoles[name](app)], { admin: app.config.workerHealth });
   },
 };

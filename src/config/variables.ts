@@ -93,6 +93,7 @@ export const variables = {
   PUG_SERVER_PORT: variable(integer(0, 65535), "8080"),
   PUG_CORS_ORIGINS: variable(origins, "https://app.example.com,https://admin.example.com"),
   PUG_JWT_SECRET_KEY: variable(optional(v.pipe(v.string(), v.minLength(32, "must be at least 32 characters"))), "(32+ random characters, e.g. from: openssl rand -base64 48)", true),
+  PUG_SERVER_ADMIN_ADDR: variable(hostPort, "127.0.0.1:9089"),
   PUG_WORKER_HEALTH_ADDR: variable(hostPort, "127.0.0.1:9090"),
   PUG_TRUSTED_PROXIES: variable(
     v.pipe(
@@ -104,6 +105,7 @@ export const variables = {
   ),
   PUG_RATE_LIMIT_IP_RPS: variable(integer(0, 1_000_000), "200"),
   PUG_RATE_LIMIT_PROJECT_EPS: variable(integer(0, 100_000_000), "20000"),
+  PUG_RATE_LIMIT_PROJECT_IDENTIFY_PS: variable(integer(0, 100_000_000), "1000"),
   PUG_MAX_BODY_BYTES: variable(integer(1024, 64 * 1024 * 1024), "1048576"),
   PUG_MAX_DECODED_BODY_BYTES: variable(integer(1024, 256 * 1024 * 1024), "5242880"),
   PUG_EVENTS_BATCH_MAX: variable(integer(1, 1_000_000), "10000"),

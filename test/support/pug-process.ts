@@ -11,9 +11,13 @@ export interface PugResult {
   stderr: string;
 }
 
-/** The environment a pug subprocess sees: only what is given, plus PATH/HOME, so nothing leaks from the test run. */
+/**
+ * The environment a pug subprocess sees: only what is given, plus PATH/HOME, so nothing leaks from the test run.
+ * The server's admin listener is off unless a test asks for it on a port of its own: its fixed default port
+ * would make parallel runs (and a developer's `pug dev`) collide.
+ */
 export function pugEnv(env: Record<string, string | undefined>): Record<string, string> {
-  const base = { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: process.env.HOME ?? "/tmp", PUG_ENV_FILE: "/dev/null" };
+  const base = { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: process.env.HOME ?? "/tmp", PUG_ENV_FILE: "/dev/null", PUG_SERVER_ADMIN_ADDR: "off" };
   return Object.fromEntries(Object.entries({ ...base, ...env }).filter(([, v]) => v !== undefined)) as Record<string, string>;
 }
 

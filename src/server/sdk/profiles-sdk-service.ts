@@ -10,11 +10,14 @@ import type { ProfilesSDKService } from "../../gen/sdk/profiles/v1/profiles_pb.t
 import { Code, ConnectError } from "../connect-errors.ts";
 import { authenticate } from "./authenticate.ts";
 import type { IntakeDeps } from "./events-service.ts";
+import { refuseQueueing } from "./queue-full.ts";
+import { enforceRateLimit } from "./rate-limiter.ts";
 
 export function profilesSdkService(deps: IntakeDeps): ServiceImpl<typeof ProfilesSDKService> {
   return {
     async identify(request, ctx) {
       const owner = await authenticate(ctx, deps.keys);
+      await enforceRateLimit(deps.limiter, `identify:${owner.projectId}`, deps.limits.projectIdentifyPerSecond, 1, "identify calls for this project");
       const problems = validateIdentify(request);
       if (problems.length > 0) throw new ConnectError(problems.join("; "), Code.InvalidArgument);
       const call = create(IdentifyCallSchema, { projectId: owner.projectId, receivedAt: timestampFromMs(Date.now()), request: storableTraits(request) });
@@ -24,8 +27,7 @@ export function profilesSdkService(deps: IntakeDeps): ServiceImpl<typeof Profile
         const nats = await deps.nats();
         await nats.js.publish(nats.names.subject("profiles", "identify"), body, { msgID, timeout: 3_000 });
       } catch (error) {
-        deps.log.warn("could not queue identify", { project_id: owner.projectId, error });
-        throw new ConnectError("the profile queue is unavailable; retry", Code.Unavailable, undefined, undefined, error);
+        throw refuseQueueing(deps, "profile", error, { project_id: owner.projectId });
       }
       return {};
     },
