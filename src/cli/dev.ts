@@ -11,7 +11,7 @@ export const devCommand: Command = {
   usage: "pug dev [--env-file FILE]",
   async run(args, globals) {
     parseFlags(args, {});
-    const app = appFor(globals, "dev");
+    const app = appFor(globals, "dev", true);
     const roles = [
       serverRole(app, (url) => globals.out(`pug dev: listening on ${url} (health: ${url}/readyz, metrics: ${metricsUrl(app.config.serverAdmin)})`)),
       ...workerRoleNames.map((name) => workerRoles[name](app)),

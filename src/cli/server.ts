@@ -9,7 +9,7 @@ export const serverCommand: Command = {
   usage: "pug server [--env-file FILE]",
   async run(args, globals) {
     parseFlags(args, {});
-    const app = appFor(globals, "server");
+    const app = appFor(globals, "server", true);
     return await runRoles(app, [serverRole(app)], { admin: app.config.serverAdmin });
   },
 };

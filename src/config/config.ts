@@ -1,5 +1,6 @@
 // The typed configuration every part of Pug receives. Built from the validated variables.
 
+import type { StreamLimits } from "../domain/migrations/nats-declarations.ts";
 import type { LogLevel } from "../logger.ts";
 import type { RawConfig } from "./variables.ts";
 
@@ -7,7 +8,7 @@ export interface Config {
   logLevel: LogLevel;
   postgres: { url: string };
   clickhouse: { url: string; database: string; cluster: string | undefined };
-  nats: { url: string; prefix: string; replicas: number };
+  nats: { url: string; prefix: string; replicas: number; streamLimits: Record<string, StreamLimits> };
   redis: { url: string; prefix: string };
   server: { host: string; port: number; corsOrigins: string[]; jwtSecret: string | undefined };
   /** Where `pug server` and `pug dev` serve /metrics (and health again) for operators only; undefined: nowhere. */
@@ -36,7 +37,7 @@ export function toConfig(raw: RawConfig): Config {
     logLevel: raw.PUG_LOG_LEVEL,
     postgres: { url: raw.DATABASE_URL },
     clickhouse: { url: raw.CLICKHOUSE_URL, database: raw.CLICKHOUSE_DATABASE, cluster: raw.CLICKHOUSE_CLUSTER },
-    nats: { url: raw.NATS_URL, prefix: raw.PUG_NATS_PREFIX, replicas: raw.NATS_STREAM_REPLICAS },
+    nats: { url: raw.NATS_URL, prefix: raw.PUG_NATS_PREFIX, replicas: raw.NATS_STREAM_REPLICAS, streamLimits: raw.PUG_NATS_STREAM_LIMITS },
     redis: { url: raw.REDIS_URL, prefix: raw.PUG_REDIS_PREFIX },
     server: { host: raw.PUG_SERVER_HOST, port: raw.PUG_SERVER_PORT, corsOrigins: raw.PUG_CORS_ORIGINS, jwtSecret: raw.PUG_JWT_SECRET_KEY },
     serverAdmin: raw.PUG_SERVER_ADMIN_ADDR,

@@ -11,7 +11,7 @@
 // Redis no longer caches lookups: answering from memory is faster than a Redis round trip, and the snapshot
 // bounds what Postgres sees to one small query per second per server process, whatever the traffic.
 //
-// While Postgres cannot be read the snapshot ages: known keys keep working (intake must not stop because the
+// Requests arriving before the first load wait for it. While Postgres cannot be read the snapshot ages: known keys keep working (intake must not stop because the
 // control plane is down), but a key it does not know is answered "unavailable, retry" once the snapshot is older
 // than STALE_AFTER_MS, since it may be a key created meanwhile.
 
@@ -54,6 +54,7 @@ export function apiKeyStore(sql: Sql, log: Logger, signal: AbortSignal): ApiKeyS
   let keys: Map<string, ApiKeyOwner> | undefined;
   let readAt = 0; // local clock: when the last successful read started
   let since: Date | undefined; // database clock: the `now()` of the last successful read
+  const loaded = Promise.withResolvers<void>();
 
   /** Every live key (a full reload), or only the keys that changed since the last read. */
   async function read(full: boolean): Promise<void> {
@@ -71,6 +72,7 @@ export function apiKeyStore(sql: Sql, log: Logger, signal: AbortSignal): ApiKeyS
     keys = target;
     since = rows[0]!.as_of;
     readAt = started;
+    loaded.resolve();
   }
 
   void (async () => {
@@ -93,6 +95,8 @@ export function apiKeyStore(sql: Sql, log: Logger, signal: AbortSignal): ApiKeyS
 
   return {
     async lookup(key) {
+      // Requests that arrive while the first snapshot loads wait for it (a few ms), but not forever.
+      if (!keys) await Promise.race([loaded.promise, sleep(STALE_AFTER_MS, signal)]);
       if (!keys) throw new ApiKeysUnavailableError("API keys are not loaded yet");
       const owner = keys.get(apiKeyHash(key).toString("hex"));
       if (owner || Date.now() - readAt <= STALE_AFTER_MS) return owner;

@@ -13,12 +13,14 @@ import type { ApiKeyStore } from "./api-key-store.ts";
 import { authenticate } from "./authenticate.ts";
 import { publishEvents } from "./ingest-publisher.ts";
 import { clientIpKey, userAgentKey } from "./intake-context.ts";
-import { refuseQueueing } from "./queue-full.ts";
+import { queueFull, refuseQueueing } from "./queue-full.ts";
+import { eventBatchBytes, type QueueRoom } from "./queue-room.ts";
 import { enforceRateLimit, type RateLimiter } from "./rate-limiter.ts";
 
 export interface IntakeDeps {
   keys: ApiKeyStore;
   limiter: RateLimiter;
+  room: QueueRoom;
   nats: () => Promise<Nats>;
   metrics: Metrics;
   log: Logger;
@@ -46,10 +48,14 @@ export function eventsService(deps: IntakeDeps): ServiceImpl<typeof EventsServic
       }
 
       if (kept.length > 0) {
+        const done = deps.room.admit("events", eventBatchBytes(ctx.requestHeader));
+        if (!done) throw queueFull(deps, "event");
         try {
           await publishEvents(await deps.nats(), kept, { projectId: owner.projectId, clientIp, userAgent: ctx.values.get(userAgentKey), receivedAt: now });
         } catch (error) {
           throw refuseQueueing(deps, "event", error, { project_id: owner.projectId, events: kept.length });
+        } finally {
+          done();
         }
       }
 

@@ -10,7 +10,7 @@ import type { ProfilesSDKService } from "../../gen/sdk/profiles/v1/profiles_pb.t
 import { Code, ConnectError } from "../connect-errors.ts";
 import { authenticate } from "./authenticate.ts";
 import type { IntakeDeps } from "./events-service.ts";
-import { refuseQueueing } from "./queue-full.ts";
+import { queueFull, refuseQueueing } from "./queue-full.ts";
 import { enforceRateLimit } from "./rate-limiter.ts";
 
 export function profilesSdkService(deps: IntakeDeps): ServiceImpl<typeof ProfilesSDKService> {
@@ -23,11 +23,15 @@ export function profilesSdkService(deps: IntakeDeps): ServiceImpl<typeof Profile
       const call = create(IdentifyCallSchema, { projectId: owner.projectId, receivedAt: timestampFromMs(Date.now()), request: storableTraits(request) });
       const body = toBinary(IdentifyCallSchema, call);
       const msgID = new Bun.CryptoHasher("sha256").update(owner.projectId).update(toBinary(IdentifyCallSchema, { ...call, receivedAt: undefined })).digest("hex").slice(0, 40);
+      const done = deps.room.admit("profiles", body.byteLength);
+      if (!done) throw queueFull(deps, "profile");
       try {
         const nats = await deps.nats();
         await nats.js.publish(nats.names.subject("profiles", "identify"), body, { msgID, timeout: 3_000 });
       } catch (error) {
         throw refuseQueueing(deps, "profile", error, { project_id: owner.projectId });
+      } finally {
+        done();
       }
       return {};
     },

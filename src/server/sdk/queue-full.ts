@@ -19,19 +19,20 @@ export function isQueueFull(error: unknown): boolean {
   return error.code === STORE_FAILED && /^maximum (bytes|messages|messages per subject) exceeded/i.test(error.message);
 }
 
+type Queue = "event" | "profile";
+
 /**
  * The error for the SDK when a publish failed: retryable either way, with Retry-After when the queue is full. A
  * full queue is expected back-pressure, so it is counted; anything else is logged.
  */
-export function refuseQueueing(deps: { metrics: Metrics; log: Logger }, queue: "event" | "profile", error: unknown, fields: LogFields): ConnectError {
-  if (isQueueFull(error)) deps.metrics.intakeQueueFull.inc({ queue });
-  else deps.log.warn(`could not queue ${queue === "event" ? "events" : "identify"}`, { ...fields, error });
-  return queueError(queue, error);
+export function refuseQueueing(deps: { metrics: Metrics; log: Logger }, queue: Queue, error: unknown, fields: LogFields): ConnectError {
+  if (isQueueFull(error)) return queueFull(deps, queue, error);
+  deps.log.warn(`could not queue ${queue === "event" ? "events" : "identify"}`, { ...fields, error });
+  return new ConnectError(`the ${queue} queue is unavailable; retry`, Code.Unavailable, undefined, undefined, error);
 }
 
-function queueError(queue: string, error: unknown): ConnectError {
-  if (isQueueFull(error)) {
-    return new ConnectError(`the ${queue} queue is full; retry after ${QUEUE_FULL_RETRY_SECONDS} s`, Code.Unavailable, { "retry-after": String(QUEUE_FULL_RETRY_SECONDS) }, undefined, error);
-  }
-  return new ConnectError(`the ${queue} queue is unavailable; retry`, Code.Unavailable, undefined, undefined, error);
+/** The answer when `queue` has no room (JetStream said so, or queue-room.ts saw it coming); counted. */
+export function queueFull(deps: { metrics: Metrics }, queue: Queue, cause?: unknown): ConnectError {
+  deps.metrics.intakeQueueFull.inc({ queue });
+  return new ConnectError(`the ${queue} queue is full; retry after ${QUEUE_FULL_RETRY_SECONDS} s`, Code.Unavailable, { "retry-after": String(QUEUE_FULL_RETRY_SECONDS) }, undefined, cause);
 }

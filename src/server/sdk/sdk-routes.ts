@@ -15,15 +15,17 @@ import { bodyLimit } from "./body-limit.ts";
 import { eventsService, type IntakeDeps } from "./events-service.ts";
 import { clientIpKey, userAgentKey } from "./intake-context.ts";
 import { profilesSdkService } from "./profiles-sdk-service.ts";
+import { queueRoom } from "./queue-room.ts";
 import { ipRateLimit, rateLimiter } from "./rate-limiter.ts";
 import { sdkCors } from "./sdk-cors.ts";
 
-/** The SDK's routes; background work they need (the API-key snapshot) runs until `signal` aborts. */
+/** The SDK's routes; background work they need (API-key snapshot, stream sizes) runs until `signal` aborts. */
 export function sdkRoutes(app: App, signal: AbortSignal): Hono<{ Variables: { clientIp: string } }> {
   const { intake } = app.config;
   const deps: IntakeDeps = {
     keys: apiKeyStore(app.postgres(), app.log, signal),
     limiter: rateLimiter(app.redis(), app.metrics, app.log),
+    room: queueRoom(app.nats, ["events", "profiles"], app.log, signal),
     nats: app.nats,
     metrics: app.metrics,
     log: app.log,
