@@ -10,16 +10,16 @@ const apiError = (code: number, err_code: number, description: string) => new Je
 
 describe("isQueueFull", () => {
   test.each([
-    [apiError(503, 10077, "maximum bytes exceeded"), true],
-    [apiError(503, 10077, "maximum messages exceeded"), true],
-    [apiError(503, 10077, "maximum messages per subject exceeded"), true],
-    [apiError(503, 10047, "insufficient storage resources available"), true],
-    [apiError(503, 10077, "write error: no space left on device"), false],
-    [apiError(404, 10059, "stream not found"), false],
-    [new Error("maximum bytes exceeded"), false],
-    [new Error("TIMEOUT"), false],
-  ])("%p → %p", (error, full) => {
-    expect(isQueueFull(error)).toBe(full);
+    ["10077 maximum bytes exceeded", true, () => apiError(503, 10077, "maximum bytes exceeded")],
+    ["10077 maximum messages exceeded", true, () => apiError(503, 10077, "maximum messages exceeded")],
+    ["10077 maximum messages per subject exceeded", true, () => apiError(503, 10077, "maximum messages per subject exceeded")],
+    ["10047 insufficient storage resources", true, () => apiError(503, 10047, "insufficient storage resources available")],
+    ["10077 a disk write error", false, () => apiError(503, 10077, "write error: no space left on device")],
+    ["10059 stream not found", false, () => apiError(404, 10059, "stream not found")],
+    ["a plain Error with the same words", false, () => new Error("maximum bytes exceeded")],
+    ["a timeout", false, () => new Error("TIMEOUT")],
+  ] as const)("%s → full: %p", (_name, full, error) => {
+    expect(isQueueFull(error())).toBe(full);
   });
 });
 
