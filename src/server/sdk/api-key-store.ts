@@ -2,18 +2,20 @@
 // costs no round trip and a flood of made-up keys, from however many addresses, costs Postgres nothing: a key
 // missing from a fresh snapshot is refused without asking anyone.
 //
-// Postgres is the truth. The snapshot is loaded whole at start and every FULL_RELOAD_MS (which also catches
-// rows deleted outright), and in between every REFRESH_MS it reads only the keys created or revoked, and the
-// projects deleted, since its last read. Those timestamps are the writing transaction's start, which may commit
-// a little later, so each read reaches back OVERLAP_MS before the previous one. A revoked key therefore stops
-// working, and a new key starts working, within about REFRESH_MS.
+// Postgres is the truth. The snapshot is loaded whole at start and every FULL_RELOAD_MS, and in between, every
+// REFRESH_MS, it reads only the keys created or revoked, and the projects deleted, since its last read (no new
+// column needed: created_at, revoked_at and deleted_at are the watermarks). Those timestamps are the writing
+// transaction's start, which commits a little later, so each read reaches back OVERLAP_MS before the previous
+// one. A revoked key therefore stops working, and a new key starts working, within about REFRESH_MS. Rows
+// deleted outright (not how keys are revoked) and writes from a transaction open longer than OVERLAP_MS are
+// caught by the next full reload.
 //
 // Redis no longer caches lookups: answering from memory is faster than a Redis round trip, and the snapshot
 // bounds what Postgres sees to one small query per second per server process, whatever the traffic.
 //
-// Requests arriving before the first load wait for it. While Postgres cannot be read the snapshot ages: known keys keep working (intake must not stop because the
-// control plane is down), but a key it does not know is answered "unavailable, retry" once the snapshot is older
-// than STALE_AFTER_MS, since it may be a key created meanwhile.
+// Requests arriving before the first load wait for it. While Postgres cannot be read the snapshot ages: known
+// keys keep working (intake must not stop because the control plane is down), but a key it does not know is
+// answered "unavailable, retry" once the snapshot is older than STALE_AFTER_MS, as it may have been created since.
 
 import type { Sql } from "../../infra/postgres.ts";
 import type { Logger } from "../../logger.ts";
