@@ -19,22 +19,28 @@ export interface RunOptions {
 
 export async function runRoles(app: App, roles: Role[], options: RunOptions): Promise<number> {
   const started = performance.now();
+  let live = () => true;
+  let admin: ReturnType<typeof Bun.serve> | undefined;
+  if (options.admin) {
+    const { host, port } = options.admin;
+    try {
+      admin = Bun.serve({ hostname: host, port, fetch: adminRoutes(app, () => live()).fetch });
+    } catch (error) {
+      // Before any role starts: a second `pug server` on the host must not half-start.
+      app.log.error("cannot open the admin listener (PUG_SERVER_ADMIN_ADDR, or PUG_WORKER_HEALTH_ADDR for workers): choose a free port or off", { host, port, error });
+      await app.close().catch((closeError: unknown) => app.log.warn("connections did not close cleanly", { error: closeError }));
+      return 1;
+    }
+    app.log.info("admin listening", { url: boundUrl(admin), serves: ["/metrics", "/healthz", "/readyz"] });
+  }
+
   const stopLoggingCrashes = logUncaughtErrors(app.log);
   const supervisor = supervise(roles, {
     log: app.log,
     metrics: app.metrics,
     backoff: { baseMs: 250, maxMs: app.config.restartBackoffMaxMs },
   });
-
-  const addr = options.admin;
-  const admin = addr
-    ? Bun.serve({
-        hostname: addr.host,
-        port: addr.port,
-        fetch: adminRoutes(app, () => Object.values(supervisor.states()).every((s) => s !== "stopped")).fetch,
-      })
-    : undefined;
-  if (admin) app.log.info("admin listening", { url: boundUrl(admin), serves: ["/metrics", "/healthz", "/readyz"] });
+  live = () => Object.values(supervisor.states()).every((s) => s !== "stopped");
   app.log.info("started", { roles: roles.map((r) => r.name), ms: Math.round(performance.now() - started) });
 
   const signal = await (options.stopWhen ?? firstSignal());

@@ -3,6 +3,8 @@
 
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { type IngestStack, ingestStack } from "../support/ingest-stack.ts";
+import { freePort } from "../support/ports.ts";
+import { runPug } from "../support/pug-process.ts";
 import { BATCH_CREATE } from "../support/sdk-events.ts";
 
 let stack: IngestStack;
@@ -40,6 +42,14 @@ describe("operations", () => {
     expect(listening.map((line) => JSON.parse(line).url)).toEqual([`http://0.0.0.0:${port}`]);
     const admin = stack.server.output().split("\n").filter((line) => line.includes('"msg":"admin listening"'));
     expect(admin.map((line) => JSON.parse(line).url)).toEqual([stack.adminUrl]);
+  });
+
+  test("a second server whose admin address is taken exits 1 at once, naming the variable in a JSON line", async () => {
+    const second = await runPug(["server"], { ...stack.env, PUG_SERVER_PORT: String(freePort()), PUG_SERVER_ADMIN_ADDR: new URL(stack.adminUrl).host });
+    expect(second.code).toBe(1);
+    const lines = (second.stdout + second.stderr).trim().split("\n").map((line) => JSON.parse(line) as { level: string; msg: string });
+    expect(lines.find((entry) => entry.level === "error")?.msg).toContain("cannot open the admin listener (PUG_SERVER_ADMIN_ADDR");
+    expect(lines.some((entry) => entry.msg === "listening")).toBe(false);
   });
 
   test("clients that abort mid-body are counted, and every line the process writes is one JSON object", async () => {
