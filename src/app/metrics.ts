@@ -21,6 +21,9 @@ export interface Metrics {
   streamBytes: Gauge<"stream">;
   streamMaxBytes: Gauge<"stream">;
   streamMessages: Gauge<"stream">;
+  /** The server's in-memory API-key snapshot: how many live keys, and when Postgres was last read. */
+  apiKeys: Gauge;
+  apiKeysReadAt: Gauge;
   /** Times Redis was unreachable and the request went on without it. */
   redisFailOpen: Counter<"purpose">;
   workerBatchEvents: Histogram<"worker">;
@@ -53,6 +56,8 @@ export function createMetrics(): Metrics {
     streamBytes: new Gauge({ name: "pug_nats_stream_bytes", help: "Bytes held by a JetStream stream", labelNames: ["stream"], registers }),
     streamMaxBytes: new Gauge({ name: "pug_nats_stream_max_bytes", help: "A JetStream stream's max_bytes (-1: unlimited); when full it refuses new messages", labelNames: ["stream"], registers }),
     streamMessages: new Gauge({ name: "pug_nats_stream_messages", help: "Messages held by a JetStream stream", labelNames: ["stream"], registers }),
+    apiKeys: new Gauge({ name: "pug_api_keys", help: "Live API keys in this server's in-memory snapshot", registers }),
+    apiKeysReadAt: new Gauge({ name: "pug_api_keys_read_timestamp_seconds", help: "When this server last read API keys from Postgres (unix time); stale past a few seconds means Postgres is unreadable", registers }),
     redisFailOpen: new Counter({ name: "pug_redis_fail_open_total", help: "Requests served without Redis because it was unreachable", labelNames: ["purpose"], registers }),
     workerBatchEvents: new Histogram({ name: "pug_worker_batch_events", help: "Events per ClickHouse insert", labelNames: ["worker"], buckets: [1, 10, 50, 100, 500, 1000, 5000, 10000, 50000], registers }),
     workerInsertSeconds: new Histogram({ name: "pug_worker_insert_seconds", help: "Time of one ClickHouse insert, retries excluded", labelNames: ["worker"], buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10], registers }),

@@ -65,6 +65,10 @@ describe("API keys", () => {
       await waitFor("our own lookup to be counted", async () => (await lookups()) > before, 15_000);
       await Bun.sleep(1_500);
       expect((await lookups()) - before).toBe(1);
+      // The snapshot holds the stack's two keys and was read within the last seconds.
+      const metrics = await (await fetch(`${stack.adminUrl}/metrics`)).text();
+      expect(metrics).toMatch(/^pug_api_keys 2$/m);
+      expect(Date.now() / 1000 - Number(/^pug_api_keys_read_timestamp_seconds ([\d.]+)$/m.exec(metrics)![1])).toBeLessThan(3);
     } finally {
       await sql.end();
     }

@@ -17,6 +17,7 @@
 // keys keep working (intake must not stop because the control plane is down), but a key it does not know is
 // answered "unavailable, retry" once the snapshot is older than STALE_AFTER_MS, as it may have been created since.
 
+import type { Metrics } from "../../app/metrics.ts";
 import type { Sql } from "../../infra/postgres.ts";
 import type { Logger } from "../../logger.ts";
 import { type ApiKeyKind, apiKeyHash } from "../../domain/api-keys.ts";
@@ -52,7 +53,7 @@ export class ApiKeysUnavailableError extends Error {
 }
 
 /** Starts keeping the snapshot current until `signal` aborts. */
-export function apiKeyStore(sql: Sql, log: Logger, signal: AbortSignal): ApiKeyStore {
+export function apiKeyStore(sql: Sql, log: Logger, metrics: Metrics, signal: AbortSignal): ApiKeyStore {
   let keys: Map<string, ApiKeyOwner> | undefined;
   let readAt = 0; // local clock: when the last successful read started
   let since: Date | undefined; // database clock: the `now()` of the last successful read
@@ -75,6 +76,8 @@ export function apiKeyStore(sql: Sql, log: Logger, signal: AbortSignal): ApiKeyS
     since = rows[0]!.as_of;
     readAt = started;
     loaded.resolve();
+    metrics.apiKeys.set(target.size);
+    metrics.apiKeysReadAt.set(started / 1000);
   }
 
   void (async () => {

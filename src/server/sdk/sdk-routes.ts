@@ -23,7 +23,7 @@ import { sdkCors } from "./sdk-cors.ts";
 export function sdkRoutes(app: App, signal: AbortSignal): Hono<{ Variables: { clientIp: string } }> {
   const { intake } = app.config;
   const deps: IntakeDeps = {
-    keys: apiKeyStore(app.postgres(), app.log, signal),
+    keys: apiKeyStore(app.postgres(), app.log, app.metrics, signal),
     limiter: rateLimiter(app.redis(), app.metrics, app.log),
     room: queueRoom(app.nats, ["events", "profiles"], app.log, signal),
     nats: app.nats,
