@@ -49,7 +49,8 @@ try {
   const base = `http://127.0.0.1:${port}`;
   // --profile DIR writes a CPU profile of pug dev (markdown, one file) when it exits.
   const bunArgs = values.profile ? ["--cpu-prof-md", `--cpu-prof-dir=${values.profile}`] : [];
-  const dev = startPug(["dev"], { ...env, PUG_SERVER_PORT: String(port) }, { bunArgs });
+  const admin = `http://127.0.0.1:${freePort()}`;
+  const dev = startPug(["dev"], { ...env, PUG_SERVER_PORT: String(port), PUG_SERVER_ADMIN_ADDR: new URL(admin).host }, { bunArgs });
   await waitForHttp(`${base}/readyz`);
   const count = async () => Number((await (await ch.query({ query: "SELECT count() AS n FROM events", format: "JSONEachRow" })).json<{ n: string }>())[0]!.n);
 
@@ -92,7 +93,7 @@ try {
   const latencies = visibleAt.map((t, i) => t - sentAt[i]!).sort((a, b) => a - b);
   console.log(`sustained, batches of ${BATCH}, ${concurrency} in flight: ${totalEvents.toLocaleString()} events acked in ${((acked - started) / 1000).toFixed(1)} s (${Math.round(totalEvents / ((acked - started) / 1000)).toLocaleString()} events/s accepted), all queryable after ${((done - started) / 1000).toFixed(1)} s = ${Math.round(totalEvents / ((done - started) / 1000)).toLocaleString()} events/s end to end`);
   console.log(`event → queryable: p50 ${(pct(latencies, 0.5) / 1000).toFixed(2)} s, p95 ${(pct(latencies, 0.95) / 1000).toFixed(2)} s, max ${(latencies.at(-1)! / 1000).toFixed(2)} s`);
-  const metrics = await (await fetch(`${base}/metrics`)).text();
+  const metrics = await (await fetch(`${admin}/metrics`)).text();
   const metric = (pattern: RegExp) => Number(pattern.exec(metrics)?.[1] ?? NaN);
   const insertSeconds = metric(/pug_writer_insert_seconds_sum\{table="events"\} ([\d.e+-]+)/);
   const inserts = metric(/pug_writer_insert_seconds_count\{table="events"\} (\d+)/);

@@ -13,6 +13,17 @@ export interface Metrics {
   clickhouseDiskFree: Gauge<"disk">;
   /** Events in SDK requests: accepted (queued) or dropped with a reason. */
   intakeEvents: Counter<"outcome" | "reason">;
+  /** SDK calls refused because their JetStream stream was full (back-pressure, answered 503 + Retry-After). */
+  intakeQueueFull: Counter<"queue">;
+  /** Requests the client abandoned before the server had read them (aborted uploads, dropped connections). */
+  httpAborted: Counter<"route">;
+  /** Filled on scrape: each stream's size against its limits, so a filling queue is seen before it refuses. */
+  streamBytes: Gauge<"stream">;
+  streamMaxBytes: Gauge<"stream">;
+  streamMessages: Gauge<"stream">;
+  /** The server's in-memory API-key snapshot: how many live keys, and when Postgres was last read. */
+  apiKeys: Gauge;
+  apiKeysReadAt: Gauge;
   /** Times Redis was unreachable and the request went on without it. */
   redisFailOpen: Counter<"purpose">;
   /** The stream → ClickHouse writer (src/pipeline/), one label value per table. */
@@ -46,6 +57,13 @@ export function createMetrics(): Metrics {
     consumerPending: new Gauge({ name: "pug_nats_consumer_pending", help: "Messages a JetStream consumer has not yet acknowledged (worker lag)", labelNames: ["stream", "consumer"], registers }),
     clickhouseDiskFree: new Gauge({ name: "pug_clickhouse_disk_free_bytes", help: "Free space on ClickHouse disks", labelNames: ["disk"], registers }),
     intakeEvents: new Counter({ name: "pug_intake_events_total", help: "Events received by the SDK API, by outcome (accepted, dropped) and drop reason", labelNames: ["outcome", "reason"], registers }),
+    intakeQueueFull: new Counter({ name: "pug_intake_queue_full_total", help: "SDK calls refused with 503 because their queue (JetStream stream) was full", labelNames: ["queue"], registers }),
+    httpAborted: new Counter({ name: "pug_http_aborted_requests_total", help: "Requests the client abandoned before the server read them", labelNames: ["route"], registers }),
+    streamBytes: new Gauge({ name: "pug_nats_stream_bytes", help: "Bytes held by a JetStream stream", labelNames: ["stream"], registers }),
+    streamMaxBytes: new Gauge({ name: "pug_nats_stream_max_bytes", help: "A JetStream stream's max_bytes (-1: unlimited); when full it refuses new messages", labelNames: ["stream"], registers }),
+    streamMessages: new Gauge({ name: "pug_nats_stream_messages", help: "Messages held by a JetStream stream", labelNames: ["stream"], registers }),
+    apiKeys: new Gauge({ name: "pug_api_keys", help: "Live API keys in this server's in-memory snapshot", registers }),
+    apiKeysReadAt: new Gauge({ name: "pug_api_keys_read_timestamp_seconds", help: "When this server last read API keys from Postgres (unix time); stale past a few seconds means Postgres is unreadable", registers }),
     redisFailOpen: new Counter({ name: "pug_redis_fail_open_total", help: "Requests served without Redis because it was unreachable", labelNames: ["purpose"], registers }),
     writerBatchRows: new Histogram({ name: "pug_writer_batch_rows", help: "Rows per ClickHouse insert", labelNames: ["table"], buckets: [1, 10, 50, 100, 500, 1000, 5000, 10000, 50000], registers }),
     writerInsertSeconds: new Histogram({ name: "pug_writer_insert_seconds", help: "Time of one ClickHouse insert attempt that succeeded", labelNames: ["table"], buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10], registers }),

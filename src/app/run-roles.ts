@@ -1,49 +1,80 @@
 // Runs a set of roles in this process until SIGTERM/SIGINT, then shuts down in order: stop taking work, let
-// roles finish within the grace period, close the health listener, close connections.
+// roles finish within the grace period, close the admin listener, close connections.
 
-import { Hono } from "hono";
-import { healthRoutes } from "../server/health-routes.ts";
+import { boundUrl } from "../server/bound-url.ts";
+import { adminRoutes } from "../server/health-routes.ts";
+import type { Logger } from "../logger.ts";
 import type { App } from "./app.ts";
 import { type Role, supervise } from "./supervisor.ts";
 
 export interface RunOptions {
-  /** Serve /healthz, /readyz and /metrics on PUG_WORKER_HEALTH_ADDR (processes without the server role). */
-  healthListener: boolean;
+  /**
+   * Where to serve /healthz, /readyz and /metrics for operators: PUG_SERVER_ADMIN_ADDR for `pug server` and
+   * `pug dev`, PUG_WORKER_HEALTH_ADDR (+ the role's offset) for `pug worker`; undefined serves nothing.
+   */
+  admin: { host: string; port: number } | undefined;
   /** Resolves to stop the roles; defaults to the first SIGTERM or SIGINT. */
   stopWhen?: Promise<string>;
 }
 
 export async function runRoles(app: App, roles: Role[], options: RunOptions): Promise<number> {
   const started = performance.now();
+  let live = () => true;
+  let admin: ReturnType<typeof Bun.serve> | undefined;
+  if (options.admin) {
+    const { host, port } = options.admin;
+    try {
+      admin = Bun.serve({ hostname: host, port, fetch: adminRoutes(app, () => live()).fetch });
+    } catch (error) {
+      // Before any role starts: a second `pug server` on the host must not half-start.
+      app.log.error("cannot open the admin listener (PUG_SERVER_ADMIN_ADDR, or PUG_WORKER_HEALTH_ADDR for workers): choose a free port or off", { host, port, error });
+      await app.close().catch((closeError: unknown) => app.log.warn("connections did not close cleanly", { error: closeError }));
+      return 1;
+    }
+    app.log.info("admin listening", { url: boundUrl(admin), serves: ["/metrics", "/healthz", "/readyz"] });
+  }
+
+  const stopLoggingCrashes = logUncaughtErrors(app.log);
   const supervisor = supervise(roles, {
     log: app.log,
     metrics: app.metrics,
     backoff: { baseMs: 250, maxMs: app.config.restartBackoffMaxMs },
   });
-
-  const addr = app.config.workerHealth;
-  const health = options.healthListener && addr
-    ? Bun.serve({
-        hostname: addr.host,
-        port: addr.port,
-        fetch: new Hono().route("/", healthRoutes(app, () => Object.values(supervisor.states()).every((s) => s !== "stopped"))).fetch,
-      })
-    : undefined;
-  if (health) app.log.info("health listening", { url: `http://${health.hostname}:${health.port}` });
+  live = () => Object.values(supervisor.states()).every((s) => s !== "stopped");
   app.log.info("started", { roles: roles.map((r) => r.name), ms: Math.round(performance.now() - started) });
 
   const signal = await (options.stopWhen ?? firstSignal());
   app.log.info("stopping", { signal, grace_ms: app.config.shutdownGraceMs });
   const stoppedInTime = await supervisor.stop(app.config.shutdownGraceMs);
   if (!stoppedInTime) app.log.warn("roles did not finish within the grace period; exiting anyway", { states: supervisor.states() });
-  await health?.stop(true);
+  await admin?.stop(true);
   try {
     await app.close(Math.max(1_000, app.config.shutdownGraceMs / 2));
   } catch (error) {
     app.log.warn("connections did not close cleanly", { error });
   }
+  stopLoggingCrashes();
   app.log.info("stopped");
   return stoppedInTime ? 0 : 1;
+}
+
+/**
+ * Errors no code awaited would otherwise reach Bun's default printer: a multi-line dump that is not JSON. They
+ * become one log line each; an uncaught exception still ends the process (its state is unknown), a rejection
+ * nobody handled does not (the supervisor and callers own their failures; this one was merely forgotten).
+ */
+function logUncaughtErrors(log: Logger): () => void {
+  const rejection = (reason: unknown) => log.error("unhandled promise rejection", { error: reason, stack: (reason as Error)?.stack });
+  const exception = (error: Error) => {
+    log.error("uncaught exception; exiting", { error, stack: error.stack });
+    process.exit(1);
+  };
+  process.on("unhandledRejection", rejection);
+  process.on("uncaughtException", exception);
+  return () => {
+    process.off("unhandledRejection", rejection);
+    process.off("uncaughtException", exception);
+  };
 }
 
 function firstSignal(): Promise<string> {

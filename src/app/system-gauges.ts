@@ -1,15 +1,20 @@
-// Fills the gauges that describe the systems around Pug (consumer lag, ClickHouse disk) just before a scrape.
+// Fills the gauges that describe the systems around Pug (stream fill, consumer lag, ClickHouse disk) just before
+// a scrape.
 
 import type { App } from "./app.ts";
 
 export async function refreshSystemGauges(app: App, timeoutMs = 1_000): Promise<void> {
-  await Promise.race([Promise.allSettled([consumerLag(app), clickhouseDisk(app)]), Bun.sleep(timeoutMs)]);
+  await Promise.race([Promise.allSettled([streamsAndConsumers(app), clickhouseDisk(app)]), Bun.sleep(timeoutMs)]);
 }
 
-async function consumerLag(app: App): Promise<void> {
+async function streamsAndConsumers(app: App): Promise<void> {
   const nats = await app.nats();
   for await (const stream of nats.jsm.streams.list()) {
     if (!stream.config.name.startsWith(nats.names.prefix + "_")) continue;
+    const labels = { stream: stream.config.name };
+    app.metrics.streamBytes.set(labels, stream.state.bytes);
+    app.metrics.streamMaxBytes.set(labels, stream.config.max_bytes);
+    app.metrics.streamMessages.set(labels, stream.state.messages);
     for await (const consumer of nats.jsm.consumers.list(stream.config.name)) {
       app.metrics.consumerPending.set({ stream: stream.config.name, consumer: consumer.name }, consumer.num_pending + consumer.num_ack_pending);
     }

@@ -11,10 +11,10 @@ export class ExitError extends Error {
   }
 }
 
-export function loadOrExit(globals: Globals): LoadedConfig {
+export function loadOrExit(globals: Globals, printWarnings = true): LoadedConfig {
   try {
     const loaded = loadConfig({ envFile: globals.envFile });
-    for (const warning of loaded.warnings) globals.err(`pug: warning: ${warning}`);
+    if (printWarnings) for (const warning of loaded.warnings) globals.err(`pug: warning: ${warning}`);
     return loaded;
   } catch (error) {
     if (error instanceof ConfigError) throw new ExitError(1, `pug: ${error.message}`);
@@ -22,7 +22,10 @@ export function loadOrExit(globals: Globals): LoadedConfig {
   }
 }
 
-export function appFor(globals: Globals, role: string): App {
-  const { config } = loadOrExit(globals);
-  return bootstrap(config, { log: createLogger({ level: config.logLevel, fields: { role } }), name: `pug ${role}` });
+/** `runsRoles`: the process's output is JSON lines only, so configuration warnings are logged rather than printed. */
+export function appFor(globals: Globals, role: string, runsRoles = false): App {
+  const { config, warnings } = loadOrExit(globals, !runsRoles);
+  const log = createLogger({ level: config.logLevel, fields: { role } });
+  if (runsRoles) for (const warning of warnings) log.warn("configuration warning", { warning });
+  return bootstrap(config, { log, name: `pug ${role}` });
 }

@@ -1,4 +1,5 @@
 import { runRoles } from "../app/run-roles.ts";
+import { boundUrl } from "../server/bound-url.ts";
 import { serverRole } from "../server/server-role.ts";
 import { workerRoleNames, workerRoles } from "../workers/worker-roles.ts";
 import { appFor } from "./app-context.ts";
@@ -10,11 +11,13 @@ export const devCommand: Command = {
   usage: "pug dev [--env-file FILE]",
   async run(args, globals) {
     parseFlags(args, {});
-    const app = appFor(globals, "dev");
+    const app = appFor(globals, "dev", true);
     const roles = [
-      serverRole(app, (url) => globals.out(`pug dev: listening on ${url} (health: ${url}/readyz, metrics: ${url}/metrics)`)),
+      serverRole(app, (url) => globals.out(`pug dev: listening on ${url} (health: ${url}/readyz, metrics: ${metricsUrl(app.config.serverAdmin)})`)),
       ...workerRoleNames.map((name) => workerRoles[name](app)),
     ];
-    return await runRoles(app, roles, { healthListener: false });
+    return await runRoles(app, roles, { admin: app.config.serverAdmin });
   },
 };
+
+const metricsUrl = (admin: { host: string; port: number } | undefined) => (admin ? `${boundUrl({ hostname: admin.host, port: admin.port })}/metrics` : "off (PUG_SERVER_ADMIN_ADDR)");

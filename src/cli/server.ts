@@ -5,11 +5,11 @@ import { type Command, parseFlags } from "./command.ts";
 
 export const serverCommand: Command = {
   name: "server",
-  summary: "serve the HTTP and Connect API (health on the same port)",
+  summary: "serve the HTTP and Connect API (health on the same port, metrics on PUG_SERVER_ADMIN_ADDR)",
   usage: "pug server [--env-file FILE]",
   async run(args, globals) {
     parseFlags(args, {});
-    const app = appFor(globals, "server");
-    return await runRoles(app, [serverRole(app)], { healthListener: false });
+    const app = appFor(globals, "server", true);
+    return await runRoles(app, [serverRole(app)], { admin: app.config.serverAdmin });
   },
 };

@@ -13,9 +13,9 @@ export const workerCommand: Command = {
     if (!role) throw new UsageError(`which worker? one of ${workerRoleNames.join(", ")}`);
     if (!(role in workerRoles)) throw new UsageError(`unknown worker '${role}' (workers: ${workerRoleNames.join(", ")})`);
     const name = role as WorkerRoleName;
-    const app = appFor(globals, name);
+    const app = appFor(globals, name, true);
     const health = app.config.workerHealth;
     if (health) app.config.workerHealth = { ...health, port: health.port === 0 ? 0 : health.port + healthPortOffset[name] };
-    return await runRoles(app, [workerRoles[name](app)], { healthListener: true });
+    return await runRoles(app, [workerRoles[name](app)], { admin: app.config.workerHealth });
   },
 };

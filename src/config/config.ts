@@ -1,5 +1,6 @@
 // The typed configuration every part of Pug receives. Built from the validated variables.
 
+import type { StreamLimits } from "../domain/migrations/nats-declarations.ts";
 import type { LogLevel } from "../logger.ts";
 import type { RawConfig } from "./variables.ts";
 
@@ -7,9 +8,11 @@ export interface Config {
   logLevel: LogLevel;
   postgres: { url: string };
   clickhouse: { url: string; database: string; cluster: string | undefined };
-  nats: { url: string; prefix: string; replicas: number };
+  nats: { url: string; prefix: string; replicas: number; streamLimits: Record<string, StreamLimits> };
   redis: { url: string; prefix: string };
   server: { host: string; port: number; corsOrigins: string[]; jwtSecret: string | undefined };
+  /** Where `pug server` and `pug dev` serve /metrics (and health again) for operators only; undefined: nowhere. */
+  serverAdmin: { host: string; port: number } | undefined;
   workerHealth: { host: string; port: number } | undefined;
   smtp: { url: string; from: string } | undefined;
   intake: {
@@ -18,6 +21,8 @@ export interface Config {
     ipRequestsPerSecond: number;
     /** Events per second per project; 0 = unlimited. */
     projectEventsPerSecond: number;
+    /** Identify calls per second per project; 0 = unlimited. */
+    projectIdentifyPerSecond: number;
     maxBodyBytes: number;
     maxDecodedBodyBytes: number;
   };
@@ -32,15 +37,17 @@ export function toConfig(raw: RawConfig): Config {
     logLevel: raw.PUG_LOG_LEVEL,
     postgres: { url: raw.DATABASE_URL },
     clickhouse: { url: raw.CLICKHOUSE_URL, database: raw.CLICKHOUSE_DATABASE, cluster: raw.CLICKHOUSE_CLUSTER },
-    nats: { url: raw.NATS_URL, prefix: raw.PUG_NATS_PREFIX, replicas: raw.NATS_STREAM_REPLICAS },
+    nats: { url: raw.NATS_URL, prefix: raw.PUG_NATS_PREFIX, replicas: raw.NATS_STREAM_REPLICAS, streamLimits: raw.PUG_NATS_STREAM_LIMITS },
     redis: { url: raw.REDIS_URL, prefix: raw.PUG_REDIS_PREFIX },
     server: { host: raw.PUG_SERVER_HOST, port: raw.PUG_SERVER_PORT, corsOrigins: raw.PUG_CORS_ORIGINS, jwtSecret: raw.PUG_JWT_SECRET_KEY },
+    serverAdmin: raw.PUG_SERVER_ADMIN_ADDR,
     workerHealth: raw.PUG_WORKER_HEALTH_ADDR,
     smtp: raw.PUG_SMTP_URL ? { url: raw.PUG_SMTP_URL, from: raw.PUG_EMAIL_FROM } : undefined,
     intake: {
       trustedProxies: raw.PUG_TRUSTED_PROXIES,
       ipRequestsPerSecond: raw.PUG_RATE_LIMIT_IP_RPS,
       projectEventsPerSecond: raw.PUG_RATE_LIMIT_PROJECT_EPS,
+      projectIdentifyPerSecond: raw.PUG_RATE_LIMIT_PROJECT_IDENTIFY_PS,
       maxBodyBytes: raw.PUG_MAX_BODY_BYTES,
       maxDecodedBodyBytes: raw.PUG_MAX_DECODED_BODY_BYTES,
     },

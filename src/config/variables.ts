@@ -62,6 +62,25 @@ const hostPort = v.pipe(
   v.check((addr) => addr === undefined || addr.port <= 65535, "port must be at most 65535"),
 );
 
+const byteUnits: Record<string, number> = { "": 1, B: 1, KiB: 2 ** 10, MiB: 2 ** 20, GiB: 2 ** 30, TiB: 2 ** 40 };
+
+/** `events=10GiB/7d,profiles=2GiB/7d`: per stream (bare name), its largest size and the age its messages may reach. */
+const streamLimits = v.pipe(
+  v.string(),
+  v.check(
+    (value) => value.split(",").filter((e) => e.trim()).every((entry) => /^\s*[a-z0-9_]+=\d+(B|KiB|MiB|GiB|TiB)?\/\d+(ms|s|m|h|d)\s*$/.test(entry)),
+    "must be comma-separated stream=SIZE/AGE entries like events=20GiB/14d (sizes in B, KiB, MiB, GiB or TiB; ages in s, m, h or d)",
+  ),
+  v.transform((value) => {
+    const limits: Record<string, { maxBytes: number; maxAge: string }> = {};
+    for (const entry of value.split(",").map((e) => e.trim()).filter(Boolean)) {
+      const [, name, size, unit, age] = /^([a-z0-9_]+)=(\d+)([A-Za-z]*)\/(.+)$/.exec(entry)!;
+      limits[name!] = { maxBytes: Number(size) * byteUnits[unit!]!, maxAge: age! };
+    }
+    return limits;
+  }),
+);
+
 const origins = v.pipe(
   v.string(),
   v.transform((value) => value.split(",").map((o) => o.trim()).filter(Boolean)),
@@ -87,12 +106,14 @@ export const variables = {
   ),
   PUG_NATS_PREFIX: variable(name("a stream/subject prefix"), "pug"),
   NATS_STREAM_REPLICAS: variable(integer(1, 5), "3"),
+  PUG_NATS_STREAM_LIMITS: variable(streamLimits, "events=20GiB/14d,events_dlq=2GiB/30d"),
   REDIS_URL: variable(url(["redis:", "rediss:"]), "redis://10.0.0.8:6379", true),
   PUG_REDIS_PREFIX: variable(v.pipe(v.string(), v.regex(/^[A-Za-z0-9_:-]+$/, "must be a key prefix: letters, digits, '_', '-' or ':'")), "pug"),
   PUG_SERVER_HOST: variable(v.pipe(v.string(), v.regex(/^[A-Za-z0-9.:-]+$/, "must be a host name or IP address")), "0.0.0.0"),
   PUG_SERVER_PORT: variable(integer(0, 65535), "8080"),
   PUG_CORS_ORIGINS: variable(origins, "https://app.example.com,https://admin.example.com"),
   PUG_JWT_SECRET_KEY: variable(optional(v.pipe(v.string(), v.minLength(32, "must be at least 32 characters"))), "(32+ random characters, e.g. from: openssl rand -base64 48)", true),
+  PUG_SERVER_ADMIN_ADDR: variable(hostPort, "127.0.0.1:9089"),
   PUG_WORKER_HEALTH_ADDR: variable(hostPort, "127.0.0.1:9090"),
   PUG_TRUSTED_PROXIES: variable(
     v.pipe(
@@ -104,6 +125,7 @@ export const variables = {
   ),
   PUG_RATE_LIMIT_IP_RPS: variable(integer(0, 1_000_000), "200"),
   PUG_RATE_LIMIT_PROJECT_EPS: variable(integer(0, 100_000_000), "20000"),
+  PUG_RATE_LIMIT_PROJECT_IDENTIFY_PS: variable(integer(0, 100_000_000), "1000"),
   PUG_MAX_BODY_BYTES: variable(integer(1024, 64 * 1024 * 1024), "1048576"),
   PUG_MAX_DECODED_BODY_BYTES: variable(integer(1024, 256 * 1024 * 1024), "5242880"),
   PUG_EVENTS_BATCH_MAX: variable(integer(1, 1_000_000), "10000"),

@@ -7,6 +7,7 @@ import pg0003 from "../../migrations/postgres/0003_api_keys.sql" with { type: "t
 import pg0004 from "../../migrations/postgres/0004_ingest_checkpoints.sql" with { type: "text" };
 import ch0001 from "../../migrations/clickhouse/0001_events.sql" with { type: "text" };
 import nats0001 from "../../migrations/nats/0001_streams.json" with { type: "text" };
+import nats0002 from "../../migrations/nats/0002_stream_limits.json" with { type: "text" };
 
 export const embeddedMigrations = {
   postgres: {
@@ -20,6 +21,7 @@ export const embeddedMigrations = {
   },
   nats: {
     "0001_streams.json": nats0001,
+    "0002_stream_limits.json": nats0002,
   },
 } satisfies Record<string, Record<string, string>>;
 

@@ -2,12 +2,12 @@
 // declared (creating or updating them in place), and the ledger records which files have been applied.
 
 import { type ConsumerConfig, JetStreamApiError, type StreamConfig } from "@nats-io/jetstream";
-import { natsDeclarations, type ConsumerSpec, type StreamSpec } from "../domain/migrations/nats-declarations.ts";
+import { natsDeclarations, type ConsumerSpec, type StreamLimits, type StreamSpec } from "../domain/migrations/nats-declarations.ts";
 import type { LedgerEntry, Migration } from "../domain/migrations/plan.ts";
 import type { Nats } from "../infra/nats.ts";
 import type { StoreMigrator } from "./migrator.ts";
 
-export function natsMigrator(nats: Nats, shipped: Migration[], replicas: number): StoreMigrator {
+export function natsMigrator(nats: Nats, shipped: Migration[], replicas: number, limits: Record<string, StreamLimits> = {}): StoreMigrator {
   const ledgerStream = nats.names.stream("migrations");
   const ledgerSubject = (name: string) => nats.names.subject("migrations", name.replace(/\./g, "_"));
 
@@ -46,7 +46,7 @@ export function natsMigrator(nats: Nats, shipped: Migration[], replicas: number)
     },
     async reconcile(dryRun: boolean) {
       if (dryRun) refuseUnclusteredReplicas(nats, replicas);
-      const wanted = natsDeclarations(shipped, nats.names.prefix, replicas);
+      const wanted = natsDeclarations(shipped, nats.names.prefix, replicas, limits);
       const lines: string[] = [];
       for (const stream of wanted.streams) {
         const change = await (dryRun ? streamChange(nats, stream) : upsertStream(nats, stream));

@@ -13,3 +13,21 @@ export function connectErrorResponse(error: ConnectError, status = codeToHttpSta
   error.metadata.forEach((value, key) => headers.set(key, value));
   return new Response(JSON.stringify({ code: codeToString(error.code), message: error.rawMessage }), { status, headers });
 }
+
+/** True for the error a request body read throws when the client went away before sending all of it. */
+export function isClientAbort(error: unknown): boolean {
+  return (error instanceof DOMException || error instanceof Error) && error.name === "AbortError";
+}
+
+/** Nobody reads it (the client is gone), but access logs and metrics should tell it from a server error. */
+const CLIENT_CLOSED_REQUEST = 499;
+
+/**
+ * The answer to an error nothing else handled: a ConnectError as itself, a client that went away as 499, and
+ * anything else as `internal` without details (those go to the log, not to the client).
+ */
+export function unhandledErrorResponse(error: unknown): Response {
+  if (error instanceof ConnectError) return connectErrorResponse(error);
+  if (isClientAbort(error)) return new Response(null, { status: CLIENT_CLOSED_REQUEST });
+  return connectErrorResponse(new ConnectError("internal error", Code.Internal));
+}

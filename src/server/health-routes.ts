@@ -1,4 +1,5 @@
-// Liveness, readiness and metrics, served by the server and by worker-only processes alike.
+// Liveness and readiness (public: load balancers probe them on the API port) and metrics (operators only:
+// served on the admin listener, never on the API port).
 
 import { Hono } from "hono";
 import type { App } from "../app/app.ts";
@@ -14,9 +15,22 @@ export function healthRoutes(app: App, live: () => boolean = () => true): Hono {
     const readiness = await checkReadiness(app);
     return c.json(readiness, readiness.ready ? 200 : 503);
   });
-  routes.get("/metrics", async (c) => {
+  return routes;
+}
+
+export function metricsRoutes(app: App): Hono {
+  return new Hono().get("/metrics", async (c) => {
     await refreshSystemGauges(app);
     return c.body(await app.metrics.text(), 200, { "content-type": app.metrics.registry.contentType });
+  });
+}
+
+/** What the admin listener of every process answers: health, readiness and metrics. */
+export function adminRoutes(app: App, live: () => boolean): Hono {
+  const routes = new Hono().route("/", healthRoutes(app, live)).route("/", metricsRoutes(app));
+  routes.onError((error, c) => {
+    app.log.error("admin request failed", { path: c.req.path, error, stack: error.stack });
+    return c.text("internal error", 500);
   });
   return routes;
 }

@@ -1,14 +1,28 @@
 import { Hono } from "hono";
+import { routePath } from "hono/route";
 import type { App } from "../app/app.ts";
+import { isClientAbort, unhandledErrorResponse } from "./connect-errors.ts";
 import { healthRoutes } from "./health-routes.ts";
 import { httpMetrics } from "./http-metrics.ts";
 import { sdkRoutes } from "./sdk/sdk-routes.ts";
 
-/** Everything `pug server` answers over HTTP. */
-export function createHttpApp(app: App): Hono {
+/** Everything `pug server` answers on its public port (metrics are on the admin listener, see run-roles.ts). */
+export function createHttpApp(app: App, signal: AbortSignal): Hono {
   const http = new Hono();
   http.use(httpMetrics(app.metrics));
   http.route("/", healthRoutes(app));
-  http.route("/", sdkRoutes(app));
+  http.route("/", sdkRoutes(app, signal));
+  // Hono's default prints the error with console.error, dozens of lines that are not JSON. A client that
+  // hung up mid-body is routine (slow mobile connections, closed tabs): counted, not logged as an error.
+  http.onError((error, c) => {
+    const route = routePath(c) || "unmatched";
+    if (isClientAbort(error)) {
+      app.metrics.httpAborted.inc({ route });
+      app.log.debug("client went away before its request was read", { route });
+    } else {
+      app.log.error("request failed", { route, method: c.req.method, error, stack: error.stack });
+    }
+    return unhandledErrorResponse(error);
+  });
   return http;
 }

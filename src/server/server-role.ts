@@ -4,20 +4,36 @@
 import type { App } from "../app/app.ts";
 import type { Role } from "../app/supervisor.ts";
 import { untilAborted } from "../domain/backoff.ts";
+import { boundUrl } from "./bound-url.ts";
+import { unhandledErrorResponse } from "./connect-errors.ts";
 import { createHttpApp } from "./http-app.ts";
 
 export function serverRole(app: App, onListening?: (url: string) => void): Role {
   return {
     name: "server",
     async run(signal) {
-      const http = createHttpApp(app);
-      const server = Bun.serve({ hostname: app.config.server.host, port: app.config.server.port, fetch: http.fetch });
-      const host = server.hostname === "0.0.0.0" || server.hostname === "::" ? "127.0.0.1" : server.hostname;
-      const url = `http://${host}:${server.port}`;
-      app.log.info("listening", { role: "server", url });
-      onListening?.(url);
-      await untilAborted(signal);
-      await server.stop(false);
+      // Ends the background work of this run (the API-key snapshot) however the run ends, crash included.
+      const thisRun = new AbortController();
+      try {
+        const http = createHttpApp(app, thisRun.signal);
+        const server = Bun.serve({
+          hostname: app.config.server.host,
+          port: app.config.server.port,
+          fetch: http.fetch,
+          // Reached only by errors Hono's onError did not see; Bun's default would print a multi-line dump.
+          error(error) {
+            app.log.error("request failed outside the router", { role: "server", error, stack: error.stack });
+            return unhandledErrorResponse(error);
+          },
+        });
+        const url = boundUrl(server);
+        app.log.info("listening", { role: "server", url });
+        onListening?.(url);
+        await untilAborted(signal);
+        await server.stop(false);
+      } finally {
+        thisRun.abort();
+      }
     },
   };
 }

@@ -15,11 +15,14 @@ beforeAll(async () => {
 describe("pug dev", () => {
   test("serves health, readiness and metrics for every role, and stops cleanly on SIGTERM", async () => {
     const port = freePort();
-    const dev = startPug(["dev"], { ...env, PUG_SERVER_PORT: String(port) });
+    const adminPort = freePort();
+    const dev = startPug(["dev"], { ...env, PUG_SERVER_PORT: String(port), PUG_SERVER_ADMIN_ADDR: `127.0.0.1:${adminPort}` });
     const base = `http://127.0.0.1:${port}`;
+    const admin = `http://127.0.0.1:${adminPort}`;
     try {
       await waitForHttp(`${base}/readyz`);
-      expect(dev.output()).toContain(`pug dev: listening on ${base}`);
+      // The address actually bound: every interface, as PUG_SERVER_HOST defaults to 0.0.0.0.
+      expect(dev.output()).toContain(`pug dev: listening on http://0.0.0.0:${port} (health: http://0.0.0.0:${port}/readyz, metrics: ${admin}/metrics)`);
       for (const path of ["/healthz", "/health"]) {
         const response = await fetch(base + path);
         expect([path, response.status, await response.text()]).toEqual([path, 200, "ok"]);
@@ -28,7 +31,9 @@ describe("pug dev", () => {
       expect(ready).toEqual({ ready: true, dependencies: { postgres: "ok", clickhouse: "ok", redis: "ok", nats: "ok" } });
 
       await waitFor("every worker to bind its consumer", () => (dev.output().match(/"msg":"consumer bound"/g) ?? []).length === 3);
-      const metrics = await (await fetch(`${base}/metrics`)).text();
+      expect((await fetch(`${base}/metrics`)).status).toBe(404);
+      expect((await fetch(`${admin}/healthz`)).status).toBe(200);
+      const metrics = await (await fetch(`${admin}/metrics`)).text();
       for (const role of ["server", "events", "profile", "email", "scheduler"]) expect(metrics).toContain(`pug_role_up{role="${role}"} 1`);
       expect(metrics).toContain('pug_http_requests_total{method="GET",route="/readyz",status="200"}');
       expect(metrics).toContain(`pug_nats_consumer_pending{stream="${env.PUG_NATS_PREFIX}_events",consumer="events-worker"} 0`);

@@ -23,7 +23,8 @@ describe("loadConfig", () => {
   test("embedded defaults alone give a complete config", () => {
     const { config } = loadConfig({ env: {}, systemEnvFile: noSystemFile });
     expect(config.server.port).toBe(8080);
-    expect(config.nats).toEqual({ url: "nats://127.0.0.1:4222", prefix: "pug", replicas: 1 });
+    expect(config.nats).toEqual({ url: "nats://127.0.0.1:4222", prefix: "pug", replicas: 1, streamLimits: {} });
+    expect(config.serverAdmin).toEqual({ host: "127.0.0.1", port: 9089 });
     expect(config.clickhouse.cluster).toBeUndefined();
     expect(config.workerHealth).toEqual({ host: "127.0.0.1", port: 9090 });
     expect(config.smtp).toBeUndefined();
@@ -38,6 +39,11 @@ describe("loadConfig", () => {
     expect(loaded.values.PUG_SERVER_PORT.source).toBe(`file ${file}`);
     expect(loaded.values.PUG_NATS_PREFIX.source).toBe("environment");
     expect(loaded.values.PUG_EMAIL_FROM.text).toBe("Ops <ops@example.com>");
+  });
+
+  test("stream limits are read as bytes and ages per stream", () => {
+    const { config } = loadConfig({ env: { PUG_NATS_STREAM_LIMITS: "events=20GiB/14d, events_dlq=512MiB/30d,email=1000/1h" }, systemEnvFile: noSystemFile });
+    expect(config.nats.streamLimits).toEqual({ events: { maxBytes: 20 * 2 ** 30, maxAge: "14d" }, events_dlq: { maxBytes: 512 * 2 ** 20, maxAge: "30d" }, email: { maxBytes: 1000, maxAge: "1h" } });
   });
 
   test("/etc/pug/pug.env is read when present and nothing else names a file", () => {
@@ -58,6 +64,8 @@ describe("loadConfig", () => {
     [{ PUG_JWT_SECRET_KEY: "short" }, "PUG_JWT_SECRET_KEY: must be at least 32 characters (got a value of 5 characters"],
     [{ PUG_CORS_ORIGINS: "https://a.example.com/path" }, "PUG_CORS_ORIGINS: must be comma-separated origins"],
     [{ PUG_WORKER_HEALTH_ADDR: "9090" }, "PUG_WORKER_HEALTH_ADDR: must be host:port"],
+    [{ PUG_SERVER_ADMIN_ADDR: "localhost" }, "PUG_SERVER_ADMIN_ADDR: must be host:port"],
+    [{ PUG_NATS_STREAM_LIMITS: "events=10GB/7d" }, "PUG_NATS_STREAM_LIMITS: must be comma-separated stream=SIZE/AGE entries"],
     [{ PUG_SMTP_URL: "mail.example.com" }, "PUG_SMTP_URL: must be a URL starting with smtp:// or smtps://"],
     [{ CLICKHOUSE_DATABASE: "" }, "CLICKHOUSE_DATABASE: must be a database name: letters, digits, '_' or '-' (it is empty"],
   ])("%p is refused with a line naming the variable", (env, expected) => {

@@ -55,7 +55,7 @@ const cases: Case[] = [
   ["a private key in the query string", () => raw(batchBody([ev()]), proto, `?api_key=${stack.privateKey}`), 401, "unauthenticated", "only public keys (pub_…) may be sent in a URL"],
   ["a bad header key even with a good key in the query", () => raw(batchBody([ev()]), { ...proto, "x-api-key": `pub_${"1".repeat(32)}` }, `?api_key=${stack.publicKey}`), 401, "unauthenticated", "unknown or revoked API key"],
   // transport
-  ["a content type Connect does not speak", () => raw(batchBody([ev()]), { ...withKey(), "content-type": "text/plain" }), 415, "unimplemented", "content-type 'text/plain' is not supported (use application/proto or application/json)"],
+  ["a content type Connect does not speak", () => raw(batchBody([ev()]), { ...withKey(), "content-type": "text/plain" }), 415, "unimplemented", "content-type 'text/plain' is not supported; send application/proto or application/json"],
   ["garbage bytes as protobuf", () => raw(new Uint8Array([0xff, 0xff, 0xff, 0x0f, 0x01]), withKey()), 400, "invalid_argument", "request body: parse binary: illegal tag"],
   ["malformed JSON", () => raw("{\"events\": [", { ...withKey(), "content-type": "application/json" }), 400, "invalid_argument", "cannot decode message sdk.events.v1.BatchCreateRequest from JSON: JSON Parse error"],
   ["JSON with a field of the wrong type", () => raw(JSON.stringify({ events: "many" }), { ...withKey(), "content-type": "application/json" }), 400, "invalid_argument", 'cannot decode field sdk.events.v1.BatchCreateRequest.events from JSON: expected Array, got "many"'],

@@ -149,7 +149,7 @@ describe("SDK intake over Connect", () => {
     await rowsFor([kept.eventId]);
     const dropped = [foreign, ancient, future].map((e) => `'${e.eventId}'`).join(",");
     expect((await stack.stored(`event_id IN (${dropped})`)).rows).toBe(0);
-    const metrics = await (await fetch(`${stack.baseUrl}/metrics`)).text();
+    const metrics = await (await fetch(`${stack.adminUrl}/metrics`)).text();
     expect(metrics).toMatch(/pug_intake_events_total\{outcome="dropped",reason="day_out_of_range"\} 2/);
   });
 

@@ -35,7 +35,7 @@ describe("pug migrate", () => {
 
       const second = expectSuccess(await runPug(["migrate"], env));
       expect(second.stdout).toBe(
-        ["postgres: no migrations pending (4 applied)", "clickhouse: no migrations pending (1 applied)", "nats: no migrations pending (1 applied)", "nats: 8 streams and 4 consumers as declared", ""].join("\n"),
+        ["postgres: no migrations pending (4 applied)", "clickhouse: no migrations pending (1 applied)", "nats: no migrations pending (2 applied)", "nats: 8 streams and 4 consumers as declared", ""].join("\n"),
       );
       expect((await sql<{ n: number }[]>`SELECT count(*)::int AS n FROM pug_schema_migrations`)[0]!.n).toBe(4);
     } finally {

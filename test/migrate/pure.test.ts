@@ -96,9 +96,18 @@ describe("natsDeclarations", () => {
     ]);
     expect(declared.streams.every((s) => s.num_replicas === 3 && s.storage === "file")).toBe(true);
     const events = declared.streams.find((s) => s.name === "acme_events")!;
-    expect(events).toMatchObject({ subjects: ["acme.events.>"], retention: "workqueue", discard: "new", max_age: 0 });
+    expect(events).toMatchObject({ subjects: ["acme.events.>"], retention: "workqueue", discard: "new", max_age: 7 * 86400e9, max_bytes: 10 * 2 ** 30 });
+    expect(declared.streams.every((s) => s.max_bytes > 0 && s.max_age > 0)).toBe(true);
     expect(declared.consumers.every((c) => c.max_deliver === 5 && c.ack_policy === "explicit")).toBe(true);
     expect(declared.consumers.find((c) => c.durable_name === "events-worker")).toMatchObject({ stream: "acme_events", filter_subject: "acme.events.>" });
+  });
+
+  test("an installation's stream limits replace the declared ones, and an unknown stream is refused", () => {
+    const files = Object.entries(embeddedMigrations.nats).map(([name, text]) => ({ name, text }));
+    const declared = natsDeclarations(files, "acme", 1, { events: { maxBytes: 1000, maxAge: "1h" } });
+    expect(declared.streams.find((s) => s.name === "acme_events")).toMatchObject({ max_bytes: 1000, max_age: 3600e9 });
+    expect(declared.streams.find((s) => s.name === "acme_profiles")).toMatchObject({ max_bytes: 2 * 2 ** 30 });
+    expect(() => natsDeclarations(files, "acme", 1, { event: { maxBytes: 1, maxAge: "1h" } })).toThrow("PUG_NATS_STREAM_LIMITS names 'event', which is not a stream");
   });
 
   test("a malformed declaration names the file and the field", () => {

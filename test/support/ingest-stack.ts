@@ -14,6 +14,8 @@ import { type ScratchEnv, scratchEnv } from "./scratch.ts";
 export interface IngestStack {
   env: ScratchEnv & Record<string, string>;
   baseUrl: string;
+  /** The server's admin listener: /metrics. */
+  adminUrl: string;
   projectId: string;
   publicKey: string;
   privateKey: string;
@@ -40,7 +42,8 @@ export async function ingestStack(name: string, options: { worker?: boolean; env
 
   const port = freePort();
   const baseUrl = `http://127.0.0.1:${port}`;
-  const server = startPug(["server"], { ...env, PUG_SERVER_PORT: String(port) });
+  const adminPort = freePort();
+  const server = startPug(["server"], { ...env, PUG_SERVER_PORT: String(port), PUG_SERVER_ADMIN_ADDR: `127.0.0.1:${adminPort}` });
   await waitForHttp(`${baseUrl}/readyz`);
 
   const ch = createClickHouse({ url: env.CLICKHOUSE_URL, database: env.CLICKHOUSE_DATABASE });
@@ -49,6 +52,7 @@ export async function ingestStack(name: string, options: { worker?: boolean; env
   const stack: IngestStack = {
     env,
     baseUrl,
+    adminUrl: `http://127.0.0.1:${adminPort}`,
     ...project,
     server,
     worker: undefined,

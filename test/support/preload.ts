@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, setDefaultTimeout } from "bun:test";
 import { withDatabase } from "../../src/infra/postgres.ts";
 import { createRunResources, removeRunResources } from "./run-resources.ts";
-import { infraDefaults, testEnv } from "./test-env.ts";
+import { infraDefaults, TEST_STREAM_LIMITS, testEnv } from "./test-env.ts";
 
 const env = process.env;
 const runId = `${Date.now().toString(36)}_${process.pid}`;
@@ -20,6 +20,7 @@ Object.assign(env, {
   PUG_NATS_PREFIX: `pugtest_${runId}`,
   REDIS_URL: env.REDIS_URL ?? infraDefaults.redisUrl,
   PUG_REDIS_PREFIX: `pugtest:${runId}`,
+  PUG_NATS_STREAM_LIMITS: TEST_STREAM_LIMITS,
 });
 
 // Tests wait on real servers; a hung one should fail its test, not the whole run.

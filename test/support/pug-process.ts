@@ -2,6 +2,7 @@
 
 import { resolve } from "node:path";
 import { waitFor } from "./ports.ts";
+import { TEST_STREAM_LIMITS } from "./test-env.ts";
 
 export const pugSource = resolve(import.meta.dir, "../../src/main.ts");
 
@@ -11,9 +12,13 @@ export interface PugResult {
   stderr: string;
 }
 
-/** The environment a pug subprocess sees: only what is given, plus PATH/HOME, so nothing leaks from the test run. */
+/**
+ * The environment a pug subprocess sees: only what is given, plus PATH/HOME, so nothing leaks from the test run.
+ * The server's admin listener is off unless a test asks for it on a port of its own: its fixed default port
+ * would make parallel runs (and a developer's `pug dev`) collide. Streams get the tests' small limits.
+ */
 export function pugEnv(env: Record<string, string | undefined>): Record<string, string> {
-  const base = { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: process.env.HOME ?? "/tmp", PUG_ENV_FILE: "/dev/null" };
+  const base = { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: process.env.HOME ?? "/tmp", PUG_ENV_FILE: "/dev/null", PUG_SERVER_ADMIN_ADDR: "off", PUG_NATS_STREAM_LIMITS: TEST_STREAM_LIMITS };
   return Object.fromEntries(Object.entries({ ...base, ...env }).filter(([, v]) => v !== undefined)) as Record<string, string>;
 }
 

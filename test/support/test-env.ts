@@ -8,6 +8,12 @@ export const infraDefaults = {
   redisUrl: "redis://127.0.0.1:6379",
 };
 
+/**
+ * JetStream reserves every stream's max_bytes on disk when the stream is made; at the shipped sizes (~16 GiB per
+ * installation) a few test stacks side by side would exhaust the shared server's storage.
+ */
+export const TEST_STREAM_LIMITS = ["events", "profiles", "email", "compliance"].flatMap((s) => [`${s}=64MiB/7d`, `${s}_dlq=16MiB/30d`]).join(",");
+
 export interface TestEnv {
   runId: string;
   /** Points at this run's own database. */

@@ -79,8 +79,17 @@ export function parseNatsFile(name: string, text: string): { streams: StreamDecl
   return result.output;
 }
 
-/** Every stream (with its dead-letter twin) and consumer the files declare, named for this installation. */
-export function natsDeclarations(files: { name: string; text: string }[], prefix: string, replicas: number): NatsDeclarations {
+/** An installation's own size and age limit for a stream (bare name), in place of the declared ones. */
+export interface StreamLimits {
+  maxBytes: number;
+  maxAge: string;
+}
+
+/**
+ * Every stream (with its dead-letter twin) and consumer the files declare, named for this installation, with
+ * `limits` (from PUG_NATS_STREAM_LIMITS) replacing the declared max_bytes and max_age of the streams it names.
+ */
+export function natsDeclarations(files: { name: string; text: string }[], prefix: string, replicas: number, limits: Record<string, StreamLimits> = {}): NatsDeclarations {
   const streams = new Map<string, StreamSpec>();
   const consumers = new Map<string, ConsumerSpec>();
   for (const file of files) {
@@ -109,6 +118,12 @@ export function natsDeclarations(files: { name: string; text: string }[], prefix
         max_ack_pending: consumer.max_ack_pending ?? 1000,
       });
     }
+  }
+  for (const [name, limit] of Object.entries(limits)) {
+    const stream = streams.get(name);
+    if (!stream) throw new Error(`PUG_NATS_STREAM_LIMITS names '${name}', which is not a stream (streams: ${[...streams.keys()].join(", ")})`);
+    stream.max_bytes = limit.maxBytes;
+    stream.max_age = nanos(limit.maxAge);
   }
   return { streams: [...streams.values()], consumers: [...consumers.values()] };
 }

@@ -14,15 +14,18 @@ import { authenticate } from "./authenticate.ts";
 import type { ClientFactsSource } from "./client-facts-source.ts";
 import { MessageTooLarge, publishEvents } from "./ingest-publisher.ts";
 import { clientIpKey, userAgentKey } from "./intake-context.ts";
-import type { RateLimiter } from "./rate-limiter.ts";
+import { queueFull, refuseQueueing } from "./queue-full.ts";
+import { eventBatchBytes, type QueueRoom } from "./queue-room.ts";
+import { enforceRateLimit, type RateLimiter } from "./rate-limiter.ts";
 
 export interface IntakeDeps {
   keys: ApiKeyStore;
   limiter: RateLimiter;
+  room: QueueRoom;
   nats: () => Promise<Nats>;
   metrics: Metrics;
   log: Logger;
-  limits: { ipRequestsPerSecond: number; projectEventsPerSecond: number };
+  limits: { projectEventsPerSecond: number; projectIdentifyPerSecond: number };
   /** Geo and cookieless visitor hash from the client IP: only these are queued, never the IP. */
   clientFacts: ClientFactsSource;
 }
@@ -30,13 +33,13 @@ export interface IntakeDeps {
 export function eventsService(deps: IntakeDeps): ServiceImpl<typeof EventsService> {
   return {
     async batchCreate(request, ctx) {
+      // The per-IP limit was taken by the HTTP layer (rate-limiter.ts) before the body was even read.
       const owner = await authenticate(ctx, deps.keys);
       const clientIp = ctx.values.get(clientIpKey);
-      await enforce(deps, `ip:${clientIp}`, deps.limits.ipRequestsPerSecond, 1, "requests from this address");
 
       const problems = validateBatch(request.events);
       if (problems.length > 0) throw new ConnectError(problems.join("; "), Code.InvalidArgument);
-      await enforce(deps, `project:${owner.projectId}`, deps.limits.projectEventsPerSecond, request.events.length, "events for this project");
+      await enforceRateLimit(deps.limiter, `project:${owner.projectId}`, deps.limits.projectEventsPerSecond, request.events.length, "events for this project");
 
       const now = Date.now();
       const kept: Event[] = [];
@@ -56,13 +59,16 @@ export function eventsService(deps: IntakeDeps): ServiceImpl<typeof EventsServic
 
       if (kept.length > 0) {
         const userAgent = ctx.values.get(userAgentKey);
+        const done = deps.room.admit("events", eventBatchBytes(ctx.requestHeader));
+        if (!done) throw queueFull(deps, "event");
         try {
           const client = await deps.clientFacts(owner.projectId, clientIp, userAgent, cookieless, now);
           await publishEvents(await deps.nats(), kept, { projectId: owner.projectId, client, userAgent, receivedAt: now });
         } catch (error) {
           if (error instanceof MessageTooLarge) throw new ConnectError(`events[${keptAt[error.index]}]: ${error.message}`, Code.InvalidArgument);
-          deps.log.warn("could not queue events", { project_id: owner.projectId, events: kept.length, error });
-          throw new ConnectError("the event queue is unavailable; retry", Code.Unavailable, undefined, undefined, error);
+          throw refuseQueueing(deps, "event", error, { project_id: owner.projectId, events: kept.length });
+        } finally {
+          done();
         }
       }
 
@@ -72,12 +78,4 @@ export function eventsService(deps: IntakeDeps): ServiceImpl<typeof EventsServic
       return { accepted: kept.length, dropped: droppedTotal, droppedByReason: dropped as Record<string, number> };
     },
   };
-}
-
-async function enforce(deps: IntakeDeps, bucket: string, limit: number, cost: number, what: string): Promise<void> {
-  const decision = await deps.limiter.take(bucket, limit, cost);
-  if (decision.allowed) return;
-  throw new ConnectError(`too many ${what} (limit ${limit} per second); retry after ${decision.retryAfterSeconds} s`, Code.ResourceExhausted, {
-    "retry-after": String(decision.retryAfterSeconds),
-  });
 }

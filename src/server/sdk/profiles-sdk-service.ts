@@ -11,16 +11,21 @@ import { Code, ConnectError } from "../connect-errors.ts";
 import { authenticate } from "./authenticate.ts";
 import type { IntakeDeps } from "./events-service.ts";
 import { MessageTooLarge, queueMessageLimit } from "./ingest-publisher.ts";
+import { queueFull, refuseQueueing } from "./queue-full.ts";
+import { enforceRateLimit } from "./rate-limiter.ts";
 
 export function profilesSdkService(deps: IntakeDeps): ServiceImpl<typeof ProfilesSDKService> {
   return {
     async identify(request, ctx) {
       const owner = await authenticate(ctx, deps.keys);
+      await enforceRateLimit(deps.limiter, `identify:${owner.projectId}`, deps.limits.projectIdentifyPerSecond, 1, "identify calls for this project");
       const problems = validateIdentify(request);
       if (problems.length > 0) throw new ConnectError(problems.join("; "), Code.InvalidArgument);
       const call = create(IdentifyCallSchema, { projectId: owner.projectId, receivedAt: timestampFromMs(Date.now()), request: storableTraits(request) });
       const body = toBinary(IdentifyCallSchema, call);
       const msgID = new Bun.CryptoHasher("sha256").update(owner.projectId).update(toBinary(IdentifyCallSchema, { ...call, receivedAt: undefined })).digest("hex").slice(0, 40);
+      const done = deps.room.admit("profiles", body.byteLength);
+      if (!done) throw queueFull(deps, "profile");
       try {
         const nats = await deps.nats();
         const limit = queueMessageLimit(nats);
@@ -28,8 +33,9 @@ export function profilesSdkService(deps: IntakeDeps): ServiceImpl<typeof Profile
         await nats.js.publish(nats.names.subject("profiles", "identify"), body, { msgID, timeout: 3_000 });
       } catch (error) {
         if (error instanceof MessageTooLarge) throw new ConnectError(`identify request: ${error.message}`, Code.InvalidArgument);
-        deps.log.warn("could not queue identify", { project_id: owner.projectId, error });
-        throw new ConnectError("the profile queue is unavailable; retry", Code.Unavailable, undefined, undefined, error);
+        throw refuseQueueing(deps, "profile", error, { project_id: owner.projectId });
+      } finally {
+        done();
       }
       return {};
     },

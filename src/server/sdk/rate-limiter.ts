@@ -1,9 +1,11 @@
 // Fixed one-second windows in Redis, shared by every server process. Without Redis the limiter lets requests
 // through (fail open): losing events is worse than serving a burst, and the outage is logged and counted.
 
+import type { MiddlewareHandler } from "hono";
 import type { Metrics } from "../../app/metrics.ts";
 import type { Redis } from "../../infra/redis.ts";
 import type { Logger } from "../../logger.ts";
+import { Code, ConnectError, connectErrorResponse } from "../connect-errors.ts";
 
 export interface RateDecision {
   allowed: boolean;
@@ -37,5 +39,32 @@ export function rateLimiter(redis: Redis, metrics: Metrics, log: Logger): RateLi
         return allowed;
       }
     },
+  };
+}
+
+/** Takes `cost` from `bucket`; when over `limit`, the resource_exhausted error (with Retry-After) naming `what`. */
+export async function rateLimitRefusal(limiter: RateLimiter, bucket: string, limit: number, cost: number, what: string): Promise<ConnectError | undefined> {
+  const decision = await limiter.take(bucket, limit, cost);
+  if (decision.allowed) return undefined;
+  return new ConnectError(`too many ${what} (limit ${limit} per second); retry after ${decision.retryAfterSeconds} s`, Code.ResourceExhausted, {
+    "retry-after": String(decision.retryAfterSeconds),
+  });
+}
+
+/** As rateLimitRefusal, thrown: for Connect services. */
+export async function enforceRateLimit(...args: Parameters<typeof rateLimitRefusal>): Promise<void> {
+  const refusal = await rateLimitRefusal(...args);
+  if (refusal) throw refusal;
+}
+
+/**
+ * The per-IP limit, in front of everything that costs the server work (reading and decoding the body, looking
+ * up the key), so a flood of garbage or of made-up keys from one address is refused as cheaply as a good one.
+ */
+export function ipRateLimit(limiter: RateLimiter, requestsPerSecond: number): MiddlewareHandler<{ Variables: { clientIp: string } }> {
+  return async function limitPerIp(c, next) {
+    if (c.req.method === "OPTIONS") return next();
+    const refusal = await rateLimitRefusal(limiter, `ip:${c.get("clientIp")}`, requestsPerSecond, 1, "requests from this address");
+    return refusal ? connectErrorResponse(refusal) : next();
   };
 }

@@ -1,5 +1,5 @@
-// Mounts the SDK's Connect services on Hono: CORS and body limits first, then the Connect handler with the
-// client's IP and user agent handed over as context values.
+// Mounts the SDK's Connect services on Hono: the client's IP, CORS, the per-IP rate limit and body limits first
+// (cheapest refusals first), then the Connect handler with the client's IP and user agent as context values.
 
 import { createConnectRouter, createContextValues } from "@connectrpc/connect";
 import { universalServerRequestFromFetch, universalServerResponseToFetch } from "@connectrpc/connect/protocol";
@@ -16,15 +16,17 @@ import { clientFactsSource } from "./client-facts-source.ts";
 import { eventsService, type IntakeDeps } from "./events-service.ts";
 import { clientIpKey, userAgentKey } from "./intake-context.ts";
 import { profilesSdkService } from "./profiles-sdk-service.ts";
-import { rateLimiter } from "./rate-limiter.ts";
+import { queueRoom } from "./queue-room.ts";
+import { ipRateLimit, rateLimiter } from "./rate-limiter.ts";
 import { sdkCors } from "./sdk-cors.ts";
 
-export function sdkRoutes(app: App): Hono<{ Variables: { clientIp: string } }> {
+/** The SDK's routes; background work they need (API-key snapshot, stream sizes) runs until `signal` aborts. */
+export function sdkRoutes(app: App, signal: AbortSignal): Hono<{ Variables: { clientIp: string } }> {
   const { intake } = app.config;
-  const redis = app.redis();
   const deps: IntakeDeps = {
-    keys: apiKeyStore(app.postgres(), redis, () => app.metrics.redisFailOpen.inc({ purpose: "api_key_cache" })),
-    limiter: rateLimiter(redis, app.metrics, app.log),
+    keys: apiKeyStore(app.postgres(), app.log, app.metrics, signal),
+    limiter: rateLimiter(app.redis(), app.metrics, app.log),
+    room: queueRoom(app.nats, ["events", "profiles"], app.log, signal),
     nats: app.nats,
     metrics: app.metrics,
     log: app.log,
@@ -49,23 +51,28 @@ export function sdkRoutes(app: App): Hono<{ Variables: { clientIp: string } }> {
       c.set("clientIp", clientIp(getConnInfo(c).remote.address ?? "", c.req.header("x-forwarded-for") ?? null, trusted));
       await next();
     });
-    routes.use(handler.requestPath, sdkCors(), bodyLimit(intake));
+    routes.use(handler.requestPath, sdkCors(), ipRateLimit(deps.limiter, intake.ipRequestsPerSecond), bodyLimit(intake));
     routes.on(["POST", "GET"], handler.requestPath, async (c) => {
       const request = universalServerRequestFromFetch(c.req.raw, {});
       request.contextValues = createContextValues().set(clientIpKey, c.get("clientIp")).set(userAgentKey, c.req.header("user-agent") ?? "");
-      return clientFault(universalServerResponseToFetch(await handler(request)), c.req.header("content-type") ?? "");
+      return explained(universalServerResponseToFetch(await handler(request)), c.req.header("content-type"));
     });
   }
   return routes;
 }
 
 /**
- * connect-es reports a body that does not parse as `internal` (500), which SDKs retry forever. It is the
- * client's fault, so say invalid_argument (400) and keep the parser's explanation. Its 415 has no body: say why.
+ * Two answers of connect-es that SDKs cannot act on, made explicit: a body that does not parse comes back as
+ * `internal` (500), which SDKs retry forever, though it is the client's fault (so: invalid_argument, 400, with
+ * the parser's explanation); and an unsupported content type is a 415 with an empty body (so: a Connect error
+ * naming the types the server speaks).
  */
-async function clientFault(response: Response, contentType: string): Promise<Response> {
+async function explained(response: Response, contentType: string | undefined): Promise<Response> {
   if (response.status === 415) {
-    return connectErrorResponse(new ConnectError(`content-type '${contentType}' is not supported (use application/proto or application/json)`, Code.Unimplemented), 415);
+    const body = await response.text();
+    if (body !== "") return new Response(body, { status: response.status, headers: response.headers });
+    const sent = contentType ? `content-type '${contentType}'` : "a request without content-type";
+    return connectErrorResponse(new ConnectError(`${sent} is not supported; send application/proto or application/json (Connect unary)`, Code.Unimplemented), 415);
   }
   if (response.status !== 500) return response;
   const body = await response.text();
