@@ -118,7 +118,13 @@ class TableWriter<Row> {
       }
       try {
         const messages = await consumer.fetch({ max_messages: room, expires: 2_000 });
-        for await (const message of messages) await this.#receive(message);
+        const stopPulling = () => messages.stop();
+        this.#stop.signal.addEventListener("abort", stopPulling, { once: true });
+        try {
+          for await (const message of messages) await this.#receive(message);
+        } finally {
+          this.#stop.signal.removeEventListener("abort", stopPulling);
+        }
         failures = 0;
       } catch (error) {
         if (this.#stop.signal.aborted) break;

@@ -59,7 +59,9 @@ describe("dist/pug alone", () => {
     try {
       await waitForHttp(`http://127.0.0.1:${port}/readyz`);
     } finally {
-      expect(await dev.stop()).toBe(0);
+      const code = await dev.stop();
+      if (code !== 0) console.error(dev.output());
+      expect(code).toBe(0);
     }
   });
 
