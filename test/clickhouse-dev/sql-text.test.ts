@@ -41,16 +41,21 @@ describe("sql-text", () => {
 });
 
 describe("planQuery", () => {
-  test("an INSERT in the URL takes the body as data, unparsed", () => {
-    const plan = planQuery("POST", "INSERT INTO t FORMAT TSV", bytes("a;b\nc;d\n"), "TabSeparated");
-    expect(plan.sql).toBe("INSERT INTO t FORMAT TSV");
-    expect(new TextDecoder().decode(plan.insertData)).toBe("a;b\nc;d\n");
+  test("an INSERT in the URL takes the body as data, byte for byte", () => {
+    const data = new Uint8Array([0x0a, 0x05, 0x20, 0x0d]);
+    const plan = planQuery("POST", "INSERT INTO t FORMAT RowBinary", data, "TabSeparated");
+    expect(plan).toMatchObject({ kind: "insert", head: { sql: "INSERT INTO t FORMAT RowBinary", format: "RowBinary" } });
+    expect(plan.kind === "insert" && [...plan.data]).toEqual([...data]);
   });
 
-  test("an INSERT with inline rows is checked only up to its data", () => {
+  test("an INSERT with inline rows in the body is split into statement and data", () => {
     const plan = planQuery("POST", undefined, bytes("INSERT INTO t FORMAT TSV\nx;y\n"), "TabSeparated");
-    expect(plan.insertData).toBeUndefined();
-    expect(plan.sql).toBe("INSERT INTO t FORMAT TSV\nx;y\n");
+    expect(plan).toMatchObject({ kind: "insert", head: { sql: "INSERT INTO t FORMAT TSV" } });
+    expect(plan.kind === "insert" && new TextDecoder().decode(plan.data)).toBe("x;y\n");
+  });
+
+  test("an INSERT … SELECT is a query", () => {
+    expect(planQuery("POST", undefined, bytes("INSERT INTO t SELECT 'FORMAT CSV'"), "TabSeparated")).toMatchObject({ kind: "query" });
   });
 
   test("URL query and body are joined by a newline", () => {

@@ -7,6 +7,7 @@ import { parseArgs } from "node:util";
 import { createLogger } from "../../../src/logger.ts";
 import { Engine } from "./engine.ts";
 import { createHandler } from "./http-handler.ts";
+import { Spool } from "./request-body.ts";
 import { SessionRegistry } from "./sessions.ts";
 
 const usage = `usage: scripts/clickhouse-dev [--host 127.0.0.1] [--port 8123] [--data .data/clickhouse] [--user default] [--password ""]
@@ -53,11 +54,13 @@ const log = createLogger({ level, fields: { role: "clickhouse-dev" } });
 mkdirSync(options.dataDir, { recursive: true });
 const engine = await Engine.open(options.dataDir);
 const sessions = new SessionRegistry(() => engine.connect());
+const spool = Spool.create();
 let stopping = false;
 
 const handler = createHandler({
   engine,
   sessions,
+  spool,
   credentials: { user: options.user, password: options.password },
   log,
   isStopping: () => stopping,
@@ -91,6 +94,7 @@ async function stop(signal: string) {
     server.stop(true);
   }
   sessions.closeAll();
+  spool.close();
   log.info("stopped");
   process.exit(0);
 }
