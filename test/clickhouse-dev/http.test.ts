@@ -44,7 +44,7 @@ describe("clickhouse-dev HTTP interface", () => {
   test("errors carry the status, code header and ClickHouse's body format", async () => {
     const cases = [
       { sql: "SELECT * FROM missing_table", status: 404, code: "60", name: "UNKNOWN_TABLE" },
-      { sql: "SELECT 1 +", status: 400, code: "62", name: "SYNTAX_ERROR" },
+      { sql: "SELECT 1,,2", status: 400, code: "62", name: "SYNTAX_ERROR" },
       { sql: "SELECT 1; SELECT 2", status: 400, code: "62", name: "SYNTAX_ERROR" },
       { sql: "   ", status: 400, code: "62", name: "SYNTAX_ERROR" },
       { sql: "SELECT unknownFunctionXyz(1)", status: 404, code: "46", name: "UNKNOWN_FUNCTION" },
