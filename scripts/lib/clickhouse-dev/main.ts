@@ -2,7 +2,7 @@
 // Usage: scripts/clickhouse-dev [--host H] [--port P] [--data DIR] [--user U] [--password P]
 
 import { mkdirSync } from "node:fs";
-import { resolve } from "node:path";
+import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { createLogger } from "../../../src/logger.ts";
 import { Engine } from "./engine.ts";
@@ -54,7 +54,8 @@ const log = createLogger({ level, fields: { role: "clickhouse-dev" } });
 mkdirSync(options.dataDir, { recursive: true });
 const engine = await Engine.open(options.dataDir);
 const sessions = new SessionRegistry(() => engine.connect());
-const spool = Spool.create();
+// Beside the engine's own files, so that removing the data directory removes any leftovers too.
+const spool = Spool.create(join(options.dataDir, "http-spool"));
 let stopping = false;
 
 const handler = createHandler({

@@ -2,9 +2,8 @@
 // and the INSERT reads it with `FROM INFILE`, so rows never become JavaScript strings, any format arrives byte for
 // byte, and a slow upload never holds the engine (which only runs once the whole body is on disk).
 
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, rmSync } from "node:fs";
 import { unlink } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { brotliDecompressSync, gunzipSync, inflateSync, zstdDecompressSync } from "node:zlib";
 import { ClickHouseError } from "./errors.ts";
@@ -42,8 +41,11 @@ export class Spool {
 
   private constructor(readonly dir: string) {}
 
-  static create(): Spool {
-    return new Spool(mkdtempSync(join(tmpdir(), "clickhouse-dev-spool-")));
+  /** A spool in `dir`, emptied first: files left by a killed process are no one's any more. */
+  static create(dir: string): Spool {
+    rmSync(dir, { recursive: true, force: true });
+    mkdirSync(dir, { recursive: true });
+    return new Spool(dir);
   }
 
   /** Writes `parts` in order (bytes, or a stream read to its end) to a new file. */
