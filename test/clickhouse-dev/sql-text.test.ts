@@ -108,4 +108,11 @@ describe("errors", () => {
     const b = fromEngineError(new Error("Code: 60. DB::Exception: Unknown table x. (UNKNOWN_TABLE)"));
     expect([b.code, b.type, httpStatusFor(b)]).toEqual([60, "UNKNOWN_TABLE", 404]);
   });
+
+  test("an exception chDB wrapped in itself comes out once, as ClickHouse writes it", () => {
+    const wrapped = "Code: 73. DB::Exception: Code: 73. DB::Exception: Unknown format X. (UNKNOWN_FORMAT) (version 26.7.2.1). (UNKNOWN_FORMAT)";
+    const error = fromEngineError(new Error(wrapped));
+    expect([error.code, error.type, error.message]).toEqual([73, "UNKNOWN_FORMAT", "Unknown format X."]);
+    expect(error.body("24.3.1.1")).toBe("Code: 73. DB::Exception: Unknown format X. (UNKNOWN_FORMAT) (version 24.3.1.1)\n");
+  });
 });
