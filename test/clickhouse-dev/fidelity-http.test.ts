@@ -94,6 +94,9 @@ describe("clickhouse-dev answers HTTP as ClickHouse does", () => {
       await response.arrayBuffer();
       expect({ format, type: response.headers.get("content-type") }).toEqual({ format, type });
     }
+    const limited = await ok("SELECT 1 AS x FORMAT JSON", { max_rows_to_read: "1", readonly: "1" });
+    expect(limited.headers.get("content-type")).toBe("application/json; charset=UTF-8");
+    await limited.arrayBuffer();
     const arrays = await ok("SELECT 1 AS x FORMAT JSONEachRow", { output_format_json_array_of_rows: "1" });
     expect([arrays.headers.get("content-type"), await arrays.text()]).toEqual(["application/json; charset=UTF-8", '[\n{"x":1}\n]\n']);
   });

@@ -103,7 +103,7 @@ export class Engine {
     if (assignments.length > 0) await this.run(conn, `SET ${assignments.join(", ")}`);
   }
 
-  /** Runs an `INSERT … FROM INFILE` (see spool.ts); the rows it read from the file are the rows it wrote. */
+  /** Runs an `INSERT … FROM INFILE` (see request-body.ts); the rows it read from the file are the rows it wrote. */
   async insertFromFile(conn: Session, sql: string): Promise<Summary> {
     const { summary } = await this.run(conn, sql);
     return {
@@ -114,15 +114,20 @@ export class Engine {
   }
 
   /**
-   * The Content-Type ClickHouse sends for `format` under the connection's settings. Looked up once per format,
-   * unless the request may have changed an output setting (which can change the answer, as for JSONEachRow).
+   * The Content-Type ClickHouse sends for `format`, given the request's `output_format_*` settings (which can
+   * change it, as `output_format_json_array_of_rows` does for JSONEachRow). Asked of the engine's own connection,
+   * so that the request's other settings (row limits, readonly) cannot get in the way; a `SET` made earlier in a
+   * session is not seen. Call it with the engine held.
    */
-  async contentType(conn: Session, format: string, settingsMayMatter: boolean): Promise<string> {
-    const cached = settingsMayMatter ? undefined : this.contentTypes.get(format);
+  async contentType(format: string, settings: Record<string, string>): Promise<string> {
+    const output = Object.entries(settings).filter(([name]) => /^output_format_[A-Za-z0-9_]+$/.test(name));
+    const key = JSON.stringify([format, output]);
+    const cached = this.contentTypes.get(key);
     if (cached) return cached;
-    const { bytes } = await this.run(conn, contentTypeQuery(format, quoteString), "TabSeparatedRaw");
+    const clause = output.length > 0 ? ` SETTINGS ${output.map(([name, value]) => `${name} = ${settingLiteral(value)}`).join(", ")}` : "";
+    const { bytes } = await this.run(this.owner, contentTypeQuery(format, quoteString) + clause, "TabSeparatedRaw");
     const type = new TextDecoder().decode(bytes).trim() || plainText;
-    if (!settingsMayMatter) this.contentTypes.set(format, type);
+    this.contentTypes.set(key, type);
     return type;
   }
 

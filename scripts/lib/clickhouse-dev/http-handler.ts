@@ -99,8 +99,7 @@ export function createHandler(deps: HandlerDeps): Handler {
   /** Runs one query with the engine to itself; a streamed result keeps it until the stream ends. */
   async function execute(params: QueryParams, settings: Record<string, string>, sql: string, format: string, exceptionTag: string): Promise<Reply> {
     return await withConnection(params, settings, async (conn, handOff) => {
-      const settingsMayMatter = params.sessionId !== undefined || Object.keys(settings).some((name) => name.startsWith("output_format"));
-      const contentType = await engine.contentType(conn, format, settingsMayMatter);
+      const contentType = await engine.contentType(format, settings);
       const bound = Object.keys(params.params).length > 0 ? params.params : undefined;
       const stream = isStreamable(format) ? await engine.stream(conn, sql, format, bound) : undefined;
       if (!stream) {
