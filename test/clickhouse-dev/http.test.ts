@@ -156,4 +156,12 @@ describe("clickhouse-dev HTTP interface", () => {
     });
     expect(result).toBe("1\tx\\ty\t[1,2]");
   });
+
+  test("query parameters also reach the VALUES of an INSERT, in the body or after the URL's statement", async () => {
+    await text("CREATE TABLE http_params (a UInt8, s String) ENGINE = MergeTree ORDER BY a");
+    await text("INSERT INTO http_params VALUES ({a:UInt8}, {s:String})", { param_a: "7", param_s: "tab\\there" });
+    const response = await post("({a:UInt8}, 'url')", { query: "INSERT INTO http_params VALUES", param_a: "9" });
+    expect(response.status).toBe(200);
+    expect(await text("SELECT groupArray((a, s)) FROM (SELECT * FROM http_params ORDER BY a)")).toBe("[(7,'tab\\there'),(9,'url')]");
+  });
 });

@@ -104,8 +104,8 @@ export class Engine {
   }
 
   /** Runs an `INSERT … FROM INFILE` (see request-body.ts); the rows it read from the file are the rows it wrote. */
-  async insertFromFile(conn: Session, sql: string): Promise<Summary> {
-    const { summary } = await this.run(conn, sql);
+  async insertFromFile(conn: Session, sql: string, params?: Record<string, string>): Promise<Summary> {
+    const { summary } = await this.run(conn, sql, "TabSeparated", params);
     return {
       ...summary,
       writtenRows: summary.readRows, writtenBytes: summary.readBytes,

@@ -87,7 +87,7 @@ export function createHandler(deps: HandlerDeps): Handler {
     try {
       return await withConnection(params, params.settings, async (conn) => ({
         body: new Uint8Array(0),
-        summary: await engine.insertFromFile(conn, insertFromFile(head, spooled.source)),
+        summary: await engine.insertFromFile(conn, insertFromFile(head, spooled.source), boundParams(params)),
         format: params.defaultFormat,
         contentType: plainText,
       }));
@@ -100,7 +100,7 @@ export function createHandler(deps: HandlerDeps): Handler {
   async function execute(params: QueryParams, settings: Record<string, string>, sql: string, format: string, exceptionTag: string): Promise<Reply> {
     return await withConnection(params, settings, async (conn, handOff) => {
       const contentType = await engine.contentType(format, settings);
-      const bound = Object.keys(params.params).length > 0 ? params.params : undefined;
+      const bound = boundParams(params);
       const stream = isStreamable(format) ? await engine.stream(conn, sql, format, bound) : undefined;
       if (!stream) {
         const result = await engine.run(conn, sql, format, bound);
@@ -149,6 +149,11 @@ interface Reply {
   summary: Summary;
   format: string;
   contentType: string;
+}
+
+/** `param_*` values for the engine, if the request has any (`{x:Type}` in a query or in VALUES data). */
+function boundParams(params: QueryParams): Record<string, string> | undefined {
+  return Object.keys(params.params).length > 0 ? params.params : undefined;
 }
 
 function streamSummary(rows: number): Summary {
