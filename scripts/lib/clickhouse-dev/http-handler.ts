@@ -73,12 +73,12 @@ export function createHandler(deps: HandlerDeps): Handler {
   async function answer(req: Request, params: QueryParams, exceptionTag: string): Promise<Reply> {
     const urlInsert = insertInUrl(req.method, params.query);
     if (urlInsert) {
-      const spooled = await deps.spool.write([req.body], req.headers.get("content-encoding"));
+      const spooled = await deps.spool.write(req.body, req.headers.get("content-encoding"));
       return await insert(params, urlInsert, spooled);
     }
     const body = decodeBody(new Uint8Array(await req.arrayBuffer()), req.headers.get("content-encoding"));
     const plan = planQuery(req.method, params.query, body, params.defaultFormat);
-    if (plan.kind === "insert") return await insert(params, plan.head, await deps.spool.write([plan.data], null));
+    if (plan.kind === "insert") return await insert(params, plan.head, await deps.spool.write(plan.data, null));
     const settings = plan.readonly ? { ...params.settings, readonly: "2" } : params.settings;
     return await execute(params, settings, plan.sql, plan.outputFormat, exceptionTag);
   }
