@@ -1,7 +1,9 @@
-// Dev-server figures: insert throughput with 10,000-row JSONEachRow batches, then query latency on the result.
+// Dev-server figures: insert throughput with 10,000-row JSONEachRow batches (wall time, and the server's CPU time,
+// which other load on the machine does not skew), then query latency on the result.
 // Runs its own server on a spare port with a throw-away data directory.
 //   bun scripts/bench/clickhouse-dev.ts [--rows 10000000] [--batch 10000]
 
+import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { ClickHouseLogLevel, createClient } from "@clickhouse/client";
 import { startDevServer } from "../../test/support/clickhouse-dev-process.ts";
@@ -46,6 +48,12 @@ try {
     return body;
   };
 
+  // utime + stime of the server process, in seconds (Linux /proc, clock ticks of 1/100 s).
+  const serverCpuSeconds = () => {
+    const fields = readFileSync(`/proc/${server.proc.pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  };
+  const cpuBefore = serverCpuSeconds();
   let insertMs = 0;
   let bytes = 0;
   for (let offset = 0; offset < totalRows; offset += batchRows) {
@@ -57,6 +65,8 @@ try {
     insertMs += performance.now() - t;
   }
   console.log(`insert: ${totalRows.toLocaleString()} rows in ${(insertMs / 1000).toFixed(1)} s of server time = ${Math.round(totalRows / (insertMs / 1000)).toLocaleString()} rows/s (${(bytes / 1e6 / (insertMs / 1000)).toFixed(1)} MB/s JSON, batches of ${batchRows.toLocaleString()})`);
+  const cpu = serverCpuSeconds() - cpuBefore;
+  console.log(`insert: ${cpu.toFixed(1)} s of server CPU = ${Math.round(totalRows / cpu).toLocaleString()} rows per CPU second`);
 
   const latency = async (label: string, query: string, runs: number) => {
     const times: number[] = [];

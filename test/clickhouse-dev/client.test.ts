@@ -103,7 +103,7 @@ describe("clickhouse-dev with @clickhouse/client", () => {
   });
 
   test("a syntax error is ClickHouseError 62 SYNTAX_ERROR", async () => {
-    const error = await clickhouseError(() => ch.query({ query: "SELEC 1", format: "JSONEachRow" }));
+    const error = await clickhouseError(() => ch.query({ query: "SELECT 1,,2", format: "JSONEachRow" }));
     expect(error.code).toBe("62");
     expect(error.type).toBe("SYNTAX_ERROR");
   });

@@ -1,6 +1,7 @@
 // The dev server's HTTP interface byte for byte: what the client library relies on but hides.
 
 import { describe, expect, test } from "bun:test";
+import { connect } from "node:net";
 import { gunzipSync, gzipSync } from "node:zlib";
 import { testEnv } from "../support/test-env.ts";
 
@@ -44,7 +45,7 @@ describe("clickhouse-dev HTTP interface", () => {
   test("errors carry the status, code header and ClickHouse's body format", async () => {
     const cases = [
       { sql: "SELECT * FROM missing_table", status: 404, code: "60", name: "UNKNOWN_TABLE" },
-      { sql: "SELEC 1", status: 400, code: "62", name: "SYNTAX_ERROR" },
+      { sql: "SELECT 1,,2", status: 400, code: "62", name: "SYNTAX_ERROR" },
       { sql: "SELECT 1; SELECT 2", status: 400, code: "62", name: "SYNTAX_ERROR" },
       { sql: "   ", status: 400, code: "62", name: "SYNTAX_ERROR" },
       { sql: "SELECT unknownFunctionXyz(1)", status: 404, code: "46", name: "UNKNOWN_FUNCTION" },
@@ -155,5 +156,28 @@ describe("clickhouse-dev HTTP interface", () => {
       param_c: "[1,2]",
     });
     expect(result).toBe("1\tx\\ty\t[1,2]");
+  });
+
+  test("query parameters also reach the VALUES of an INSERT, in the body or after the URL's statement", async () => {
+    await text("CREATE TABLE http_params (a UInt8, s String) ENGINE = MergeTree ORDER BY a");
+    await text("INSERT INTO http_params VALUES ({a:UInt8}, {s:String})", { param_a: "7", param_s: "tab\\there" });
+    const response = await post("({a:UInt8}, 'url')", { query: "INSERT INTO http_params VALUES", param_a: "9" });
+    expect(response.status).toBe(200);
+    expect(await text("SELECT groupArray((a, s)) FROM (SELECT * FROM http_params ORDER BY a)")).toBe("[(7,'tab\\there'),(9,'url')]");
+  });
+
+  test("an INSERT whose upload the client cuts off writes nothing", async () => {
+    await text("CREATE TABLE http_cut (a UInt32) ENGINE = MergeTree ORDER BY a");
+    const url = new URL(env.clickhouseUrl);
+    const socket = connect(Number(url.port), url.hostname);
+    await new Promise((resolve) => socket.once("connect", resolve));
+    const target = `/?database=${db}&query=${encodeURIComponent("INSERT INTO http_cut FORMAT JSONEachRow")}`;
+    const rows = Array.from({ length: 1000 }, (_, i) => `{"a":${i}}\n`).join("");
+    socket.write(`POST ${target} HTTP/1.1\r\nHost: ${url.host}\r\nTransfer-Encoding: chunked\r\n\r\n`);
+    socket.write(`${Buffer.byteLength(rows).toString(16)}\r\n${rows}\r\n`);
+    await Bun.sleep(200);
+    socket.destroy();
+    await Bun.sleep(300);
+    expect(await text("SELECT count() FROM http_cut")).toBe("0");
   });
 });

@@ -41,16 +41,21 @@ describe("sql-text", () => {
 });
 
 describe("planQuery", () => {
-  test("an INSERT in the URL takes the body as data, unparsed", () => {
-    const plan = planQuery("POST", "INSERT INTO t FORMAT TSV", bytes("a;b\nc;d\n"), "TabSeparated");
-    expect(plan.sql).toBe("INSERT INTO t FORMAT TSV");
-    expect(new TextDecoder().decode(plan.insertData)).toBe("a;b\nc;d\n");
+  test("an INSERT in the URL takes the body as data, byte for byte", () => {
+    const data = new Uint8Array([0x0a, 0x05, 0x20, 0x0d]);
+    const plan = planQuery("POST", "INSERT INTO t FORMAT RowBinary", data, "TabSeparated");
+    expect(plan).toMatchObject({ kind: "insert", head: { sql: "INSERT INTO t FORMAT RowBinary", format: "RowBinary" } });
+    expect(plan.kind === "insert" && [...plan.data]).toEqual([...data]);
   });
 
-  test("an INSERT with inline rows is checked only up to its data", () => {
+  test("an INSERT with inline rows in the body is split into statement and data", () => {
     const plan = planQuery("POST", undefined, bytes("INSERT INTO t FORMAT TSV\nx;y\n"), "TabSeparated");
-    expect(plan.insertData).toBeUndefined();
-    expect(plan.sql).toBe("INSERT INTO t FORMAT TSV\nx;y\n");
+    expect(plan).toMatchObject({ kind: "insert", head: { sql: "INSERT INTO t FORMAT TSV" } });
+    expect(plan.kind === "insert" && new TextDecoder().decode(plan.data)).toBe("x;y\n");
+  });
+
+  test("an INSERT … SELECT is a query", () => {
+    expect(planQuery("POST", undefined, bytes("INSERT INTO t SELECT 'FORMAT CSV'"), "TabSeparated")).toMatchObject({ kind: "query" });
   });
 
   test("URL query and body are joined by a newline", () => {
@@ -102,5 +107,12 @@ describe("errors", () => {
     expect([a.code, a.type, a.message]).toEqual([62, "SYNTAX_ERROR", "Syntax error: failed at position 1."]);
     const b = fromEngineError(new Error("Code: 60. DB::Exception: Unknown table x. (UNKNOWN_TABLE)"));
     expect([b.code, b.type, httpStatusFor(b)]).toEqual([60, "UNKNOWN_TABLE", 404]);
+  });
+
+  test("an exception chDB wrapped in itself comes out once, as ClickHouse writes it", () => {
+    const wrapped = "Code: 73. DB::Exception: Code: 73. DB::Exception: Unknown format X. (UNKNOWN_FORMAT) (version 26.7.2.1). (UNKNOWN_FORMAT)";
+    const error = fromEngineError(new Error(wrapped));
+    expect([error.code, error.type, error.message]).toEqual([73, "UNKNOWN_FORMAT", "Unknown format X."]);
+    expect(error.body("24.3.1.1")).toBe("Code: 73. DB::Exception: Unknown format X. (UNKNOWN_FORMAT) (version 24.3.1.1)\n");
   });
 });

@@ -6,14 +6,13 @@ import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { Session } from "chdb";
 import { errors, fromEngineError } from "./errors.ts";
+import { contentTypeQuery, plainText } from "./output-formats.ts";
 import { quoteIdentifier, quoteString } from "./sql-text.ts";
 
 interface NativeResult { bytes: Uint8Array; elapsed: number; rowsRead: number; bytesRead: number }
-interface NativeInsertResult { elapsed: number; rowsWritten: number; bytesWritten: number }
 interface NativeChunk { bytes: Uint8Array; numRows: number; done: boolean }
 interface Native {
   QueryAsyncConnection(conn: unknown, sql: string, format: string, params?: Record<string, string>): Promise<NativeResult>;
-  InsertRawAsyncConnection(conn: unknown, prefix: string, data: Uint8Array, countLines: boolean): Promise<NativeInsertResult>;
   StreamQuery(conn: unknown, sql: string, format: string, params?: Record<string, string>): unknown;
   StreamFetch(handle: unknown): Promise<NativeChunk>;
   StreamCancel(handle: unknown): void;
@@ -50,16 +49,21 @@ export interface RowStream {
   cancel(): void;
 }
 
-/** Settings a ClickHouse 24 server has by default where chDB (clickhouse-local) differs. */
+/**
+ * Settings a ClickHouse 24 server has by default where chDB (clickhouse-local) differs. `implicit_select=1` would
+ * run a bare `invalid` as `SELECT invalid` (code 47) where a server reports a syntax error (code 62).
+ */
 export const serverDefaults = [
   "--async_insert=0",
   "--output_format_json_quote_64bit_integers=1",
   "--enable_http_compression=0",
+  "--implicit_select=0",
 ];
 
 export class Engine {
   private tail: Promise<void> = Promise.resolve();
   private closed = false;
+  private readonly contentTypes = new Map<string, string>();
 
   private constructor(
     private readonly native: Native,
@@ -99,19 +103,32 @@ export class Engine {
     if (assignments.length > 0) await this.run(conn, `SET ${assignments.join(", ")}`);
   }
 
-  async insert(conn: Session, insertQuery: string, data: Uint8Array): Promise<Summary> {
-    try {
-      const result = await this.native.InsertRawAsyncConnection(conn.connection, insertQuery + "\n", data, false);
-      return {
-        ...emptySummary(),
-        readRows: result.rowsWritten, readBytes: data.byteLength,
-        writtenRows: result.rowsWritten, writtenBytes: result.bytesWritten,
-        resultRows: result.rowsWritten, resultBytes: result.bytesWritten,
-        elapsedNs: Math.round(result.elapsed * 1e9),
-      };
-    } catch (error) {
-      throw fromEngineError(error);
-    }
+  /** Runs an `INSERT … FROM INFILE` (see request-body.ts); the rows it read from the file are the rows it wrote. */
+  async insertFromFile(conn: Session, sql: string, params?: Record<string, string>): Promise<Summary> {
+    const { summary } = await this.run(conn, sql, "TabSeparated", params);
+    return {
+      ...summary,
+      writtenRows: summary.readRows, writtenBytes: summary.readBytes,
+      resultRows: summary.readRows, resultBytes: summary.readBytes,
+    };
+  }
+
+  /**
+   * The Content-Type ClickHouse sends for `format`, given the request's `output_format_*` settings (which can
+   * change it, as `output_format_json_array_of_rows` does for JSONEachRow). Asked of the engine's own connection,
+   * so that the request's other settings (row limits, readonly) cannot get in the way; a `SET` made earlier in a
+   * session is not seen. Call it with the engine held.
+   */
+  async contentType(format: string, settings: Record<string, string>): Promise<string> {
+    const output = Object.entries(settings).filter(([name]) => /^output_format_[A-Za-z0-9_]+$/.test(name));
+    const key = JSON.stringify([format, output]);
+    const cached = this.contentTypes.get(key);
+    if (cached) return cached;
+    const clause = output.length > 0 ? ` SETTINGS ${output.map(([name, value]) => `${name} = ${settingLiteral(value)}`).join(", ")}` : "";
+    const { bytes } = await this.run(this.owner, contentTypeQuery(format, quoteString) + clause, "TabSeparatedRaw");
+    const type = new TextDecoder().decode(bytes).trim() || plainText;
+    this.contentTypes.set(key, type);
+    return type;
   }
 
   /** Runs a statement whose whole result is returned at once (DDL, INSERT … SELECT, SHOW, …). */

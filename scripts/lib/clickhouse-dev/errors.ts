@@ -37,16 +37,27 @@ export const errors = {
   shuttingDown: () => new ClickHouseError(210, "NETWORK_ERROR", "Server is shutting down."),
 };
 
-const enginePattern = /^(?:Query failed: )?Code: (\d+)\. DB::Exception: ([\s\S]*?)\s*\(([A-Z0-9_]{3,})\)\s*(?:\(version [^)]*\))?\s*$/;
+const codePrefix = /^(?:Query failed: )?Code: (\d+)\. DB::Exception: /;
 
-/** Turns whatever the engine threw into a ClickHouseError, keeping its code and name. */
+/**
+ * Turns whatever the engine threw into a ClickHouseError, keeping its code and name. chDB sometimes wraps one
+ * exception in another (`Code: 108. DB::Exception: Code: 108. DB::Exception: … (NAME) (version …). (NAME)`):
+ * ClickHouse writes each error once, so the wrapping is taken off.
+ */
 export function fromEngineError(error: unknown): ClickHouseError {
   if (error instanceof ClickHouseError) return error;
-  const message = error instanceof Error ? error.message : String(error);
-  const match = enginePattern.exec(message.trim());
-  if (match) return new ClickHouseError(Number(match[1]), match[3]!, match[2]!);
+  const text = (error instanceof Error ? error.message : String(error)).trim();
+  const head = codePrefix.exec(text);
+  const name = /\(([A-Z0-9_]{3,})\)\.?$/.exec(text)?.[1];
+  if (head && name) {
+    let message = text.slice(head[0].length);
+    for (let inner = codePrefix.exec(message); inner; inner = codePrefix.exec(message)) message = message.slice(inner[0].length);
+    const tail = new RegExp(`\\s*(?:\\(${name}\\)|\\(version [^()]*(?:\\([^()]*\\))?\\))\\.?$`);
+    for (let stripped = message.replace(tail, ""); stripped !== message; stripped = message.replace(tail, "")) message = stripped;
+    return new ClickHouseError(Number(head[1]), name, message);
+  }
   const code = (error as { clickhouseCode?: unknown } | null)?.clickhouseCode;
-  return new ClickHouseError(typeof code === "number" ? code : 1001, "STD_EXCEPTION", message);
+  return new ClickHouseError(typeof code === "number" ? code : 1001, "STD_EXCEPTION", text);
 }
 
 const byType: Record<string, number> = {};

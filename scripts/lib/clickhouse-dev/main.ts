@@ -2,11 +2,12 @@
 // Usage: scripts/clickhouse-dev [--host H] [--port P] [--data DIR] [--user U] [--password P]
 
 import { mkdirSync } from "node:fs";
-import { resolve } from "node:path";
+import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { createLogger } from "../../../src/logger.ts";
 import { Engine } from "./engine.ts";
 import { createHandler } from "./http-handler.ts";
+import { Spool } from "./request-body.ts";
 import { SessionRegistry } from "./sessions.ts";
 
 const usage = `usage: scripts/clickhouse-dev [--host 127.0.0.1] [--port 8123] [--data .data/clickhouse] [--user default] [--password ""]
@@ -53,11 +54,14 @@ const log = createLogger({ level, fields: { role: "clickhouse-dev" } });
 mkdirSync(options.dataDir, { recursive: true });
 const engine = await Engine.open(options.dataDir);
 const sessions = new SessionRegistry(() => engine.connect());
+// Beside the engine's own files, so that removing the data directory removes any leftovers too.
+const spool = Spool.create(join(options.dataDir, "http-spool"));
 let stopping = false;
 
 const handler = createHandler({
   engine,
   sessions,
+  spool,
   credentials: { user: options.user, password: options.password },
   log,
   isStopping: () => stopping,
@@ -91,6 +95,7 @@ async function stop(signal: string) {
     server.stop(true);
   }
   sessions.closeAll();
+  spool.close();
   log.info("stopped");
   process.exit(0);
 }

@@ -1,45 +1,63 @@
-// Decides what one HTTP request asks of the engine, the way ClickHouse's HTTP handler reads it: the query comes
-// from the `query` URL parameter and/or the body; for an INSERT named in the URL the body is the data.
+// Decides what one HTTP request asks of the engine, the way ClickHouse's HTTP handler reads it: the text is the
+// `query` URL parameter, a newline, then the body; an INSERT's data is whatever follows its `FORMAT X`/`VALUES`.
 
 import { errors } from "./errors.ts";
+import { findInsertHead, type InsertHead } from "./insert-head.ts";
 import { firstKeyword, hasMultipleStatements, isBlank, trailingFormat } from "./sql-text.ts";
 
-export interface QueryPlan {
-  sql: string;
-  /** Rows to insert, sent apart from the statement (`?query=INSERT … FORMAT X` with the rows as the body). */
-  insertData: Uint8Array | undefined;
-  /** The format the result comes back in: a trailing `FORMAT X`, else `default_format`. */
-  outputFormat: string;
-  /** GET requests may only read, as in ClickHouse. */
-  readonly: boolean;
+export type QueryPlan =
+  | {
+      kind: "query";
+      sql: string;
+      /** The format the result comes back in: a trailing `FORMAT X`, else `default_format`. */
+      outputFormat: string;
+      /** GET requests may only read, as in ClickHouse. */
+      readonly: boolean;
+    }
+  | { kind: "insert"; head: InsertHead; data: Uint8Array };
+
+const readOnlyKeywords = ["SELECT", "WITH", "SHOW", "DESCRIBE", "DESC", "EXISTS", "EXPLAIN"];
+
+export const isReadonlyMethod = (method: string) => method === "GET" || method === "HEAD";
+
+/** The query parameter as ClickHouse reads it before the body: the text, then a newline. */
+export function urlQueryBytes(urlQuery: string | undefined): Uint8Array {
+  return new TextEncoder().encode(urlQuery ? urlQuery + "\n" : "");
+}
+
+/**
+ * An INSERT whose statement is wholly in the `query` URL parameter, so that the body, as it comes, is the data:
+ * the common case (`@clickhouse/client`'s insert), which needs no look at the body at all.
+ */
+export function insertInUrl(method: string, urlQuery: string | undefined): InsertHead | undefined {
+  const text = urlQueryBytes(urlQuery);
+  const head = findInsertHead(text);
+  if (!head || head.dataStart !== text.byteLength) return undefined;
+  if (isReadonlyMethod(method)) throw errors.readonlyGet();
+  return head;
 }
 
 export function planQuery(method: string, urlQuery: string | undefined, body: Uint8Array, defaultFormat: string): QueryPlan {
-  const readonly = method === "GET" || method === "HEAD";
-  let sql: string;
-  let insertData: Uint8Array | undefined;
-  if (urlQuery !== undefined && body.byteLength > 0 && firstKeyword(urlQuery) === "INSERT") {
-    sql = urlQuery;
-    insertData = body;
-  } else {
-    const bodyText = new TextDecoder().decode(body);
-    sql = urlQuery !== undefined && bodyText !== "" ? `${urlQuery}\n${bodyText}` : (urlQuery ?? bodyText);
+  const readonly = isReadonlyMethod(method);
+  const prefix = urlQueryBytes(urlQuery);
+  const text = prefix.byteLength === 0 ? body : concat(prefix, body);
+  const head = findInsertHead(text);
+  if (head) {
+    if (readonly) throw errors.readonlyGet();
+    return { kind: "insert", head, data: text.subarray(head.dataStart) };
   }
-  // An INSERT with inline rows in the body is the statement plus data: only its head is SQL to inspect.
-  const statement = insertData === undefined && firstKeyword(sql) === "INSERT" ? insertHead(sql) : sql;
-  if (isBlank(statement)) throw errors.emptyQuery();
-  if (hasMultipleStatements(statement)) throw errors.multiStatement();
-  if (readonly && !["SELECT", "WITH", "SHOW", "DESCRIBE", "DESC", "EXISTS", "EXPLAIN"].includes(firstKeyword(sql))) {
-    throw errors.readonlyGet();
-  }
-  const outputFormat = (insertData === undefined && firstKeyword(sql) !== "INSERT" && trailingFormat(sql)) || defaultFormat;
-  return { sql, insertData, outputFormat, readonly };
+  const bodyText = new TextDecoder().decode(body);
+  const sql = urlQuery !== undefined && bodyText !== "" ? `${urlQuery}\n${bodyText}` : (urlQuery ?? bodyText);
+  if (isBlank(sql)) throw errors.emptyQuery();
+  if (hasMultipleStatements(sql)) throw errors.multiStatement();
+  if (readonly && !readOnlyKeywords.includes(firstKeyword(sql))) throw errors.readonlyGet();
+  const outputFormat = (firstKeyword(sql) !== "INSERT" && trailingFormat(sql)) || defaultFormat;
+  return { kind: "query", sql, outputFormat, readonly };
 }
 
-/** `INSERT INTO t FORMAT JSONEachRow` of `INSERT INTO t FORMAT JSONEachRow\n{…}`: everything up to the data. */
-function insertHead(sql: string): string {
-  const format = /\bFORMAT\s+[A-Za-z0-9_]+/i.exec(sql);
-  if (format) return sql.slice(0, format.index + format[0].length);
-  const values = /\bVALUES\b/i.exec(sql);
-  return values ? sql.slice(0, values.index + values[0].length) : sql;
+function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const joined = new Uint8Array(a.byteLength + b.byteLength);
+  joined.set(a);
+  joined.set(b, a.byteLength);
+  return joined;
 }

@@ -26,11 +26,3 @@ export function quoteString(value: string): string {
 export function quoteIdentifier(name: string): string {
   return "`" + name.replace(/\\/g, "\\\\").replace(/`/g, "\\`") + "`";
 }
-
-export function contentTypeFor(format: string): string {
-  if (/^JSON/i.test(format)) return "application/json; charset=UTF-8";
-  if (/^(TSV|TabSeparated)/i.test(format)) return "text/tab-separated-values; charset=UTF-8";
-  if (/^CSV/i.test(format)) return "text/csv; charset=UTF-8; header=absent";
-  if (/^(Pretty|Vertical|Markdown|Values|XML)/i.test(format)) return "text/plain; charset=UTF-8";
-  return "application/octet-stream";
-}
