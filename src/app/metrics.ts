@@ -19,6 +19,9 @@ export interface Metrics {
   workerInsertSeconds: Histogram<"worker">;
   workerEvents: Counter<"worker" | "outcome">;
   deadLettered: Counter<"worker" | "reason">;
+  /** Changes of the NATS connection's state: disconnect, reconnect, reconnecting, error, ldm, stale_connection, … */
+  natsConnectionEvents: Counter<"event">;
+  natsConnected: Gauge;
   text(): Promise<string>;
 }
 
@@ -45,6 +48,8 @@ export function createMetrics(): Metrics {
     workerInsertSeconds: new Histogram({ name: "pug_worker_insert_seconds", help: "Time of one ClickHouse insert, retries excluded", labelNames: ["worker"], buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10], registers }),
     workerEvents: new Counter({ name: "pug_worker_events_total", help: "Events the worker handled, by outcome (stored, duplicate_batch)", labelNames: ["worker", "outcome"], registers }),
     deadLettered: new Counter({ name: "pug_dead_lettered_total", help: "Messages moved to a dead-letter stream, by reason", labelNames: ["worker", "reason"], registers }),
+    natsConnectionEvents: new Counter({ name: "pug_nats_connection_events_total", help: "Changes of the NATS connection's state, by event (disconnect, reconnect, reconnecting, error, ldm, stale_connection, …)", labelNames: ["event"], registers }),
+    natsConnected: new Gauge({ name: "pug_nats_connected", help: "1 while this process is connected to a NATS server, 0 while it is not (or has not connected yet)", registers }),
     text: () => registry.metrics(),
   };
 }
