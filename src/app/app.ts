@@ -56,7 +56,7 @@ export function bootstrap(config: Config, options: { log?: Logger; name?: string
     natsConnection ??= connectNats({ url: config.nats.url, prefix: config.nats.prefix, name: options.name ?? "pug", onEvent: onNatsEvent }).then(
       (connected) => {
         metrics.natsConnected.set(1);
-        log.info("nats connected", { server: connected.connection.getServer() });
+        log.debug("nats connected", { server: connected.connection.getServer() });
         closers.push({ name: "nats", close: () => connected.close() });
         return connected;
       },

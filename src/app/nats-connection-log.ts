@@ -48,7 +48,8 @@ export function natsConnectionReporter(log: Logger, metrics: Metrics, now: () =>
         return log.info("nats cluster servers changed", fields);
       case "close":
         metrics.natsConnected.set(0);
-        return log.info("nats connection closed", fields);
+        // Only ever on purpose (shutdown, or a one-shot command finishing).
+        return log.debug("nats connection closed", fields);
     }
   };
 }

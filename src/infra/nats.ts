@@ -3,7 +3,7 @@
 // other's data.
 
 import { connect, type NatsConnection, type Status } from "@nats-io/transport-node";
-import { type JetStreamClient, type JetStreamManager, jetstream, jetstreamManager } from "@nats-io/jetstream";
+import { JetStreamApiCodes, JetStreamApiError, type JetStreamClient, type JetStreamManager, jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { parseNatsServers } from "../domain/nats-servers.ts";
 
 export interface NatsOptions {
@@ -67,6 +67,15 @@ export async function connectNats(options: NatsOptions): Promise<Nats> {
     names,
     close: () => connection.drain(),
   };
+}
+
+/**
+ * JetStream answered that the stream (or, for `"consumer"`, the consumer or its stream) does not exist. Only this
+ * means "missing": a timeout or a cluster without a leader says nothing about whether it exists.
+ */
+export function isJetStreamNotFound(error: unknown, what: "stream" | "consumer"): boolean {
+  if (!(error instanceof JetStreamApiError)) return false;
+  return error.code === JetStreamApiCodes.StreamNotFound || (what === "consumer" && error.code === JetStreamApiCodes.ConsumerNotFound);
 }
 
 function watchConnection(connection: NatsConnection, onEvent: (event: NatsConnectionEvent) => void): void {
