@@ -7,7 +7,7 @@ import type { App } from "../app/app.ts";
 import { redactUrl } from "../config/redact.ts";
 import { type NatsServers, parseNatsServers } from "../domain/nats-servers.ts";
 import { type CheckResult, errorText, fail, ms, ok, skip, timed, versionAtLeast, warn } from "./check.ts";
-import { JETSTREAM_SILENT_FIX, natsStreamChecks } from "./nats-stream-checks.ts";
+import { JETSTREAM_SILENT_FIX, jetStreamErrorText, natsStreamChecks } from "./nats-stream-checks.ts";
 
 const later = ["nats version ≥ 2.10", "nats jetstream enabled", "nats streams", "nats stream replicas", "nats consumers"];
 
@@ -78,9 +78,9 @@ async function serverChecks(app: App, connection: NatsConnection, timeoutMs: num
     // The client's JetStreamNotEnabled (not exported): no responder for the JetStream API, or error 10039.
     const off = error instanceof Error && error.name === "JetStreamNotEnabled";
     const fix = off ? "start nats-server with JetStream on (-js, or `jetstream {}` in its config) and a store directory" : JETSTREAM_SILENT_FIX;
-    results.push(fail("nats jetstream enabled", errorText(error), fix));
+    results.push(fail("nats jetstream enabled", jetStreamErrorText(error, timeoutMs), fix));
     const why = off ? "JetStream is off" : "JetStream did not answer";
     return [...results, skip("nats streams", why), skip("nats stream replicas", why), skip("nats consumers", why)];
   }
-  return [...results, ...(await natsStreamChecks(app, jsm, Boolean(connection.info?.cluster)))];
+  return [...results, ...(await natsStreamChecks(app, jsm, Boolean(connection.info?.cluster), timeoutMs))];
 }

@@ -18,6 +18,11 @@ const MIGRATE_FIX = "run `pug nats migrate` to create them";
 const OFFLINE_AFTER_NS = 5e9;
 const FULL_WARN = 0.8;
 
+/** A JetStream request's failure; the client's bare "timeout" becomes how long doctor waited. */
+export function jetStreamErrorText(error: unknown, timeoutMs: number): string {
+  return error instanceof Error && error.name === "TimeoutError" ? `no answer within ${timeoutMs} ms` : errorText(error);
+}
+
 type Lookup<T> = { name: string; info: T } | { name: string; missing: true } | { name: string; error: unknown };
 
 async function lookup<T>(name: string, what: "stream" | "consumer", get: () => Promise<T>): Promise<Lookup<T>> {
@@ -29,7 +34,7 @@ async function lookup<T>(name: string, what: "stream" | "consumer", get: () => P
 }
 
 /** `clustered`: the server is part of a NATS cluster (a lone server reports no stream leaders). */
-export async function natsStreamChecks(app: App, jsm: JetStreamManager, clustered: boolean): Promise<CheckResult[]> {
+export async function natsStreamChecks(app: App, jsm: JetStreamManager, clustered: boolean, timeoutMs: number): Promise<CheckResult[]> {
   const { prefix, replicas } = app.config.nats;
   const declared = natsDeclarations(await shippedMigrations("nats"), prefix, replicas);
   const [streams, consumers] = await Promise.all([
@@ -39,13 +44,13 @@ export async function natsStreamChecks(app: App, jsm: JetStreamManager, clustere
   const found = streams.flatMap((s) => ("info" in s ? [s.info] : []));
   const short = (name: string) => name.slice(prefix.length + 1);
   return [
-    lookupCheck("nats streams", streams, () => fillCheck(found, short)),
-    found.length === 0 ? skip("nats stream replicas", "no stream found") : replicaCheck(found, replicas, clustered, short),
-    lookupCheck("nats consumers", consumers, (infos) => ok("nats consumers", `pending: ${infos.map((c) => `${c.name} ${c.num_pending + c.num_ack_pending}`).join(", ")}`)),
+    lookupCheck("nats streams", streams, timeoutMs, () => fillCheck(found, short)),
+    found.length === 0 ? skip("nats stream replicas", "no stream to look at") : replicaCheck(found, replicas, clustered, short),
+    lookupCheck("nats consumers", consumers, timeoutMs, (infos) => ok("nats consumers", `pending: ${infos.map((c) => `${c.name} ${c.num_pending + c.num_ack_pending}`).join(", ")}`)),
   ];
 }
 
-function lookupCheck<T>(name: string, lookups: Lookup<T>[], whenAllFound: (infos: T[]) => CheckResult): CheckResult {
+function lookupCheck<T>(name: string, lookups: Lookup<T>[], timeoutMs: number, whenAllFound: (infos: T[]) => CheckResult): CheckResult {
   const missing = lookups.filter((l) => "missing" in l).map((l) => l.name);
   const silent = lookups.filter((l) => "error" in l);
   if (missing.length > 0) {
@@ -54,7 +59,7 @@ function lookupCheck<T>(name: string, lookups: Lookup<T>[], whenAllFound: (infos
   }
   if (silent.length > 0) {
     const first = silent[0]!;
-    return fail(name, `no answer about ${silent.map((l) => l.name).join(", ")}: ${"error" in first ? errorText(first.error) : ""}`, JETSTREAM_SILENT_FIX);
+    return fail(name, `no answer about ${silent.map((l) => l.name).join(", ")}: ${"error" in first ? jetStreamErrorText(first.error, timeoutMs) : ""}`, JETSTREAM_SILENT_FIX);
   }
   return whenAllFound(lookups.flatMap((l) => ("info" in l ? [l.info] : [])));
 }
@@ -77,7 +82,8 @@ function replicaCheck(streams: StreamInfo[], declared: number, clustered: boolea
     return declared === 1 ? ok("nats stream replicas", figure) : warn("nats stream replicas", `NATS_STREAM_REPLICAS is ${declared}, but a single server holds one copy of each stream`, "set NATS_STREAM_REPLICAS=1, or run a JetStream cluster of at least that many servers", figure);
   }
   const leaderless: string[] = [];
-  const behind: string[] = [];
+  /** `n0 offline` → the streams where that replica is. */
+  const behind = new Map<string, string[]>();
   const undersized: string[] = [];
   const parts = streams.map((s) => {
     const name = short(s.config.name);
@@ -91,15 +97,19 @@ function replicaCheck(streams: StreamInfo[], declared: number, clustered: boolea
     const peers = (s.cluster?.replicas ?? []).map((peer) => ({ peer, state: peerState(peer) }));
     const current = 1 + peers.filter((p) => p.state === "current").length;
     const troubled = peers.filter((p) => p.state !== "current").map((p) => `${p.peer.name} ${p.state}${p.state === "lagging" ? ` ${p.peer.lag ?? 0} ops` : ""}`);
-    if (troubled.length > 0) behind.push(`${name}: ${troubled.join(", ")}`);
+    for (const { peer, state } of peers.filter((p) => p.state !== "current")) {
+      const key = `${peer.name} ${state}`;
+      behind.set(key, [...(behind.get(key) ?? []), name]);
+    }
     return `${name} ${leader} ${current}/${size}${troubled.length > 0 ? ` (${troubled.join(", ")})` : ""}`;
   });
   const figure = `leader current/replicas: ${parts.join(", ")}`;
   if (leaderless.length > 0) {
     return fail("nats stream replicas", `no leader: ${leaderless.join(", ")}; nothing can be written to them`, JETSTREAM_SILENT_FIX, figure);
   }
-  if (behind.length > 0) {
-    return warn("nats stream replicas", `replicas not current — ${behind.join("; ")}`, "bring the NATS servers named back up; JetStream catches their replicas up by itself (if one stays lagging, check its disk and network)", figure);
+  if (behind.size > 0) {
+    const where = (names: string[]) => (names.length === streams.length ? `all ${names.length} streams` : names.join(", "));
+    return warn("nats stream replicas", [...behind].map(([peer, names]) => `${peer} in ${where(names)}`).join("; "), "bring the NATS servers named back up; JetStream catches their replicas up by itself (if one stays lagging, check its disk and network)", figure);
   }
   if (undersized.length > 0) {
     return warn("nats stream replicas", `NATS_STREAM_REPLICAS is ${declared}, but ${undersized.join(", ")}`, "run `pug nats migrate` to apply NATS_STREAM_REPLICAS (or set it to what the streams have)", figure);
