@@ -50,6 +50,12 @@ export async function startRedis(options: { password?: string } = {}): Promise<P
   return launch(args, port, `redis://127.0.0.1:${port}`, dir);
 }
 
+/**
+ * A run that ends before a test's own stop() (a crash, a failed beforeAll) must not leave servers behind, and
+ * `bun test` runs no exit handlers: so the kernel kills the server when the test process dies (util-linux setpriv).
+ */
+const diesWithTestRun = Bun.which("setpriv") ? ["setpriv", "--pdeathsig", "KILL"] : [];
+
 export interface NatsClusterNode {
   /** 0-based position in `cluster.nodes`; also the server name's suffix (`n0`, `n1`, …). */
   index: number;
@@ -100,7 +106,7 @@ export async function startNatsCluster(size = 3): Promise<NatsCluster> {
   });
   const procs: (Bun.Subprocess | undefined)[] = [];
   const spawn = (node: NatsClusterNode) => {
-    procs[node.index] = Bun.spawn(["nats-server", "-c", configs[node.index]!], { stdin: "ignore", stdout: "ignore", stderr: "ignore" });
+    procs[node.index] = Bun.spawn([...diesWithTestRun, "nats-server", "-c", configs[node.index]!], { stdin: "ignore", stdout: "ignore", stderr: "ignore" });
     node.running = true;
   };
   const find = (node: number | string) => {
