@@ -58,6 +58,12 @@ export async function connectNats(options: NatsOptions): Promise<Nats> {
     name: options.name ?? "pug",
     maxReconnectAttempts: -1,
     reconnectTimeWait: 500,
+    // A server that hangs without closing the socket (stalled, partitioned) is only noticed by unanswered pings;
+    // the client's default (every 2 min, 2 missed) would leave intake stuck on it for over 4 minutes. And a
+    // reconnect attempt that reaches such a server waits this long for its greeting (default 20 s) before the next.
+    pingInterval: 5_000,
+    maxPingOut: 2,
+    timeout: 5_000,
   });
   if (options.onEvent) watchConnection(connection, options.onEvent);
   return {

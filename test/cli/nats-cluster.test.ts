@@ -5,7 +5,7 @@ import { fromBinary } from "@bufbuild/protobuf";
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { IngestBatchSchema } from "../../src/gen/internal/ingest/v1/ingest_pb.ts";
 import { type DoctorRun, runDoctor } from "../support/doctor-report.ts";
-import { ingestStack } from "../support/ingest-stack.ts";
+import { type IngestStack, ingestStack } from "../support/ingest-stack.ts";
 import { waitFor } from "../support/ports.ts";
 import { type NatsCluster, startNatsCluster } from "../support/private-servers.ts";
 import { expectSuccess, runPug } from "../support/pug-process.ts";
@@ -100,30 +100,36 @@ describe("pug doctor on a JetStream cluster", () => {
 });
 
 describe("a role on a JetStream cluster", () => {
+  const roleEnv = { NATS_STREAM_REPLICAS: "3", PUG_LOG_LEVEL: "debug" };
+  const logLines = (stack: IngestStack) =>
+    stack.server.output().split("\n").filter((line) => line.startsWith("{")).map((line) => JSON.parse(line) as Record<string, unknown>);
+  const connectedNode = (stack: IngestStack) => {
+    const connected = logLines(stack).find((l) => l.msg === "nats connected");
+    if (!connected) throw new Error(`no "nats connected" line in ${stack.server.output()}`);
+    return cluster.nodeAt(String(connected.server));
+  };
+  /** Sends one SDK batch until the server accepts it; resolves with the events' ids found in the stream. */
+  const sendAndFindInStream = async (stack: IngestStack) => {
+    const events = [sdkEvent(stack.projectId), sdkEvent(stack.projectId)];
+    await waitFor("the server to accept events again", async () => (await sdkRequest(stack.baseUrl, stack.publicKey, batchBody(events))).status === 200, 60_000);
+    const queued = new Set<string>();
+    const stream = stack.nats.names.stream("events");
+    const info = await stack.nats.jsm.streams.info(stream);
+    for (let seq = info.state.first_seq; seq <= info.state.last_seq; seq++) {
+      const message = await stack.nats.jsm.streams.getMessage(stream, { seq });
+      for (const event of message ? fromBinary(IngestBatchSchema, message.data).events : []) queued.add(event.eventId);
+    }
+    return events.map((e) => queued.has(e.eventId));
+  };
+
   test("pug server rides out the death of its NATS server: it logs the disconnect and reconnect and keeps storing events", async () => {
-    const stack = await ingestStack("cluster_server", { env: { NATS_URL: cluster.url, NATS_STREAM_REPLICAS: "3", PUG_LOG_LEVEL: "debug" } });
+    const stack = await ingestStack("cluster_server", { env: { ...roleEnv, NATS_URL: cluster.url } });
+    const node = connectedNode(stack);
     try {
-      const connected = stack.server.output().split("\n").find((line) => line.includes('"msg":"nats connected"'));
-      expect(connected).toBeDefined();
-      const node = cluster.nodeAt(JSON.parse(connected!).server);
       await cluster.kill(node.index);
+      expect(await sendAndFindInStream(stack)).toEqual([true, true]);
 
-      const events = [sdkEvent(stack.projectId), sdkEvent(stack.projectId)];
-      let status = 0;
-      await waitFor("the server to accept events again", async () => {
-        status = (await sdkRequest(stack.baseUrl, stack.publicKey, batchBody(events))).status;
-        return status === 200;
-      }, 30_000);
-
-      const queued = new Set<string>();
-      const info = await stack.nats.jsm.streams.info(stack.nats.names.stream("events"));
-      for (let seq = info.state.first_seq; seq <= info.state.last_seq; seq++) {
-        const message = await stack.nats.jsm.streams.getMessage(stack.nats.names.stream("events"), { seq });
-        for (const event of message ? fromBinary(IngestBatchSchema, message.data).events : []) queued.add(event.eventId);
-      }
-      expect(events.filter((e) => !queued.has(e.eventId))).toEqual([]);
-
-      const lines = stack.server.output().split("\n").filter((line) => line.startsWith("{")).map((line) => JSON.parse(line) as Record<string, unknown>);
+      const lines = logLines(stack);
       expect(lines.find((l) => l.msg === "nats disconnected")).toMatchObject({ level: "warn", event: "disconnect", server: `127.0.0.1:${node.port}` });
       const reconnected = lines.find((l) => l.msg === "nats reconnected");
       expect(reconnected).toMatchObject({ level: "info", event: "reconnect" });
@@ -133,9 +139,31 @@ describe("a role on a JetStream cluster", () => {
       expect(metrics).toMatch(/^pug_nats_connection_events_total\{event="disconnect"\} 1$/m);
       expect(metrics).toMatch(/^pug_nats_connection_events_total\{event="reconnect"\} 1$/m);
       expect(metrics).toMatch(/^pug_nats_connected 1$/m);
-      await cluster.restart(node.index);
     } finally {
+      if (!node.running) await cluster.restart(node.index);
       await stack.stop();
+    }
+  });
+
+  test("pug server leaves a NATS server that hangs without closing the socket once its pings go unanswered", async () => {
+    const stack = await ingestStack("cluster_frozen", { env: { ...roleEnv, NATS_URL: cluster.url } });
+    const node = connectedNode(stack);
+    try {
+      cluster.freeze(node.index);
+      const started = Date.now();
+      expect(await sendAndFindInStream(stack)).toEqual([true, true]);
+      // Unanswered pings for 15 s, at most 5 s for a greeting from each server tried, then the batch: the client's
+      // defaults (2-minute pings, 20 s greeting timeout) would take minutes.
+      expect(Date.now() - started).toBeLessThan(32_000);
+
+      const lines = logLines(stack);
+      expect(lines.find((l) => l.event === "stale_connection")).toMatchObject({ level: "warn", server: `127.0.0.1:${node.port}` });
+      const reconnected = lines.find((l) => l.msg === "nats reconnected");
+      expect(cluster.nodeAt(String(reconnected?.server)).index).not.toBe(node.index);
+    } finally {
+      cluster.thaw(node.index);
+      await stack.stop();
+      await cluster.waitUntilReady();
     }
   });
 });

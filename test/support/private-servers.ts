@@ -64,6 +64,8 @@ export interface NatsClusterNode {
   port: number;
   url: string;
   running: boolean;
+  /** Stopped with SIGSTOP by `freeze`: its sockets stay open but it answers nothing (missed heartbeats). */
+  frozen: boolean;
 }
 
 export interface NatsCluster {
@@ -72,6 +74,10 @@ export interface NatsCluster {
   url: string;
   /** Kills one node's process (SIGKILL unless told otherwise) and waits until it has exited. */
   kill(node: number | string, signal?: NodeJS.Signals): Promise<void>;
+  /** SIGSTOP: the node hangs without closing its connections, as a stalled or partitioned server does. */
+  freeze(node: number | string): void;
+  /** SIGCONT after `freeze`. */
+  thaw(node: number | string): void;
   /** Starts a killed node again on the same ports and store, and waits until it serves JetStream. */
   restart(node: number | string): Promise<void>;
   /** The node that leads `stream` (its full name, prefix included) right now. */
@@ -93,7 +99,7 @@ export async function startNatsCluster(size = 3): Promise<NatsCluster> {
   const dir = mkdtempSync(join(tmpdir(), "pug-nats-cluster-"));
   const ports = Array.from({ length: size }, () => ({ client: freePort(), route: freePort() }));
   const routes = ports.map((p) => `nats-route://127.0.0.1:${p.route}`);
-  const nodes: NatsClusterNode[] = ports.map((p, index) => ({ index, name: `n${index}`, port: p.client, url: `nats://127.0.0.1:${p.client}`, running: false }));
+  const nodes: NatsClusterNode[] = ports.map((p, index) => ({ index, name: `n${index}`, port: p.client, url: `nats://127.0.0.1:${p.client}`, running: false, frozen: false }));
   const configs = nodes.map((node, index) => {
     const file = join(dir, `${node.name}.conf`);
     writeFileSync(file, [
@@ -124,7 +130,7 @@ export async function startNatsCluster(size = 3): Promise<NatsCluster> {
     }
   };
   const waitUntilReady = async (timeoutMs = 30_000) => {
-    for (const node of nodes.filter((n) => n.running)) {
+    for (const node of nodes.filter((n) => n.running && !n.frozen)) {
       await waitFor(`JetStream on cluster node ${node.name}`, () => {
         if (procs[node.index]?.exitCode !== null) throw new Error(`nats-server ${node.name} exited`);
         return jetstreamAnswers(node);
@@ -142,6 +148,18 @@ export async function startNatsCluster(size = 3): Promise<NatsCluster> {
       proc.kill(signal);
       await proc.exited;
       target.running = false;
+      target.frozen = false;
+    },
+    freeze(node) {
+      const target = find(node);
+      if (!target.running) throw new Error(`cluster node ${target.name} is not running`);
+      procs[target.index]!.kill("SIGSTOP");
+      target.frozen = true;
+    },
+    thaw(node) {
+      const target = find(node);
+      procs[target.index]!.kill("SIGCONT");
+      target.frozen = false;
     },
     async restart(node) {
       const target = find(node);
@@ -150,7 +168,7 @@ export async function startNatsCluster(size = 3): Promise<NatsCluster> {
       await waitFor(`JetStream on restarted cluster node ${target.name}`, () => jetstreamAnswers(target), 30_000);
     },
     async streamLeader(stream) {
-      const connection = await connect({ servers: nodes.filter((n) => n.running).map((n) => n.url), reconnect: false, timeout: 2_000 });
+      const connection = await connect({ servers: nodes.filter((n) => n.running && !n.frozen).map((n) => n.url), reconnect: false, timeout: 2_000 });
       try {
         const info = await (await jetstreamManager(connection, { timeout: 2_000 })).streams.info(stream);
         const leader = info.cluster?.leader;
@@ -168,7 +186,7 @@ export async function startNatsCluster(size = 3): Promise<NatsCluster> {
     },
     waitUntilReady,
     async waitForStreamsCurrent(streams, timeoutMs = 30_000) {
-      const connection = await connect({ servers: nodes.filter((n) => n.running).map((n) => n.url), timeout: 2_000 });
+      const connection = await connect({ servers: nodes.filter((n) => n.running && !n.frozen).map((n) => n.url), timeout: 2_000 });
       try {
         const jsm = await jetstreamManager(connection, { timeout: 2_000 });
         for (const stream of streams) {
