@@ -11,6 +11,7 @@ import { createPostgres, type Sql } from "../infra/postgres.ts";
 import { createRedis, type Redis } from "../infra/redis.ts";
 import { createLogger, type Logger } from "../logger.ts";
 import { createMetrics, type Metrics } from "./metrics.ts";
+import { natsConnectionReporter } from "./nats-connection-log.ts";
 
 export interface App {
   config: Config;
@@ -27,6 +28,7 @@ export interface App {
 
 export function bootstrap(config: Config, options: { log?: Logger; name?: string } = {}): App {
   const log = options.log ?? createLogger({ level: config.logLevel });
+  const metrics = createMetrics();
   const closers: { name: string; close: () => Promise<unknown> | unknown }[] = [];
   const once = <T>(name: string, open: () => T, close: (client: T) => Promise<unknown> | unknown) => {
     let client: T | undefined;
@@ -49,9 +51,12 @@ export function bootstrap(config: Config, options: { log?: Logger; name?: string
   }, (r) => r.close());
 
   let natsConnection: Promise<Nats> | undefined;
+  const onNatsEvent = natsConnectionReporter(log, metrics);
   const nats = () => {
-    natsConnection ??= connectNats({ url: config.nats.url, prefix: config.nats.prefix, name: options.name ?? "pug" }).then(
+    natsConnection ??= connectNats({ url: config.nats.url, prefix: config.nats.prefix, name: options.name ?? "pug", onEvent: onNatsEvent }).then(
       (connected) => {
+        metrics.natsConnected.set(1);
+        log.debug("nats connected", { server: connected.connection.getServer() });
         closers.push({ name: "nats", close: () => connected.close() });
         return connected;
       },
@@ -66,7 +71,7 @@ export function bootstrap(config: Config, options: { log?: Logger; name?: string
   return {
     config,
     log,
-    metrics: createMetrics(),
+    metrics,
     postgres,
     clickhouse,
     nats,

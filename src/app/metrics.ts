@@ -36,6 +36,9 @@ export interface Metrics {
   /** Messages found gone from the stream before they were written (removed by its age or size limits). */
   writerMessagesGone: Counter<"table">;
   deadLettered: Counter<"table" | "reason">;
+  /** Changes of the NATS connection's state: disconnect, reconnect, reconnecting, error, ldm, stale_connection, … */
+  natsConnectionEvents: Counter<"event">;
+  natsConnected: Gauge;
   text(): Promise<string>;
 }
 
@@ -73,6 +76,8 @@ export function createMetrics(): Metrics {
     writerFetchErrors: new Counter({ name: "pug_writer_fetch_errors_total", help: "Pulls from JetStream that failed and were retried (reconnects, leader elections, missed heartbeats)", labelNames: ["table"], registers }),
     writerMessagesGone: new Counter({ name: "pug_writer_messages_gone_total", help: "Messages removed from their stream (age or size limits) before they were written", labelNames: ["table"], registers }),
     deadLettered: new Counter({ name: "pug_dead_lettered_total", help: "Messages moved to a dead-letter stream, by table and reason", labelNames: ["table", "reason"], registers }),
+    natsConnectionEvents: new Counter({ name: "pug_nats_connection_events_total", help: "Changes of the NATS connection's state, by event (disconnect, reconnect, reconnecting, error, ldm, stale_connection, …)", labelNames: ["event"], registers }),
+    natsConnected: new Gauge({ name: "pug_nats_connected", help: "1 while this process is connected to a NATS server, 0 while it is not (or has not connected yet)", registers }),
     text: () => registry.metrics(),
   };
 }

@@ -1,76 +1,86 @@
+// `pug doctor`'s NATS part: every server in NATS_URL is asked on its own (so a cluster with one node down says
+// so, instead of "unreachable"), then JetStream, its streams with their replicas, and the consumers.
+
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { jetstreamManager, type JetStreamManager } from "@nats-io/jetstream";
 import type { App } from "../app/app.ts";
 import { redactUrl } from "../config/redact.ts";
-import { natsDeclarations } from "../domain/migrations/nats-declarations.ts";
-import { shippedMigrations } from "../migrate/run-migrations.ts";
+import { type NatsServers, parseNatsServers } from "../domain/nats-servers.ts";
 import { type CheckResult, errorText, fail, ms, ok, skip, timed, versionAtLeast, warn } from "./check.ts";
+import { JETSTREAM_SILENT_FIX, jetStreamErrorText, natsStreamChecks } from "./nats-stream-checks.ts";
 
-const later = ["nats version ≥ 2.10", "nats jetstream enabled", "nats streams", "nats consumers"];
+const later = ["nats version ≥ 2.10", "nats jetstream enabled", "nats streams", "nats stream replicas", "nats consumers"];
+
+type Probe = { server: string; connection: NatsConnection; ms: number } | { server: string; error: unknown; refusedLogin: boolean };
 
 export async function natsChecks(app: App, timeoutMs: number): Promise<CheckResult[]> {
   const where = redactUrl(app.config.nats.url);
-  let connection: NatsConnection;
-  let latency: number;
+  let parsed: NatsServers;
   try {
-    // Its own short-lived connection: the product's reconnects forever, which is wrong for a one-shot check.
-    ({ value: connection, ms: latency } = await timed(() => connect({ servers: app.config.nats.url, timeout: timeoutMs, reconnect: false, name: "pug doctor" })));
+    parsed = parseNatsServers(app.config.nats.url);
   } catch (error) {
-    const text = errorText(error);
-    if (/authori[sz]ation|authentication|user/i.test(text)) {
-      return [ok("nats reachable"), fail("nats authenticated", text, `check the credentials in NATS_URL (${where})`), ...later.map((n) => skip(n, "not authenticated"))];
-    }
-    return [fail("nats reachable", text, `is nats-server running at ${where}? check NATS_URL`), skip("nats authenticated", "unreachable"), ...later.map((n) => skip(n, "unreachable"))];
+    return [fail("nats reachable", errorText(error), "fix NATS_URL: nats://host:4222, comma-separated for a cluster"), ...["nats authenticated", ...later].map((n) => skip(n, "NATS_URL unusable"))];
   }
-  try {
-    const results = [ok("nats reachable", ms(latency)), ok("nats authenticated")];
-    const version = connection.info?.version ?? "unknown";
-    results.push(
-      versionAtLeast(version, "2.10")
-        ? ok("nats version ≥ 2.10", version)
-        : versionAtLeast(version, "2.9")
-          ? warn("nats version ≥ 2.10", `server is ${version}: works, but 2.10+ is what Pug is built for`, "upgrade nats-server to 2.10 or newer", version)
-          : fail("nats version ≥ 2.10", `server is ${version}`, "upgrade nats-server to 2.10 or newer", version),
-    );
-    let jsm: JetStreamManager;
+  const { servers, ...credentials } = parsed;
+  // Its own short-lived connections: the product's reconnects forever, which is wrong for a one-shot check.
+  const probes = await Promise.all(servers.map(async (server): Promise<Probe> => {
     try {
-      jsm = await jetstreamManager(connection, { timeout: timeoutMs });
-      await jsm.getAccountInfo();
-      results.push(ok("nats jetstream enabled"));
+      const { value, ms } = await timed(() => connect({ servers: server, ...credentials, timeout: timeoutMs, reconnect: false, name: "pug doctor" }));
+      return { server, connection: value, ms };
     } catch (error) {
-      results.push(fail("nats jetstream enabled", errorText(error), "start nats-server with JetStream on (-js, or `jetstream {}` in its config) and a store directory"));
-      return [...results, skip("nats streams", "JetStream is off"), skip("nats consumers", "JetStream is off")];
+      return { server, error, refusedLogin: /authori[sz]ation|authentication|user/i.test(errorText(error)) };
     }
-    return [...results, ...(await streamChecks(app, jsm))];
+  }));
+  const connected = probes.filter((p) => "connection" in p);
+  const [chosen, ...spare] = connected;
+  await Promise.all(spare.map((p) => p.connection.close()));
+  try {
+    return [...reachChecks(probes, where), ...(chosen ? await serverChecks(app, chosen.connection, timeoutMs) : [])];
   } finally {
-    await connection.close();
+    await chosen?.connection.close();
   }
 }
 
-async function streamChecks(app: App, jsm: JetStreamManager): Promise<CheckResult[]> {
-  const { prefix, replicas } = app.config.nats;
-  const declared = natsDeclarations(await shippedMigrations("nats"), prefix, replicas);
-  const missingStreams: string[] = [];
-  for (const stream of declared.streams) {
-    await jsm.streams.info(stream.name).catch(() => missingStreams.push(stream.name));
+function reachChecks(probes: Probe[], where: string): CheckResult[] {
+  const answered = probes.filter((p) => "connection" in p || p.refusedLogin);
+  const silent = probes.filter((p) => "error" in p && !p.refusedLogin);
+  const refused = probes.find((p) => "error" in p && p.refusedLogin);
+  const fastest = Math.min(...probes.map((p) => ("ms" in p ? p.ms : Infinity)));
+  const figure = `${answered.length} of ${probes.length} server${probes.length > 1 ? "s" : ""} answered${Number.isFinite(fastest) ? `, ${ms(fastest)}` : ""}`;
+  const silentText = silent.map((p) => `${p.server}: ${"error" in p ? errorText(p.error) : ""}`).join("; ");
+  if (answered.length === 0) {
+    return [fail("nats reachable", silentText, `is nats-server running at ${where}? check NATS_URL`, figure), skip("nats authenticated", "unreachable"), ...later.map((n) => skip(n, "unreachable"))];
   }
-  const missingConsumers: string[] = [];
-  const pending: string[] = [];
-  for (const consumer of declared.consumers) {
-    try {
-      const info = await jsm.consumers.info(consumer.stream, consumer.durable_name);
-      pending.push(`${consumer.durable_name} ${info.num_pending + info.num_ack_pending}`);
-    } catch {
-      missingConsumers.push(`${consumer.stream}/${consumer.durable_name}`);
-    }
+  const reach = silent.length === 0
+    ? ok("nats reachable", figure)
+    : warn("nats reachable", `no answer from ${silentText}`, `start nats-server there, or remove it from NATS_URL; the others carry the load meanwhile`, figure);
+  if (refused && "error" in refused) {
+    return [reach, fail("nats authenticated", errorText(refused.error), `check the credentials in NATS_URL (${where})`), ...later.map((n) => skip(n, "not authenticated"))];
   }
-  const fix = "run `pug nats migrate` to create them";
-  return [
-    missingStreams.length === 0
-      ? ok("nats streams", `${declared.streams.length} present`)
-      : fail("nats streams", `missing: ${missingStreams.join(", ")}`, fix),
-    missingConsumers.length === 0
-      ? ok("nats consumers", `pending: ${pending.join(", ")}`)
-      : fail("nats consumers", `missing: ${missingConsumers.join(", ")}`, fix),
+  return [reach, ok("nats authenticated")];
+}
+
+async function serverChecks(app: App, connection: NatsConnection, timeoutMs: number): Promise<CheckResult[]> {
+  const version = connection.info?.version ?? "unknown";
+  const results = [
+    versionAtLeast(version, "2.10")
+      ? ok("nats version ≥ 2.10", version)
+      : versionAtLeast(version, "2.9")
+        ? warn("nats version ≥ 2.10", `server is ${version}: works, but 2.10+ is what Pug is built for`, "upgrade nats-server to 2.10 or newer", version)
+        : fail("nats version ≥ 2.10", `server is ${version}`, "upgrade nats-server to 2.10 or newer", version),
   ];
+  let jsm: JetStreamManager;
+  try {
+    jsm = await jetstreamManager(connection, { timeout: timeoutMs });
+    await jsm.getAccountInfo();
+    results.push(ok("nats jetstream enabled"));
+  } catch (error) {
+    // The client's JetStreamNotEnabled (not exported): no responder for the JetStream API, or error 10039.
+    const off = error instanceof Error && error.name === "JetStreamNotEnabled";
+    const fix = off ? "start nats-server with JetStream on (-js, or `jetstream {}` in its config) and a store directory" : JETSTREAM_SILENT_FIX;
+    results.push(fail("nats jetstream enabled", jetStreamErrorText(error, timeoutMs), fix));
+    const why = off ? "JetStream is off" : "JetStream did not answer";
+    return [...results, skip("nats streams", why), skip("nats stream replicas", why), skip("nats consumers", why)];
+  }
+  return [...results, ...(await natsStreamChecks(app, jsm, Boolean(connection.info?.cluster), timeoutMs))];
 }

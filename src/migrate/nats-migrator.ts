@@ -1,10 +1,10 @@
 // NATS "migrations" are declarations: every run makes the streams and consumers of all shipped files exist as
 // declared (creating or updating them in place), and the ledger records which files have been applied.
 
-import { type ConsumerConfig, JetStreamApiError, type StreamConfig } from "@nats-io/jetstream";
+import type { ConsumerConfig, StreamConfig } from "@nats-io/jetstream";
 import { natsDeclarations, type ConsumerSpec, type StreamLimits, type StreamSpec } from "../domain/migrations/nats-declarations.ts";
 import type { LedgerEntry, Migration } from "../domain/migrations/plan.ts";
-import type { Nats } from "../infra/nats.ts";
+import { isJetStreamNotFound, type Nats } from "../infra/nats.ts";
 import type { StoreMigrator } from "./migrator.ts";
 
 export function natsMigrator(nats: Nats, shipped: Migration[], replicas: number, limits: Record<string, StreamLimits> = {}): StoreMigrator {
@@ -18,7 +18,8 @@ export function natsMigrator(nats: Nats, shipped: Migration[], replicas: number,
       if (!info) return [];
       const entries: LedgerEntry[] = [];
       for (let seq = info.state.first_seq; seq <= info.state.last_seq && info.state.messages > 0; seq++) {
-        const message = await nats.jsm.streams.getMessage(ledgerStream, { seq }).catch(() => null);
+        // null for a deleted sequence inside the range (the client's answer to "no message found"); a timeout throws.
+        const message = await nats.jsm.streams.getMessage(ledgerStream, { seq });
         if (!message) continue;
         const record = message.json<{ name: string; checksum: string; applied_at: string }>();
         entries.push({ name: record.name, checksum: record.checksum, appliedAt: new Date(record.applied_at) });
@@ -72,7 +73,7 @@ async function streamInfo(nats: Nats, name: string) {
   try {
     return await nats.jsm.streams.info(name);
   } catch (error) {
-    if (error instanceof JetStreamApiError && error.status === 404) return undefined;
+    if (isJetStreamNotFound(error, "stream")) return undefined;
     throw error;
   }
 }
@@ -81,7 +82,7 @@ async function consumerInfo(nats: Nats, stream: string, durable: string) {
   try {
     return await nats.jsm.consumers.info(stream, durable);
   } catch (error) {
-    if (error instanceof JetStreamApiError && error.status === 404) return undefined;
+    if (isJetStreamNotFound(error, "consumer")) return undefined;
     throw error;
   }
 }

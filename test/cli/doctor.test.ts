@@ -2,17 +2,11 @@
 
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { connectNats } from "../../src/infra/nats.ts";
+import { runDoctor } from "../support/doctor-report.ts";
 import { freePort } from "../support/ports.ts";
 import { type PrivateServer, startNats, startRedis } from "../support/private-servers.ts";
 import { expectSuccess, runPug } from "../support/pug-process.ts";
 import { type ScratchEnv, scratchEnv } from "../support/scratch.ts";
-
-interface Check {
-  name: string;
-  status: "ok" | "warn" | "fail" | "skip";
-  message?: string;
-  fix?: string;
-}
 
 let env: ScratchEnv;
 const servers: PrivateServer[] = [];
@@ -25,21 +19,13 @@ afterAll(async () => {
   await Promise.all(servers.map((s) => s.stop()));
 });
 
-async function doctor(overrides: Record<string, string>) {
-  const result = await runPug(["doctor", "--json"], { ...env, ...overrides });
-  const report = JSON.parse(result.stdout) as { ok: boolean; checks: Check[] };
-  const check = (name: string) => {
-    const found = report.checks.find((c) => c.name === name);
-    if (!found) throw new Error(`no check named '${name}' in ${result.stdout}`);
-    return found;
-  };
-  return { ...result, report, check };
-}
+const doctor = (overrides: Record<string, string>) => runDoctor({ ...env, ...overrides });
 
 describe("pug doctor", () => {
   test("healthy dependencies: exit 0 and no failed check", async () => {
-    const { code, report } = await doctor({});
+    const { code, report, check } = await doctor({});
     expect(report.checks.filter((c) => c.status === "fail")).toEqual([]);
+    expect(check("nats stream replicas")).toEqual({ name: "nats stream replicas", status: "ok", figure: "single server (not clustered), 8 streams R1" });
     expect(code).toBe(0);
     expect(report.ok).toBe(true);
     expect(report.checks.map((c) => c.name)).toContain("nats consumers");
@@ -84,6 +70,20 @@ describe("pug doctor", () => {
     expect(check(checkName).fix).toMatch(fix);
     expect(report.ok).toBe(false);
     expect(code).toBe(1);
+  });
+
+  test("NATS_URL as a list: a down server is a warning, and credentials inside the URLs log in", async () => {
+    const nats = await startNats({ user: "pug", password: "s@cret" });
+    servers.push(nats);
+    const down = `nats://127.0.0.1:${freePort()}`;
+    const { check } = await doctor({ NATS_URL: `${down}, ${nats.url.replace("nats://", "nats://pug:s%40cret@")}` });
+    const reachable = check("nats reachable");
+    expect([reachable.status, reachable.message, reachable.fix]).toEqual(["warn", expect.stringContaining(`no answer from ${down}`), expect.stringContaining("remove it from NATS_URL")]);
+    expect(reachable.figure).toMatch(/^1 of 2 servers answered, \d+\.\d ms$/);
+    expect(check("nats authenticated").status).toBe("ok");
+    expect(check("nats jetstream enabled").status).toBe("ok");
+    // Logged in and asked JetStream: nobody migrated this server.
+    expect(check("nats streams")).toMatchObject({ status: "fail", message: expect.stringContaining(`missing: ${env.PUG_NATS_PREFIX}_events`) });
   });
 
   test("a store nobody migrated fails its migrations check, naming the command that fixes it", async () => {
