@@ -6,7 +6,7 @@ import { describe, expect, test } from "bun:test";
 import { createPostgres } from "../../src/infra/postgres.ts";
 import { expectExactlyOnce, ingestStack } from "../support/ingest-stack.ts";
 import { waitFor } from "../support/ports.ts";
-import { startNatsCluster } from "../support/private-servers.ts";
+import { startNats, startNatsCluster } from "../support/private-servers.ts";
 import { sendLoad } from "../support/sdk-events.ts";
 
 /** The cluster node ports a process has TCP connections to. */
@@ -17,7 +17,7 @@ function connectedPorts(pid: number): number[] {
 
 describe("NATS restarted mid-replay", () => {
   test("a planned range replayed while NATS is down and comes back is written whole: nothing is taken for gone", async () => {
-    const nats = await startNatsCluster(1);
+    const nats = await startNats();
     const stack = await ingestStack("replay_restart", { env: { NATS_URL: nats.url, PUG_RATE_LIMIT_IP_RPS: "0", PUG_LOG_LEVEL: "info" } });
     const sql = createPostgres({ url: stack.env.DATABASE_URL, maxConnections: 1 });
     try {
@@ -33,13 +33,13 @@ describe("NATS restarted mid-replay", () => {
       const worker = await stack.startWorker({}, false);
       await waitFor("the worker waiting as a standby", () => worker.output().includes("waiting as a standby"), 20_000);
 
-      await nats.kill(0);
+      await nats.pause();
       await lock`SELECT pg_advisory_unlock(hashtext(${`pug events-worker ${stream}`}))`;
       lock.release();
       await waitFor("the worker starting the replay", () => worker.output().includes("writing again the range planned"), 10_000);
       // Longer than a JetStream request's timeout, so every read of the replay fails at least once.
       await Bun.sleep(7_000);
-      await nats.restart(0);
+      await nats.resume();
 
       await expectExactlyOnce(stack, accepted, 60_000);
       expect(worker.output()).toContain("could not read a stream message; retrying");
@@ -84,7 +84,9 @@ describe("3-node JetStream cluster", () => {
       const accepted = await load;
       expect(accepted.size).toBeGreaterThan(1_000);
 
-      await expectExactlyOnce(stack, accepted, 90_000);
+      // Acknowledgements sent to a node as it died are lost; those messages leave the stream when redelivered
+      // after ack_wait (60 s) and acknowledged unread.
+      await expectExactlyOnce(stack, accepted, 90_000, 75_000);
       const metrics = await (await fetch(`${stack.workerUrl}/metrics`)).text();
       expect(metrics).not.toMatch(/pug_role_restarts_total\{role="events"\} [1-9]/);
     } finally {

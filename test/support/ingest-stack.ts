@@ -91,12 +91,12 @@ export async function ingestStack(name: string, options: { worker?: boolean; env
 }
 
 /** Every accepted id is in ClickHouse exactly once, nothing else is, and the stream has been emptied. */
-export async function expectExactlyOnce(stack: IngestStack, accepted: Set<string>, timeoutMs = 90_000): Promise<void> {
+export async function expectExactlyOnce(stack: IngestStack, accepted: Set<string>, timeoutMs = 90_000, emptiedWithinMs = 10_000): Promise<void> {
   await waitFor(`${accepted.size} events in ClickHouse`, async () => (await stack.stored()).ids >= accepted.size, timeoutMs);
   await Bun.sleep(1_000);
   expect(await stack.stored()).toEqual({ rows: accepted.size, ids: accepted.size });
   const result = await stack.ch.query({ query: "SELECT toString(event_id) AS id FROM events", format: "JSONCompactEachRow" });
   const ids = new Set((await result.json<[string]>()).map(([id]) => id));
   expect([...accepted].filter((id) => !ids.has(id))).toEqual([]);
-  await waitFor("the events stream emptied", async () => (await stack.queued()) === 0, 10_000);
+  await waitFor("the events stream emptied", async () => (await stack.queued()) === 0, emptiedWithinMs);
 }

@@ -71,13 +71,15 @@ export async function sendLoad(baseUrl: string, apiKey: string, projectId: strin
       next++;
       const events = Array.from({ length: options.size }, () => sdkEvent(projectId));
       const body = batchBody(events);
-      for (let attempt = 0; ; attempt++) {
+      // A leader election or a reconnect makes the server answer 503 for some seconds; the SDK keeps retrying.
+      const giveUpAt = Date.now() + 60_000;
+      for (let attempt = 1; ; attempt++) {
         const response = await sdkRequest(baseUrl, apiKey, body).catch(() => undefined);
         if (response?.status === 200) {
           for (const event of events) accepted.add(event.eventId);
           break;
         }
-        if (attempt > 50) throw new Error(`batch refused ${attempt} times: ${response?.status} ${await response?.text()}`);
+        if (Date.now() > giveUpAt) throw new Error(`batch refused ${attempt} times in 60 s: ${response?.status} ${await response?.text()}`);
         await Bun.sleep(100);
       }
       if (options.pauseMs) await Bun.sleep(options.pauseMs);
