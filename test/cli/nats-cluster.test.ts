@@ -35,7 +35,7 @@ describe("pug doctor on a JetStream cluster", () => {
     expect(replicas.status).toBe("ok");
     for (const stream of ["events", "events_dlq", "profiles", "email", "compliance_dlq"]) expect(replicas.figure).toMatch(new RegExp(`\\b${stream} n[0-2] 3/3\\b`));
     const streams = healthy.check("nats streams");
-    expect([streams.status, streams.figure]).toEqual(["ok", expect.stringContaining("8 present: events 0 msgs 0 B, events_dlq 0 msgs 0 B")]);
+    expect([streams.status, streams.figure]).toEqual(["ok", expect.stringContaining("8 present: events 0 msgs 0 B of 64.0 MiB (0%), events_dlq 0 msgs 0 B of 16.0 MiB (0%)")]);
     expect(healthy.check("nats consumers").status).toBe("ok");
 
     const victim = await cluster.streamLeader(`${prefix}_events`);
@@ -135,7 +135,7 @@ describe("a role on a JetStream cluster", () => {
       expect(reconnected).toMatchObject({ level: "info", event: "reconnect" });
       expect(cluster.nodeAt(String(reconnected!.server)).index).not.toBe(node.index);
 
-      const metrics = await (await fetch(`${stack.baseUrl}/metrics`)).text();
+      const metrics = await (await fetch(`${stack.adminUrl}/metrics`)).text();
       expect(metrics).toMatch(/^pug_nats_connection_events_total\{event="disconnect"\} 1$/m);
       expect(metrics).toMatch(/^pug_nats_connection_events_total\{event="reconnect"\} 1$/m);
       expect(metrics).toMatch(/^pug_nats_connected 1$/m);
