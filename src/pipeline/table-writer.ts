@@ -8,10 +8,10 @@
 // fetching pauses while twice a write's worth is held. One writer per stream is active (a Postgres advisory lock);
 // others wait as standbys.
 
-import type { Consumer, JsMsg } from "@nats-io/jetstream";
+import { type Consumer, JetStreamError, type JsMsg } from "@nats-io/jetstream";
 import type { App } from "../app/app.ts";
 import { backoffDelay, sleep } from "../domain/backoff.ts";
-import type { Nats } from "../infra/nats.ts";
+import { isJetStreamNotFound, type Nats } from "../infra/nats.ts";
 import type { Logger } from "../logger.ts";
 import { HeldMessages } from "./held-messages.ts";
 import { acquireLeadership } from "./leadership.ts";
@@ -40,6 +40,11 @@ export async function runTableWriter<Row>(app: App, sink: TableSink<Row>, signal
   } finally {
     await leadership.release();
   }
+}
+
+/** The consumer or its stream no longer exists: no retry brings it back, so the role restarts and says why. */
+function consumerGone(error: unknown): boolean {
+  return isJetStreamNotFound(error, "consumer") || (error instanceof JetStreamError && /\b(consumer|stream) deleted\b/i.test(error.message));
 }
 
 class TableWriter<Row> {
@@ -128,6 +133,7 @@ class TableWriter<Row> {
         failures = 0;
       } catch (error) {
         if (this.#stop.signal.aborted) break;
+        if (consumerGone(error)) throw new Error(`JetStream consumer ${this.#stream}/${this.sink.consumer} is gone (${(error as Error).message}); run \`pug nats migrate\``);
         // Pulls fail while a connection is re-established, a stream leader is elected or heartbeats are late: the
         // messages held stay held (their deliveries are kept alive) and pulling resumes after a short pause.
         failures++;

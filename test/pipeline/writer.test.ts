@@ -120,3 +120,16 @@ describe("leadership", () => {
     }
   }, 150_000);
 });
+
+describe("a consumer deleted under the writer", () => {
+  test("is not pulled from forever: the role stops with the fix in its log and waits for the consumer to come back", async () => {
+    const stack = await ingestStack("consumer_gone", { worker: true });
+    try {
+      await stack.nats.jsm.consumers.delete(stack.nats.names.stream("events"), "events-worker");
+      await waitFor("the worker to say the consumer is gone", () => /consumer .*events-worker is (gone|not there).*pug nats migrate/.test(stack.worker!.output()), 20_000);
+      expect(await workerMetrics(stack)).toMatch(/pug_role_restarts_total\{role="events"\} [1-9]/);
+    } finally {
+      await stack.stop();
+    }
+  });
+});
