@@ -52,6 +52,38 @@ describe("NATS restarted mid-replay", () => {
   }, 150_000);
 });
 
+describe("missed heartbeats", () => {
+  test("the worker's NATS server freezing for seconds fails its pulls but not the worker: nothing held is abandoned", async () => {
+    const cluster = await startNatsCluster(3);
+    const stack = await ingestStack("heartbeats", { env: { NATS_URL: cluster.url, NATS_STREAM_REPLICAS: "3", PUG_RATE_LIMIT_IP_RPS: "0", PUG_EVENTS_BATCH_MAX: "300" } });
+    try {
+      const worker = await stack.startWorker();
+      const used = cluster.nodes.find((node) => connectedPorts(worker.proc.pid).includes(node.port));
+      expect(used).toBeDefined();
+      let sending = true;
+      const load = sendLoad(stack.baseUrl, stack.publicKey, stack.projectId, { batches: 0, size: 10, concurrency: 2, pauseMs: 20, until: () => !sending });
+      await waitFor("events stored", async () => (await stack.stored()).rows > 300, 30_000);
+      // Longer than two idle heartbeats of a pull (1 s each), shorter than the connection's stale-ping limit.
+      await cluster.freeze(used!.index);
+      await Bun.sleep(4_000);
+      await cluster.thaw(used!.index);
+      const before = (await stack.stored()).rows;
+      await waitFor("events stored after the freeze", async () => (await stack.stored()).rows > before + 300, 30_000);
+      sending = false;
+      const accepted = await load;
+
+      // Held messages were kept (and their deliveries kept alive), not left to come back after ack_wait.
+      await expectExactlyOnce(stack, accepted, 60_000, 15_000);
+      const metrics = await (await fetch(`${stack.workerUrl}/metrics`)).text();
+      expect(metrics).toMatch(/pug_writer_fetch_errors_total\{table="events"\} [1-9]/);
+      expect(metrics).not.toMatch(/pug_role_restarts_total\{role="events"\} [1-9]/);
+    } finally {
+      await stack.stop();
+      await cluster.stop();
+    }
+  }, 150_000);
+});
+
 describe("3-node JetStream cluster", () => {
   test("under load, killing the stream leader and then the node the roles use loses and duplicates nothing", async () => {
     const cluster = await startNatsCluster(3);
