@@ -72,12 +72,14 @@ class TableWriter<Row> {
   }
 
   async run(): Promise<void> {
-    const stopLoops = () => this.#stop.abort();
-    this.signal.addEventListener("abort", stopLoops, { once: true });
     this.#stop.signal.addEventListener("abort", () => {
       this.#wakeWriter.notify();
       this.#wakeFetcher.notify();
     });
+    // The role may have been asked to stop while this writer was starting: an abort event already fired.
+    const stopLoops = () => this.#stop.abort();
+    if (this.signal.aborted) stopLoops();
+    else this.signal.addEventListener("abort", stopLoops, { once: true });
     const keepAlive = setInterval(() => {
       for (const message of this.#held.values()) message.working?.();
     }, KEEP_ALIVE_MS);
