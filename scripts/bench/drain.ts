@@ -11,7 +11,7 @@ import { connectNats } from "../../src/infra/nats.ts";
 import { createPostgres } from "../../src/infra/postgres.ts";
 import { createProject } from "../../src/server/projects.ts";
 import { freePort } from "../../test/support/ports.ts";
-import { expectSuccess, runPug, startPug, waitForHttp } from "../../test/support/pug-process.ts";
+import { expectSuccess, type RunningPug, runPug, startPug, waitForHttp } from "../../test/support/pug-process.ts";
 import { batchBody, sdkEvent, sdkRequest } from "../../test/support/sdk-events.ts";
 import { benchStores } from "./bench-stores.ts";
 
@@ -26,6 +26,7 @@ const cpuSeconds = (pid: number) => (Number(procStat(pid)[11]) + Number(procStat
 const rssMb = (pid: number) => (Number(procStat(pid)[21]) * 4096) / 1024 / 1024;
 
 const ch = createClickHouse({ url: env.CLICKHOUSE_URL, database: env.CLICKHOUSE_DATABASE });
+const running: RunningPug[] = [];
 try {
   expectSuccess(await runPug(["migrate"], env));
   const sql = createPostgres({ url: env.DATABASE_URL, maxConnections: 1 });
@@ -35,6 +36,7 @@ try {
   const port = freePort();
   const base = `http://127.0.0.1:${port}`;
   const server = startPug(["server"], { ...env, PUG_SERVER_PORT: String(port) });
+  running.push(server);
   await waitForHttp(`${base}/readyz`);
   const batches = Math.ceil(totalEvents / BATCH);
   let next = 0;
@@ -56,6 +58,7 @@ try {
   const count = async () => Number((await (await ch.query({ query: "SELECT count() AS n FROM events", format: "JSONEachRow" })).json<{ n: string }>())[0]!.n);
   const started = performance.now();
   const worker = startPug(["worker", "events"], env);
+  running.push(worker);
   let peakRss = 0;
   let cpu = 0;
   for (;;) {
@@ -73,6 +76,7 @@ try {
   console.log(`drained ${(batches * BATCH).toLocaleString()} events in ${seconds.toFixed(1)} s = ${Math.round((batches * BATCH) / seconds).toLocaleString()} events/s (worker start included); worker CPU ${cpu.toFixed(1)} s (${((cpu / (batches * BATCH)) * 1e6).toFixed(1)} µs/event), peak RSS ${peakRss.toFixed(0)} MB`);
   await worker.stop();
 } finally {
+  await Promise.all(running.map((proc) => proc.stop()));
   await ch.close();
   await stores.cleanup();
 }

@@ -12,7 +12,7 @@ import { createClickHouse } from "../../src/infra/clickhouse.ts";
 import { createPostgres } from "../../src/infra/postgres.ts";
 import { createProject } from "../../src/server/projects.ts";
 import { freePort } from "../../test/support/ports.ts";
-import { expectSuccess, runPug, startPug, waitForHttp } from "../../test/support/pug-process.ts";
+import { expectSuccess, type RunningPug, runPug, startPug, waitForHttp } from "../../test/support/pug-process.ts";
 import { batchBody, sdkEvent, sdkRequest } from "../../test/support/sdk-events.ts";
 import { benchStores } from "./bench-stores.ts";
 
@@ -40,6 +40,7 @@ const pidsOf = (pattern: string) =>
   Bun.spawnSync(["pgrep", "-f", pattern]).stdout.toString().trim().split("\n").filter(Boolean).map(Number).filter((pid) => pid !== process.pid);
 
 const ch = createClickHouse({ url: env.CLICKHOUSE_URL, database: env.CLICKHOUSE_DATABASE });
+let dev: RunningPug | undefined;
 try {
   expectSuccess(await runPug(["migrate"], env));
   const sql = createPostgres({ url: env.DATABASE_URL, maxConnections: 1 });
@@ -50,7 +51,7 @@ try {
   // --profile DIR writes a CPU profile of pug dev (markdown, one file) when it exits.
   const bunArgs = values.profile ? ["--cpu-prof-md", `--cpu-prof-dir=${values.profile}`] : [];
   const admin = `http://127.0.0.1:${freePort()}`;
-  const dev = startPug(["dev"], { ...env, PUG_SERVER_PORT: String(port), PUG_SERVER_ADMIN_ADDR: new URL(admin).host }, { bunArgs });
+  dev = startPug(["dev"], { ...env, PUG_SERVER_PORT: String(port), PUG_SERVER_ADMIN_ADDR: new URL(admin).host }, { bunArgs });
   await waitForHttp(`${base}/readyz`);
   const count = async () => Number((await (await ch.query({ query: "SELECT count() AS n FROM events", format: "JSONEachRow" })).json<{ n: string }>())[0]!.n);
 
@@ -116,8 +117,8 @@ try {
   const singleSeconds = (performance.now() - singleStarted) / 1000;
   ack.sort((a, b) => a - b);
   console.log(`single-event requests, ${concurrency} in flight: ${Math.round(singleRequests / singleSeconds).toLocaleString()} req/s; ack latency p50 ${pct(ack, 0.5).toFixed(1)} ms, p95 ${pct(ack, 0.95).toFixed(1)} ms, p99 ${pct(ack, 0.99).toFixed(1)} ms (repeated bodies are JetStream duplicates after the first ${single.length.toLocaleString()})`);
-  await dev.stop();
 } finally {
+  await dev?.stop();
   await ch.close();
   await stores.cleanup();
 }

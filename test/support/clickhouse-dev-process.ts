@@ -4,6 +4,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { diesWithTestRun } from "./dies-with-test-run.ts";
 import { freePort, waitFor } from "./ports.ts";
 
 const mainScript = resolve(import.meta.dir, "../../scripts/lib/clickhouse-dev/main.ts");
@@ -29,7 +30,7 @@ export async function startDevServer(options: { password?: string; graceMs?: num
   let proc!: Bun.Subprocess<"ignore", "pipe", "pipe">;
 
   const launch = async () => {
-    proc = Bun.spawn(["bun", mainScript, "--port", String(port), "--data", dataDir, "--password", options.password ?? ""], {
+    proc = Bun.spawn([...diesWithTestRun, "bun", mainScript, "--port", String(port), "--data", dataDir, "--password", options.password ?? ""], {
       stdin: "ignore",
       stdout: "pipe",
       stderr: "pipe",

@@ -6,6 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { jetstreamManager } from "@nats-io/jetstream";
 import { connect } from "@nats-io/transport-node";
+import { diesWithTestRun } from "./dies-with-test-run.ts";
 import { freePort, waitFor } from "./ports.ts";
 
 export interface PrivateServer {
@@ -20,7 +21,7 @@ export interface PrivateServer {
 
 async function launch(command: string[], port: number, url: string, dir: string): Promise<PrivateServer> {
   const spawn = async () => {
-    const proc = Bun.spawn(command, { stdin: "ignore", stdout: "ignore", stderr: "pipe" });
+    const proc = Bun.spawn([...diesWithTestRun, ...command], { stdin: "ignore", stdout: "ignore", stderr: "pipe" });
     await waitFor(`${command[0]} on port ${port}`, async () => {
       if (proc.exitCode !== null) throw new Error(`${command[0]} exited with ${proc.exitCode}: ${await new Response(proc.stderr).text()}`);
       const socket = await Bun.connect({ hostname: "127.0.0.1", port, socket: { data() {} } });
@@ -65,11 +66,6 @@ export async function startRedis(options: { password?: string } = {}): Promise<P
   return launch(args, port, `redis://127.0.0.1:${port}`, dir);
 }
 
-/**
- * A run that ends before a test's own stop() (a crash, a failed beforeAll) must not leave servers behind, and
- * `bun test` runs no exit handlers: so the kernel kills the server when the test process dies (util-linux setpriv).
- */
-const diesWithTestRun = Bun.which("setpriv") ? ["setpriv", "--pdeathsig", "KILL"] : [];
 
 export interface NatsClusterNode {
   /** 0-based position in `cluster.nodes`; also the server name's suffix (`n0`, `n1`, …). */

@@ -1,6 +1,7 @@
 // Runs the pug CLI as a real subprocess (from source, or a built binary) with a given environment.
 
 import { resolve } from "node:path";
+import { diesWithTestRun } from "./dies-with-test-run.ts";
 import { waitFor } from "./ports.ts";
 import { TEST_STREAM_LIMITS } from "./test-env.ts";
 
@@ -23,7 +24,7 @@ export function pugEnv(env: Record<string, string | undefined>): Record<string, 
 }
 
 export function pugCommand(binary?: string, bunArgs: string[] = []): string[] {
-  return binary ? [binary] : ["bun", ...bunArgs, pugSource];
+  return [...diesWithTestRun, ...(binary ? [binary] : ["bun", ...bunArgs, pugSource])];
 }
 
 export async function runPug(args: string[], env: Record<string, string | undefined>, options: { binary?: string; cwd?: string } = {}): Promise<PugResult> {
