@@ -1,9 +1,12 @@
 // Stores of a benchmark's own on the dev infrastructure: a Postgres database, ClickHouse database, NATS prefix
 // and Redis prefix named after the run, and a cleanup that removes them.
 
+import { readFileSync } from "node:fs";
 import { createClickHouse } from "../../src/infra/clickhouse.ts";
 import { connectNats } from "../../src/infra/nats.ts";
 import { createPostgres, withDatabase } from "../../src/infra/postgres.ts";
+import { type CreatedProject, createProject } from "../../src/server/projects.ts";
+import { expectSuccess, runPug } from "../../test/support/pug-process.ts";
 import { infraDefaults } from "../../test/support/test-env.ts";
 
 export async function benchStores(name: string) {
@@ -36,3 +39,20 @@ export async function benchStores(name: string) {
     },
   };
 }
+
+/** Migrates a benchmark's stores and creates the project it sends events to. */
+export async function benchProject(env: Record<string, string>): Promise<CreatedProject> {
+  expectSuccess(await runPug(["migrate"], env));
+  const sql = createPostgres({ url: env.DATABASE_URL!, maxConnections: 1 });
+  try {
+    return await createProject(sql, "bench");
+  } finally {
+    await sql.end();
+  }
+}
+
+const procStat = (pid: number) => readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+/** CPU seconds (user + system) a process has used so far. */
+export const cpuSeconds = (pid: number) => (Number(procStat(pid)[11]) + Number(procStat(pid)[12])) / 100;
+/** A process's resident memory now, in MB. */
+export const rssMb = (pid: number) => (Number(procStat(pid)[21]) * 4096) / 1024 / 1024;

@@ -4,16 +4,13 @@
 // Uses its own database, ClickHouse database and NATS prefix, and removes them afterwards.
 //   bun scripts/bench/drain.ts [--events 300000] [--concurrency 16]
 
-import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { createClickHouse } from "../../src/infra/clickhouse.ts";
 import { connectNats } from "../../src/infra/nats.ts";
-import { createPostgres } from "../../src/infra/postgres.ts";
-import { createProject } from "../../src/server/projects.ts";
 import { freePort } from "../../test/support/ports.ts";
-import { expectSuccess, type RunningPug, runPug, startPug, waitForHttp } from "../../test/support/pug-process.ts";
+import { type RunningPug, startPug, waitForHttp } from "../../test/support/pug-process.ts";
 import { batchBody, sdkEvent, sdkRequest } from "../../test/support/sdk-events.ts";
-import { benchStores } from "./bench-stores.ts";
+import { benchProject, benchStores, cpuSeconds, rssMb } from "./bench-stores.ts";
 
 const { values } = parseArgs({ options: { events: { type: "string", default: "300000" }, concurrency: { type: "string", default: "16" } } });
 const totalEvents = Number(values.events);
@@ -21,17 +18,11 @@ const BATCH = 50;
 
 const stores = await benchStores(`pug_bench_drain_${process.pid}`);
 const env = { ...stores.env, PUG_RATE_LIMIT_IP_RPS: "0", PUG_RATE_LIMIT_PROJECT_EPS: "0", PUG_WORKER_HEALTH_ADDR: "off" };
-const procStat = (pid: number) => readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
-const cpuSeconds = (pid: number) => (Number(procStat(pid)[11]) + Number(procStat(pid)[12])) / 100;
-const rssMb = (pid: number) => (Number(procStat(pid)[21]) * 4096) / 1024 / 1024;
 
 const ch = createClickHouse({ url: env.CLICKHOUSE_URL, database: env.CLICKHOUSE_DATABASE });
 const running: RunningPug[] = [];
 try {
-  expectSuccess(await runPug(["migrate"], env));
-  const sql = createPostgres({ url: env.DATABASE_URL, maxConnections: 1 });
-  const project = await createProject(sql, "bench");
-  await sql.end();
+  const project = await benchProject(env);
 
   const port = freePort();
   const base = `http://127.0.0.1:${port}`;

@@ -6,15 +6,12 @@
 // Uses its own database, ClickHouse database and NATS prefix, and removes them afterwards.
 //   bun scripts/bench/ingest.ts [--events 200000] [--concurrency 32] [--single 20000] [--profile DIR]
 
-import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { createClickHouse } from "../../src/infra/clickhouse.ts";
-import { createPostgres } from "../../src/infra/postgres.ts";
-import { createProject } from "../../src/server/projects.ts";
 import { freePort } from "../../test/support/ports.ts";
-import { expectSuccess, type RunningPug, runPug, startPug, waitForHttp } from "../../test/support/pug-process.ts";
+import { type RunningPug, startPug, waitForHttp } from "../../test/support/pug-process.ts";
 import { batchBody, sdkEvent, sdkRequest } from "../../test/support/sdk-events.ts";
-import { benchStores } from "./bench-stores.ts";
+import { benchProject, benchStores, cpuSeconds } from "./bench-stores.ts";
 
 const { values } = parseArgs({ options: { events: { type: "string", default: "200000" }, concurrency: { type: "string", default: "32" }, single: { type: "string", default: "20000" }, profile: { type: "string" } } });
 const totalEvents = Number(values.events);
@@ -32,20 +29,13 @@ const env = {
 };
 
 const pct = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
-const cpuSeconds = (pid: number) => {
-  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
-  return (Number(fields[11]) + Number(fields[12])) / 100;
-};
 const pidsOf = (pattern: string) =>
   Bun.spawnSync(["pgrep", "-f", pattern]).stdout.toString().trim().split("\n").filter(Boolean).map(Number).filter((pid) => pid !== process.pid);
 
 const ch = createClickHouse({ url: env.CLICKHOUSE_URL, database: env.CLICKHOUSE_DATABASE });
 let dev: RunningPug | undefined;
 try {
-  expectSuccess(await runPug(["migrate"], env));
-  const sql = createPostgres({ url: env.DATABASE_URL, maxConnections: 1 });
-  const project = await createProject(sql, "bench");
-  await sql.end();
+  const project = await benchProject(env);
   const port = freePort();
   const base = `http://127.0.0.1:${port}`;
   // --profile DIR writes a CPU profile of pug dev (markdown, one file) when it exits.

@@ -22,7 +22,8 @@ export async function acquireLeadership(sql: Sql, name: string, signal: AbortSig
         return {
           conn,
           async release() {
-            await conn`SELECT pg_advisory_unlock(hashtext(${name}))`.catch(() => {});
+            // Usually the connection is what failed, and the lock ended with its session; say so if it did not.
+            await conn`SELECT pg_advisory_unlock(hashtext(${name}))`.catch((error) => log.warn("could not release the writer lock", { lock: name, error }));
             conn.release();
           },
         };
