@@ -32,15 +32,19 @@ export async function readRange(nats: Nats, stream: string, first: number, last:
 /**
  * Removes written messages that this writer read directly: their pending deliveries (to a writer that died) would
  * otherwise keep them in the stream, counted against its limits, until ack_wait passes and the redelivery is
- * acknowledged. Returns how many could not be removed now; those are acknowledged on redelivery instead.
+ * acknowledged. Returns why those that could not be removed now were not: they are acknowledged on redelivery
+ * instead, so a failure here costs room in the stream for a while, never an event.
  */
-export async function removeWritten(nats: Nats, stream: string, seqs: number[]): Promise<number> {
-  let failed = 0;
+export async function removeWritten(nats: Nats, stream: string, seqs: number[]): Promise<unknown[]> {
+  const failures: unknown[] = [];
   await inParallel(seqs, async (seq) => {
-    // Any failure is covered: the message was written, and its redelivery is acknowledged unread.
-    if (!(await nats.jsm.streams.deleteMessage(stream, seq, false).catch(() => false))) failed++;
+    try {
+      if (!(await nats.jsm.streams.deleteMessage(stream, seq, false))) failures.push(new Error(`JetStream did not delete ${stream} message ${seq}`));
+    } catch (error) {
+      failures.push(error);
+    }
   });
-  return failed;
+  return failures;
 }
 
 async function inParallel(seqs: number[], work: (seq: number) => Promise<void>): Promise<void> {

@@ -269,8 +269,8 @@ class TableWriter<Row> {
   async #removeReadDirectly(messages: HeldMessage<Row>[]): Promise<void> {
     const readDirectly = messages.filter((message) => !message.ack).map((message) => message.seq);
     if (readDirectly.length === 0) return;
-    const left = await removeWritten(this.nats, this.#stream, readDirectly);
-    if (left > 0) this.log.warn("some written messages could not be removed now; their redelivery is acknowledged instead", { left });
+    const failures = await removeWritten(this.nats, this.#stream, readDirectly);
+    if (failures.length > 0) this.log.warn("some written messages could not be removed now; their redelivery is acknowledged instead", { left: failures.length, error: failures[0] });
   }
 
   /** Messages `first`..`last` read straight from the stream and converted; those gone are counted and skipped. */

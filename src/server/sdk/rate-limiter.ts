@@ -19,6 +19,12 @@ export interface RateLimiter {
 
 const allowed: RateDecision = { allowed: true, retryAfterSeconds: 0 };
 
+/**
+ * Adds the cost and, for a new window, sets its expiry in one atomic step: done as two commands, a failure between
+ * them would leave a window key that never expires. KEYS[1] window, ARGV[1] cost, ARGV[2] seconds to live.
+ */
+const TAKE_SCRIPT = "local n = redis.call('INCRBY', KEYS[1], ARGV[1]) if n == tonumber(ARGV[1]) then redis.call('EXPIRE', KEYS[1], ARGV[2]) end return n";
+
 export function rateLimiter(redis: Redis, metrics: Metrics, log: Logger): RateLimiter {
   let lastWarning = 0;
   return {
@@ -27,8 +33,7 @@ export function rateLimiter(redis: Redis, metrics: Metrics, log: Logger): RateLi
       const second = Math.floor(Date.now() / 1000);
       const key = redis.key("ratelimit", bucket, String(second));
       try {
-        const used = await redis.client.incrby(key, cost);
-        if (used === cost) void redis.client.expire(key, 2).catch(() => {});
+        const used = Number(await redis.client.send("EVAL", [TAKE_SCRIPT, "1", key, String(cost), "2"]));
         return used <= limit ? allowed : { allowed: false, retryAfterSeconds: 1 };
       } catch (error) {
         metrics.redisFailOpen.inc({ purpose: "rate_limit" });
