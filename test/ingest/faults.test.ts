@@ -8,7 +8,7 @@ import { IngestBatchSchema } from "../../src/gen/internal/ingest/v1/ingest_pb.ts
 import { connectNats } from "../../src/infra/nats.ts";
 import { createPostgres } from "../../src/infra/postgres.ts";
 import { startDevServer } from "../support/clickhouse-dev-process.ts";
-import { expectExactlyOnce, ingestStack } from "../support/ingest-stack.ts";
+import { backgroundLoad, expectExactlyOnce, ingestStack } from "../support/ingest-stack.ts";
 import { waitFor } from "../support/ports.ts";
 import { startNats, startRedis } from "../support/private-servers.ts";
 import { batchBody, sdkEvent, sdkRequest, sendLoad, str } from "../support/sdk-events.ts";
@@ -21,8 +21,7 @@ describe("crash safety", () => {
       // Merges would collapse duplicate rows (ReplacingMergeTree) and hide a double write from count().
       await stack.ch.command({ query: "SYSTEM STOP MERGES events" });
       await stack.startWorker();
-      let killing = true;
-      const load = sendLoad(stack.baseUrl, stack.publicKey, stack.projectId, { batches: 0, size: 20, concurrency: 2, pauseMs: 30, until: () => !killing });
+      const load = backgroundLoad(stack, { size: 20, pauseMs: 30 });
       for (let kill = 0; kill < 5; kill++) {
         // Wait for a write in flight (planned past committed); it lasts only milliseconds, so poll without pause.
         const deadline = Date.now() + 30_000;
@@ -35,8 +34,7 @@ describe("crash safety", () => {
         await stack.worker!.proc.exited;
         await stack.startWorker();
       }
-      killing = false;
-      const accepted = await load;
+      const accepted = await load.stop();
       expect(accepted.size).toBeGreaterThan(1_000);
       await expectExactlyOnce(stack, accepted);
     } finally {

@@ -4,7 +4,7 @@
 
 import { describe, expect, test } from "bun:test";
 import { createPostgres } from "../../src/infra/postgres.ts";
-import { expectExactlyOnce, ingestStack } from "../support/ingest-stack.ts";
+import { backgroundLoad, expectExactlyOnce, ingestStack } from "../support/ingest-stack.ts";
 import { waitFor } from "../support/ports.ts";
 import { startNats, startNatsCluster } from "../support/private-servers.ts";
 import { sendLoad } from "../support/sdk-events.ts";
@@ -60,17 +60,14 @@ describe("missed heartbeats", () => {
       const worker = await stack.startWorker();
       const used = cluster.nodes.find((node) => connectedPorts(worker.proc.pid).includes(node.port));
       expect(used).toBeDefined();
-      let sending = true;
-      const load = sendLoad(stack.baseUrl, stack.publicKey, stack.projectId, { batches: 0, size: 10, concurrency: 2, pauseMs: 20, until: () => !sending });
-      await waitFor("events stored", async () => (await stack.stored()).rows > 300, 30_000);
+      const load = backgroundLoad(stack, { size: 10, pauseMs: 20 });
+      await load.progress("events stored", 300);
       // Longer than two idle heartbeats of a pull (1 s each), shorter than the connection's stale-ping limit.
       await cluster.freeze(used!.index);
       await Bun.sleep(4_000);
       await cluster.thaw(used!.index);
-      const before = (await stack.stored()).rows;
-      await waitFor("events stored after the freeze", async () => (await stack.stored()).rows > before + 300, 30_000);
-      sending = false;
-      const accepted = await load;
+      await load.progress("events stored after the freeze", 300);
+      const accepted = await load.stop();
 
       // Held messages were kept (and their deliveries kept alive), not left to come back after ack_wait.
       await expectExactlyOnce(stack, accepted, 60_000, 15_000);
@@ -93,17 +90,12 @@ describe("3-node JetStream cluster", () => {
       await stack.ch.command({ query: "SYSTEM STOP MERGES events" });
       const worker = await stack.startWorker();
       const stream = stack.nats.names.stream("events");
-      let sending = true;
-      const load = sendLoad(stack.baseUrl, stack.publicKey, stack.projectId, { batches: 0, size: 10, concurrency: 2, pauseMs: 20, until: () => !sending });
-      const storedAfter = async (what: string, more: number) => {
-        const now = (await stack.stored()).rows;
-        await waitFor(what, async () => (await stack.stored()).rows > now + more, 60_000);
-      };
-      await storedAfter("events stored before any kill", 300);
+      const load = backgroundLoad(stack, { size: 10, pauseMs: 20 });
+      await load.progress("events stored before any kill", 300);
 
       const leader = await cluster.streamLeader(stream);
       await cluster.kill(leader.index);
-      await storedAfter(`events stored after killing the stream leader ${leader.name}`, 300);
+      await load.progress(`events stored after killing the stream leader ${leader.name}`, 300);
       await cluster.restart(leader.index);
       await cluster.waitForStreamsCurrent([stream], 60_000);
 
@@ -111,9 +103,8 @@ describe("3-node JetStream cluster", () => {
       const used = cluster.nodes.find((node) => ports.includes(node.port));
       expect(used).toBeDefined();
       await cluster.kill(used!.index);
-      await storedAfter(`events stored after killing ${used!.name}, the worker's node`, 300);
-      sending = false;
-      const accepted = await load;
+      await load.progress(`events stored after killing ${used!.name}, the worker's node`, 300);
+      const accepted = await load.stop();
       expect(accepted.size).toBeGreaterThan(1_000);
 
       // Acknowledgements sent to a node as it died are lost; those messages leave the stream when redelivered

@@ -6,9 +6,9 @@ import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import { describe, expect, test } from "bun:test";
 import { IngestBatchSchema } from "../../src/gen/internal/ingest/v1/ingest_pb.ts";
-import { expectExactlyOnce, type IngestStack, ingestStack } from "../support/ingest-stack.ts";
+import { backgroundLoad, expectExactlyOnce, type IngestStack, ingestStack } from "../support/ingest-stack.ts";
 import { waitFor } from "../support/ports.ts";
-import { batchBody, sdkEvent, sdkRequest, sendLoad } from "../support/sdk-events.ts";
+import { batchBody, sdkEvent, sdkRequest } from "../support/sdk-events.ts";
 
 async function deadLetters(stack: IngestStack): Promise<{ reason: string; detail: string; seq: string; events: string[] }[]> {
   const dlq = stack.nats.names.stream("events_dlq");
@@ -101,18 +101,15 @@ describe("leadership", () => {
       const leader = await stack.startWorker();
       const standby = await stack.startWorker();
       await waitFor("the second worker waiting as a standby", () => standby.output().includes("waiting as a standby"), 10_000);
-      let sending = true;
-      const load = sendLoad(stack.baseUrl, stack.publicKey, stack.projectId, { batches: 0, size: 20, concurrency: 2, pauseMs: 20, until: () => !sending });
-      await waitFor("some events stored", async () => (await stack.stored()).rows > 500, 30_000);
+      const load = backgroundLoad(stack, { size: 20, pauseMs: 20 });
+      await load.progress("some events stored", 500, 30_000);
       leader.proc.kill("SIGKILL");
       await leader.proc.exited;
       const killedAt = Date.now();
       await waitFor("the standby taking over", () => standby.output().includes("took over as the active worker"), 15_000);
-      const storedAtKill = (await stack.stored()).rows;
-      await waitFor("the standby storing events", async () => (await stack.stored()).rows > storedAtKill + 200, 30_000);
+      await load.progress("the standby storing events", 200, 30_000);
       expect(Date.now() - killedAt).toBeLessThan(30_000);
-      sending = false;
-      const accepted = await load;
+      const accepted = await load.stop();
 
       await expectExactlyOnce(stack, accepted);
     } finally {

@@ -8,6 +8,7 @@ import { connectNats, type Nats } from "../../src/infra/nats.ts";
 import { createPostgres } from "../../src/infra/postgres.ts";
 import { createProject } from "../../src/server/projects.ts";
 import { freePort, waitFor } from "./ports.ts";
+import { sendLoad } from "./sdk-events.ts";
 import { expectSuccess, type RunningPug, runPug, startPug, waitForHttp } from "./pug-process.ts";
 import { type ScratchEnv, scratchEnv } from "./scratch.ts";
 
@@ -99,4 +100,27 @@ export async function expectExactlyOnce(stack: IngestStack, accepted: Set<string
   const ids = new Set((await result.json<[string]>()).map(([id]) => id));
   expect([...accepted].filter((id) => !ids.has(id))).toEqual([]);
   await waitFor("the events stream emptied", async () => (await stack.queued()) === 0, emptiedWithinMs);
+}
+
+/** SDK traffic that goes on in the background while a test breaks things. */
+export interface BackgroundLoad {
+  /** Waits until `more` rows beyond those stored now reach ClickHouse: the pipeline is moving. */
+  progress(what: string, more: number, timeoutMs?: number): Promise<void>;
+  /** Stops sending; resolves with the id of every event answered 200. */
+  stop(): Promise<Set<string>>;
+}
+
+export function backgroundLoad(stack: IngestStack, options: { size: number; pauseMs: number }): BackgroundLoad {
+  let sending = true;
+  const load = sendLoad(stack.baseUrl, stack.publicKey, stack.projectId, { batches: 0, concurrency: 2, ...options, until: () => !sending });
+  return {
+    async progress(what, more, timeoutMs = 60_000) {
+      const now = (await stack.stored()).rows;
+      await waitFor(what, async () => (await stack.stored()).rows > now + more, timeoutMs);
+    },
+    stop() {
+      sending = false;
+      return load;
+    },
+  };
 }
