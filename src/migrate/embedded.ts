@@ -5,7 +5,12 @@ import pg0001 from "../../migrations/postgres/0001_orgs.sql" with { type: "text"
 import pg0002 from "../../migrations/postgres/0002_projects.sql" with { type: "text" };
 import pg0003 from "../../migrations/postgres/0003_api_keys.sql" with { type: "text" };
 import pg0004 from "../../migrations/postgres/0004_ingest_checkpoints.sql" with { type: "text" };
+import pg0005 from "../../migrations/postgres/0005_profiles.sql" with { type: "text" };
+import pg0006 from "../../migrations/postgres/0006_data_subject_erasure.sql" with { type: "text" };
 import ch0001 from "../../migrations/clickhouse/0001_events.sql" with { type: "text" };
+import ch0002 from "../../migrations/clickhouse/0002_typed_properties.sql" with { type: "text" };
+import ch0003 from "../../migrations/clickhouse/0003_profiles.sql" with { type: "text" };
+import ch0004 from "../../migrations/clickhouse/0004_profile_activity.sql" with { type: "text" };
 import nats0001 from "../../migrations/nats/0001_streams.json" with { type: "text" };
 import nats0002 from "../../migrations/nats/0002_stream_limits.json" with { type: "text" };
 
@@ -15,9 +20,14 @@ export const embeddedMigrations = {
     "0002_projects.sql": pg0002,
     "0003_api_keys.sql": pg0003,
     "0004_ingest_checkpoints.sql": pg0004,
+    "0005_profiles.sql": pg0005,
+    "0006_data_subject_erasure.sql": pg0006,
   },
   clickhouse: {
     "0001_events.sql": ch0001,
+    "0002_typed_properties.sql": ch0002,
+    "0003_profiles.sql": ch0003,
+    "0004_profile_activity.sql": ch0004,
   },
   nats: {
     "0001_streams.json": nats0001,

@@ -25,6 +25,11 @@ export interface WriteLimits {
 export interface TableSink<Row> {
   /** The ClickHouse table the rows go to; also names the writer in logs and metrics. */
   table: string;
+  /**
+   * For a sink that fills several tables: the rows of one write grouped by table, each group inserted under the
+   * range's token (deduplication is per table, so one token serves all). Without it every row goes to `table`.
+   */
+  split?(rows: Row[]): Map<string, unknown[]>;
   /** The stream's bare name (`events`); its dead-letter twin is `<stream>_dlq`. */
   stream: string;
   /** The durable consumer that delivers the stream to this writer. */
@@ -32,7 +37,10 @@ export interface TableSink<Row> {
   limits: WriteLimits;
   /**
    * Rows for one message. Data it can never store is a `reject` (dead-lettered with the reason); it throws only
-   * for a failure worth retrying (a store it reads from being down), and the message waits.
+   * for a failure worth retrying (a store it reads from being down), and the message waits. It may apply the
+   * message to the store whose state the rows mirror (the profile worker applies identify calls to Postgres), if
+   * applying is idempotent and order-insensitive: a message is converted again after a crash, and messages read
+   * directly to fill a gap are converted after later ones.
    */
   convert(message: StoredMessage): Promise<Conversion<Row>>;
 }

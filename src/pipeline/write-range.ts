@@ -66,14 +66,18 @@ function refusal(error: unknown): string {
 async function insert<Row>(rows: Row[], first: number, last: number, messages: HeldMessage<Row>[], ctx: RangeContext<Row>, maxDataAttempts: number): Promise<void> {
   if (rows.length === 0) return;
   const { app, sink } = ctx;
-  await insertRows(app, ctx.log, {
-    table: sink.table,
-    rows,
-    token: `${ctx.nats.names.stream(sink.stream)}:${first}-${last}`,
-    maxDataAttempts,
-    signal: ctx.signal,
-    keepAlive: () => messages.forEach((message) => message.working?.()),
-  });
-  app.metrics.writerBatchRows.observe({ table: sink.table }, rows.length);
-  app.metrics.writerRows.inc({ table: sink.table }, rows.length);
+  const byTable: Map<string, unknown[]> = sink.split ? sink.split(rows) : new Map([[sink.table, rows]]);
+  for (const [table, tableRows] of byTable) {
+    if (tableRows.length === 0) continue;
+    await insertRows(app, ctx.log, {
+      table,
+      rows: tableRows,
+      token: `${ctx.nats.names.stream(sink.stream)}:${first}-${last}`,
+      maxDataAttempts,
+      signal: ctx.signal,
+      keepAlive: () => messages.forEach((message) => message.working?.()),
+    });
+    app.metrics.writerBatchRows.observe({ table }, tableRows.length);
+    app.metrics.writerRows.inc({ table }, tableRows.length);
+  }
 }
