@@ -9,6 +9,8 @@ import type { Logger } from "../logger.ts";
 
 export interface StoredMessage {
   seq: number;
+  /** The full subject it was published on: a stream may carry several kinds of message, told apart by subject. */
+  subject: string;
   data: Uint8Array;
 }
 
@@ -23,8 +25,8 @@ const PARALLEL_REQUESTS = 32;
 export async function readRange(nats: Nats, stream: string, first: number, last: number, signal: AbortSignal, log: Logger): Promise<StoredMessage[]> {
   const found: (StoredMessage | null)[] = new Array(Math.max(0, last - first + 1)).fill(null);
   await inParallel(Array.from(found.keys(), (index) => first + index), async (seq) => {
-    const data = await readOne(nats, stream, seq, signal, log);
-    if (data) found[seq - first] = { seq, data };
+    const stored = await readOne(nats, stream, seq, signal, log);
+    if (stored) found[seq - first] = { seq, subject: stored.subject, data: stored.data };
   });
   return found.filter((message): message is StoredMessage => message !== null);
 }
@@ -55,13 +57,13 @@ async function inParallel(seqs: number[], work: (seq: number) => Promise<void>):
   await Promise.all(Array.from({ length: Math.min(PARALLEL_REQUESTS, seqs.length) }, lane));
 }
 
-async function readOne(nats: Nats, stream: string, seq: number, signal: AbortSignal, log: Logger): Promise<Uint8Array | undefined> {
+async function readOne(nats: Nats, stream: string, seq: number, signal: AbortSignal, log: Logger): Promise<{ subject: string; data: Uint8Array } | undefined> {
   for (let attempt = 1; ; attempt++) {
     if (signal.aborted) throw new Error(`stopped while reading ${stream} message ${seq}`);
     try {
       // The client answers null for JetStream's "no message found" (10037) and rejects everything else.
       const stored = await nats.jsm.streams.getMessage(stream, { seq });
-      return stored?.data;
+      return stored ? { subject: stored.subject, data: stored.data } : undefined;
     } catch (error) {
       const delay = backoffDelay(attempt, { baseMs: 100, maxMs: 5_000 });
       if (attempt === 1 || attempt % 10 === 0) log.warn("could not read a stream message; retrying", { stream, seq, attempt, retry_in_ms: delay, error });

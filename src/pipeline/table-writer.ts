@@ -182,7 +182,7 @@ class TableWriter<Row> {
       message.ack();
       return;
     }
-    const held: HeldMessage<Row> = { seq: message.seq, data: message.data, conversion, ack: () => message.ack(), working: () => message.working() };
+    const held: HeldMessage<Row> = { seq: message.seq, subject: message.subject, data: message.data, conversion, ack: () => message.ack(), working: () => message.working() };
     this.#held.add(held);
     this.#seen.messages++;
     this.#seen.rows += rowCount(held);

@@ -16,7 +16,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file internal/ingest/v1/ingest.proto.
  */
 export const file_internal_ingest_v1_ingest: GenFile = /*@__PURE__*/
-  fileDesc("Ch9pbnRlcm5hbC9pbmdlc3QvdjEvaW5nZXN0LnByb3RvEhJpbnRlcm5hbC5pbmdlc3QudjEi1AEKC0luZ2VzdEJhdGNoEhIKCnByb2plY3RfaWQYASABKAkSLwoLcmVjZWl2ZWRfYXQYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhUKCWNsaWVudF9pcBgDIAEoCUICGAESEgoKdXNlcl9hZ2VudBgEIAEoCRIkCgZldmVudHMYBSADKAsyFC5zZGsuZXZlbnRzLnYxLkV2ZW50Ei8KBmNsaWVudBgGIAEoCzIfLmludGVybmFsLmluZ2VzdC52MS5DbGllbnRGYWN0cyJSCgtDbGllbnRGYWN0cxIPCgdjb3VudHJ5GAEgASgJEg4KBnJlZ2lvbhgCIAEoCRIMCgRjaXR5GAMgASgJEhQKDHZpc2l0b3JfaGFzaBgEIAEoCSKGAQoMSWRlbnRpZnlDYWxsEhIKCnByb2plY3RfaWQYASABKAkSLwoLcmVjZWl2ZWRfYXQYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjEKB3JlcXVlc3QYAyABKAsyIC5zZGsucHJvZmlsZXMudjEuSWRlbnRpZnlSZXF1ZXN0YgZwcm90bzM", [file_google_protobuf_timestamp, file_sdk_events_v1_events, file_sdk_profiles_v1_profiles]);
+  fileDesc("Ch9pbnRlcm5hbC9pbmdlc3QvdjEvaW5nZXN0LnByb3RvEhJpbnRlcm5hbC5pbmdlc3QudjEi1AEKC0luZ2VzdEJhdGNoEhIKCnByb2plY3RfaWQYASABKAkSLwoLcmVjZWl2ZWRfYXQYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhUKCWNsaWVudF9pcBgDIAEoCUICGAESEgoKdXNlcl9hZ2VudBgEIAEoCRIkCgZldmVudHMYBSADKAsyFC5zZGsuZXZlbnRzLnYxLkV2ZW50Ei8KBmNsaWVudBgGIAEoCzIfLmludGVybmFsLmluZ2VzdC52MS5DbGllbnRGYWN0cyJSCgtDbGllbnRGYWN0cxIPCgdjb3VudHJ5GAEgASgJEg4KBnJlZ2lvbhgCIAEoCRIMCgRjaXR5GAMgASgJEhQKDHZpc2l0b3JfaGFzaBgEIAEoCSKGAQoMSWRlbnRpZnlDYWxsEhIKCnByb2plY3RfaWQYASABKAkSLwoLcmVjZWl2ZWRfYXQYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjEKB3JlcXVlc3QYAyABKAsyIC5zZGsucHJvZmlsZXMudjEuSWRlbnRpZnlSZXF1ZXN0IjgKDlByb2ZpbGVSZWZyZXNoEhIKCnByb2plY3RfaWQYASABKAkSEgoKcHJvZmlsZV9pZBgCIAEoCWIGcHJvdG8z", [file_google_protobuf_timestamp, file_sdk_events_v1_events, file_sdk_profiles_v1_profiles]);
 
 /**
  * What the server puts on JetStream for the events worker: validated events of one project plus the request
@@ -139,4 +139,29 @@ export type IdentifyCall = Message<"internal.ingest.v1.IdentifyCall"> & {
  */
 export const IdentifyCallSchema: GenMessage<IdentifyCall> = /*@__PURE__*/
   messageDesc(file_internal_ingest_v1_ingest, 2);
+
+/**
+ * Asks the profile worker to write a profile's current state (and its aliases) from Postgres to the ClickHouse
+ * mirror, after a change made outside the worker (a delete from the API). Published on `profiles.refresh`.
+ *
+ * @generated from message internal.ingest.v1.ProfileRefresh
+ */
+export type ProfileRefresh = Message<"internal.ingest.v1.ProfileRefresh"> & {
+  /**
+   * @generated from field: string project_id = 1;
+   */
+  projectId: string;
+
+  /**
+   * @generated from field: string profile_id = 2;
+   */
+  profileId: string;
+};
+
+/**
+ * Describes the message internal.ingest.v1.ProfileRefresh.
+ * Use `create(ProfileRefreshSchema)` to create a new message.
+ */
+export const ProfileRefreshSchema: GenMessage<ProfileRefresh> = /*@__PURE__*/
+  messageDesc(file_internal_ingest_v1_ingest, 3);
 
