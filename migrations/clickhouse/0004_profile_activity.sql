@@ -31,3 +31,21 @@ SELECT
 FROM events
 WHERE NOT cookieless
 GROUP BY project_id, distinct_id;
+
+-- Events per distinct id and day (UTC), for a person's activity heatmap without scanning events.
+-- sharding_key: cityHash64(project_id, distinct_id)
+CREATE TABLE IF NOT EXISTS profile_days
+(
+    project_id  UUID,
+    distinct_id String,
+    day         Date,
+    events      UInt64
+)
+ENGINE = SummingMergeTree
+ORDER BY (project_id, distinct_id, day);
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS profile_days_mv TO profile_days AS
+SELECT project_id, distinct_id, toDate(occurred_at) AS day, toUInt64(count()) AS events
+FROM events
+WHERE NOT cookieless
+GROUP BY project_id, distinct_id, day;
