@@ -31,3 +31,29 @@ export function unhandledErrorResponse(error: unknown): Response {
   if (isClientAbort(error)) return new Response(null, { status: CLIENT_CLOSED_REQUEST });
   return connectErrorResponse(new ConnectError("internal error", Code.Internal));
 }
+
+/**
+ * Two answers of connect-es that clients cannot act on, made explicit: a body that does not parse comes back as
+ * `internal` (500), which SDKs retry forever, though it is the client's fault (so: invalid_argument, 400, with
+ * the parser's explanation); and an unsupported content type is a 415 with an empty body (so: a Connect error
+ * naming the types the server speaks).
+ */
+export async function explainedConnectResponse(response: Response, contentType: string | undefined, speaks: string): Promise<Response> {
+  if (response.status === 415) {
+    const body = await response.text();
+    if (body !== "") return new Response(body, { status: response.status, headers: response.headers });
+    const sent = contentType ? `content-type '${contentType}'` : "a request without content-type";
+    return connectErrorResponse(new ConnectError(`${sent} is not supported; send ${speaks}`, Code.Unimplemented), 415);
+  }
+  if (response.status !== 500) return response;
+  const body = await response.text();
+  try {
+    const error = JSON.parse(body) as { code?: string; message?: string };
+    if (error.code === "internal" && /^(parse (binary|json)|cannot decode)/i.test(error.message ?? "")) {
+      return connectErrorResponse(new ConnectError(`request body: ${error.message}`, Code.InvalidArgument));
+    }
+  } catch {
+    // not a Connect error body: pass it on unchanged
+  }
+  return new Response(body, { status: response.status, headers: response.headers });
+}

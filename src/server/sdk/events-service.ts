@@ -8,9 +8,8 @@ import { validateBatch } from "../../domain/ingest/validate-batch.ts";
 import type { Event, EventsService } from "../../gen/sdk/events/v1/events_pb.ts";
 import type { Nats } from "../../infra/nats.ts";
 import type { Logger } from "../../logger.ts";
+import { callerOf } from "../auth/caller.ts";
 import { Code, ConnectError } from "../connect-errors.ts";
-import type { ApiKeyStore } from "./api-key-store.ts";
-import { authenticate } from "./authenticate.ts";
 import type { ClientFactsSource } from "./client-facts-source.ts";
 import { MessageTooLarge, publishEvents } from "./ingest-publisher.ts";
 import { clientIpKey, userAgentKey } from "./intake-context.ts";
@@ -19,7 +18,6 @@ import { eventBatchBytes, type QueueRoom } from "./queue-room.ts";
 import { enforceRateLimit, type RateLimiter } from "./rate-limiter.ts";
 
 export interface IntakeDeps {
-  keys: ApiKeyStore;
   limiter: RateLimiter;
   room: QueueRoom;
   nats: () => Promise<Nats>;
@@ -34,7 +32,7 @@ export function eventsService(deps: IntakeDeps): ServiceImpl<typeof EventsServic
   return {
     async batchCreate(request, ctx) {
       // The per-IP limit was taken by the HTTP layer (rate-limiter.ts) before the body was even read.
-      const owner = await authenticate(ctx, deps.keys);
+      const owner = callerOf(ctx);
       const clientIp = ctx.values.get(clientIpKey);
 
       const problems = validateBatch(request.events);

@@ -7,8 +7,8 @@ import type { ServiceImpl } from "@connectrpc/connect";
 import { storableTraits, validateIdentify } from "../../domain/ingest/validate-identify.ts";
 import { IdentifyCallSchema } from "../../gen/internal/ingest/v1/ingest_pb.ts";
 import type { ProfilesSDKService } from "../../gen/sdk/profiles/v1/profiles_pb.ts";
+import { callerOf } from "../auth/caller.ts";
 import { Code, ConnectError } from "../connect-errors.ts";
-import { authenticate } from "./authenticate.ts";
 import type { IntakeDeps } from "./events-service.ts";
 import { MessageTooLarge, queueMessageLimit } from "./ingest-publisher.ts";
 import { queueFull, refuseQueueing } from "./queue-full.ts";
@@ -17,7 +17,7 @@ import { enforceRateLimit } from "./rate-limiter.ts";
 export function profilesSdkService(deps: IntakeDeps): ServiceImpl<typeof ProfilesSDKService> {
   return {
     async identify(request, ctx) {
-      const owner = await authenticate(ctx, deps.keys);
+      const owner = callerOf(ctx);
       await enforceRateLimit(deps.limiter, `identify:${owner.projectId}`, deps.limits.projectIdentifyPerSecond, 1, "identify calls for this project");
       const problems = validateIdentify(request);
       if (problems.length > 0) throw new ConnectError(problems.join("; "), Code.InvalidArgument);

@@ -9,8 +9,9 @@ import type { App } from "../../app/app.ts";
 import { clientIp, trustedProxies } from "../../domain/ingest/client-ip.ts";
 import { EventsService } from "../../gen/sdk/events/v1/events_pb.ts";
 import { ProfilesSDKService } from "../../gen/sdk/profiles/v1/profiles_pb.ts";
-import { Code, ConnectError, connectErrorResponse } from "../connect-errors.ts";
-import { apiKeyStore } from "./api-key-store.ts";
+import { explainedConnectResponse } from "../connect-errors.ts";
+import { authBoundary } from "../auth/auth-boundary.ts";
+import type { ApiKeyStore } from "./api-key-store.ts";
 import { bodyLimit } from "./body-limit.ts";
 import { clientFactsSource } from "./client-facts-source.ts";
 import { eventsService, type IntakeDeps } from "./events-service.ts";
@@ -20,11 +21,10 @@ import { queueRoom } from "./queue-room.ts";
 import { ipRateLimit, rateLimiter } from "./rate-limiter.ts";
 import { sdkCors } from "./sdk-cors.ts";
 
-/** The SDK's routes; background work they need (API-key snapshot, stream sizes) runs until `signal` aborts. */
-export function sdkRoutes(app: App, signal: AbortSignal): Hono<{ Variables: { clientIp: string } }> {
+/** The SDK's routes; background work they need (stream sizes) runs until `signal` aborts. */
+export function sdkRoutes(app: App, signal: AbortSignal, keys: ApiKeyStore): Hono<{ Variables: { clientIp: string } }> {
   const { intake } = app.config;
   const deps: IntakeDeps = {
-    keys: apiKeyStore(app.postgres(), app.log, app.metrics, signal),
     limiter: rateLimiter(app.redis(), app.metrics, app.log),
     room: queueRoom(app.nats, ["events", "profiles"], app.log, signal),
     nats: app.nats,
@@ -38,6 +38,7 @@ export function sdkRoutes(app: App, signal: AbortSignal): Hono<{ Variables: { cl
     requireConnectProtocolHeader: false,
     // A field the server does not know is a client bug worth hearing about, not something to drop silently.
     jsonOptions: { ignoreUnknownFields: false },
+    interceptors: [authBoundary(keys)],
   });
   router.service(EventsService, eventsService(deps));
   router.service(ProfilesSDKService, profilesSdkService(deps));
@@ -55,34 +56,8 @@ export function sdkRoutes(app: App, signal: AbortSignal): Hono<{ Variables: { cl
     routes.on(["POST", "GET"], handler.requestPath, async (c) => {
       const request = universalServerRequestFromFetch(c.req.raw, {});
       request.contextValues = createContextValues().set(clientIpKey, c.get("clientIp")).set(userAgentKey, c.req.header("user-agent") ?? "");
-      return explained(universalServerResponseToFetch(await handler(request)), c.req.header("content-type"));
+      return explainedConnectResponse(universalServerResponseToFetch(await handler(request)), c.req.header("content-type"), "application/proto or application/json (Connect unary)");
     });
   }
   return routes;
-}
-
-/**
- * Two answers of connect-es that SDKs cannot act on, made explicit: a body that does not parse comes back as
- * `internal` (500), which SDKs retry forever, though it is the client's fault (so: invalid_argument, 400, with
- * the parser's explanation); and an unsupported content type is a 415 with an empty body (so: a Connect error
- * naming the types the server speaks).
- */
-async function explained(response: Response, contentType: string | undefined): Promise<Response> {
-  if (response.status === 415) {
-    const body = await response.text();
-    if (body !== "") return new Response(body, { status: response.status, headers: response.headers });
-    const sent = contentType ? `content-type '${contentType}'` : "a request without content-type";
-    return connectErrorResponse(new ConnectError(`${sent} is not supported; send application/proto or application/json (Connect unary)`, Code.Unimplemented), 415);
-  }
-  if (response.status !== 500) return response;
-  const body = await response.text();
-  try {
-    const error = JSON.parse(body) as { code?: string; message?: string };
-    if (error.code === "internal" && /^(parse (binary|json)|cannot decode)/i.test(error.message ?? "")) {
-      return connectErrorResponse(new ConnectError(`request body: ${error.message}`, Code.InvalidArgument));
-    }
-  } catch {
-    // not a Connect error body: pass it on unchanged
-  }
-  return new Response(body, { status: response.status, headers: response.headers });
 }

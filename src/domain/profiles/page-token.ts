@@ -1,0 +1,34 @@
+// The opaque position of a profile list: the last profile's creation time (as Postgres prints it, to the
+// microsecond, with its offset) and id, base64url-encoded. Decoding validates both, so a made-up token is
+// refused instead of reaching SQL as something unexpected.
+
+export interface ListPosition {
+  createdAt: string;
+  id: string;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const PG_TIMESTAMPTZ = /^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}(\.\d{1,6})?([+-]\d{2}(:?\d{2}){0,2}|Z)$/;
+
+export function isUuid(value: string): boolean {
+  return UUID.test(value);
+}
+
+export function encodePageToken(position: ListPosition): string {
+  return Buffer.from(JSON.stringify([position.createdAt, position.id])).toString("base64url");
+}
+
+/** The position a token holds, or undefined when it is not one this server issued. */
+export function decodePageToken(token: string): ListPosition | undefined {
+  if (!/^[A-Za-z0-9_-]{1,200}$/.test(token)) return undefined;
+  let decoded: unknown;
+  try {
+    decoded = JSON.parse(Buffer.from(token, "base64url").toString("utf8"));
+  } catch {
+    return undefined; // not JSON: not ours
+  }
+  if (!Array.isArray(decoded) || decoded.length !== 2) return undefined;
+  const [createdAt, id] = decoded as unknown[];
+  if (typeof createdAt !== "string" || typeof id !== "string" || !PG_TIMESTAMPTZ.test(createdAt) || !UUID.test(id)) return undefined;
+  return { createdAt, id };
+}

@@ -1,0 +1,12 @@
+import type { ClickHouseClient } from "@clickhouse/client";
+import type { Nats } from "../../infra/nats.ts";
+import type { Sql } from "../../infra/postgres.ts";
+import type { Logger } from "../../logger.ts";
+
+/** What the shared services read and write. */
+export interface SharedDeps {
+  sql: Sql;
+  clickhouse: ClickHouseClient;
+  nats: () => Promise<Nats>;
+  log: Logger;
+}
