@@ -42,10 +42,11 @@ export async function profileOfDistinctId(sql: Sql, projectId: string, distinctI
 
 /**
  * Live profiles newest first (created_at DESC, id DESC), after `after` when given, matching `filter` (its
- * placeholders must start at $4: $1–$3 are the project and the position).
+ * placeholders must start at $4: $1–$3 are the project and the position). The position is cast from text in
+ * the SQL: as a timestamptz parameter the driver would cut it to JavaScript's milliseconds.
  */
 export async function listProfiles(sql: Sql, projectId: string, after: ListPosition | undefined, filter: SqlCondition, limit: number): Promise<ProfileRow[]> {
-  const position = after ? "AND (created_at, id) < ($2::timestamptz, $3::uuid)" : "AND $2::text IS NULL AND $3::text IS NULL";
+  const position = after ? "AND (created_at, id) < ($2::text::timestamptz, $3::text::uuid)" : "AND $2::text IS NULL AND $3::text IS NULL";
   return await sql.unsafe<ProfileRow[]>(
     `SELECT ${columns} FROM profiles
      WHERE project_id = $1 AND deleted_at IS NULL ${position} AND ${filter.text}

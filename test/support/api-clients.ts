@@ -32,12 +32,13 @@ export interface SeedProfile {
 /** Inserts profiles (and their aliases) of one project; returns their ids in order. */
 export async function seedProfiles(sql: Sql, projectId: string, profiles: SeedProfile[]): Promise<string[]> {
   const ids: string[] = [];
-  const now = (await sql<{ now: Date }[]>`SELECT date_trunc('second', now()) AS now`)[0]!.now;
+  // To the microsecond, as Postgres keeps it (a Date would round to milliseconds).
+  const now = (await sql<{ now: string }[]>`SELECT now()::text AS now`)[0]!.now;
   for (const profile of profiles) {
-    const createdAt = new Date(now.getTime() - (profile.ageSeconds ?? 0) * 1000);
     const [row] = await sql<{ id: string }[]>`
       INSERT INTO profiles (project_id, external_id, traits, created_at, updated_at, deleted_at)
-      VALUES (${projectId}, ${profile.externalId}, ${sql.json((profile.traits ?? {}) as never)}, ${createdAt}, ${createdAt}, ${profile.deleted ? createdAt : null})
+      SELECT ${projectId}, ${profile.externalId}, ${sql.json((profile.traits ?? {}) as never)}, at, at, CASE WHEN ${profile.deleted ?? false} THEN at END
+      FROM (SELECT ${now}::text::timestamptz - make_interval(secs => ${profile.ageSeconds ?? 0}) AS at) AS t
       RETURNING id`;
     for (const alias of profile.aliases ?? []) await sql`INSERT INTO profile_aliases (project_id, alias_id, profile_id) VALUES (${projectId}, ${alias}, ${row!.id})`;
     ids.push(row!.id);

@@ -45,7 +45,7 @@ describe("profile filter SQL", () => {
     expect(one({ property: "p", operator: Op.NOT_EQUALS, value: "a" }).text).toEndWith("IS NOT TRUE");
     expect(one({ property: "p", operator: Op.NOT_CONTAINS, value: "a" }).text).toEndWith("IS NOT TRUE");
     expect(one({ property: "p", operator: Op.NOT_IN, values: ["a", "b"] }).text).toEndWith("IS NOT TRUE");
-    expect(one({ property: "p", operator: Op.GTE, value: "10" }).text).toMatch(/= 'number' THEN .*::numeric END >= \$2::numeric$/);
+    expect(one({ property: "p", operator: Op.GTE, value: "10" }).text).toMatch(/= 'number' THEN .*::numeric END >= \$2::text::numeric$/);
     expect(one({ property: "p", operator: Op.BETWEEN, values: ["1", "5"] }).params).toEqual(["p", "1", "5"]);
   });
 

@@ -4,6 +4,9 @@
 // "3", and "true" matches true and "true". Each comparison is guarded by a CASE on the type, so no cast can fail
 // on a row whose value is of another type (Postgres does not promise to evaluate AND/OR left to right).
 //
+// Parameters are cast from text in the SQL (`$n::text::numeric`): a bare `$n::boolean` would make the driver
+// serialise the string "true" as a boolean parameter, which it does not read as true.
+//
 // Negations (NOT_EQUALS, NOT_CONTAINS, NOT_IN) also match profiles without the trait. The order comparisons and
 // BETWEEN / NOT_BETWEEN take numbers and match only numeric traits.
 
@@ -84,13 +87,13 @@ function condition(filter: Filter, field: string, column: string, param: (value:
   const typed = (type: string, cast: string) => `CASE WHEN jsonb_typeof(${trait}) = '${type}' THEN ${trait}${cast} END`;
   const number = (value: string, at: string) => {
     if (!isNumber(value)) throw new ProfileFilterError(at, `'${value}' is not a number; ${FilterOperator[op]} compares numbers`);
-    return `${param(value)}::numeric`;
+    return `${param(value)}::text::numeric`;
   };
   const equals = (value: string) => {
     // The string comparison always applies; the number and boolean ones only when the value reads as one.
     const branches = [`${typed("string", " #>> '{}'")} = ${param(value)}::text`];
-    if (isNumber(value)) branches.push(`${typed("number", "::numeric")} = ${param(value)}::numeric`);
-    if (value === "true" || value === "false") branches.push(`${typed("boolean", "::boolean")} = ${param(value)}::boolean`);
+    if (isNumber(value)) branches.push(`${typed("number", "::numeric")} = ${param(value)}::text::numeric`);
+    if (value === "true" || value === "false") branches.push(`${typed("boolean", "::boolean")} = ${param(value)}::text::boolean`);
     return branches.length === 1 ? branches[0]! : `(${branches.join(" OR ")})`;
   };
   const isSet = `coalesce(jsonb_typeof(${trait}), 'null') <> 'null'`;
