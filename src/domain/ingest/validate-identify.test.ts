@@ -25,7 +25,10 @@ const cases: [string, IdentifyRequest, string][] = [
   ["an infinite number deep in a trait", identify({ traits: { nested: { list: [1, { x: Number.POSITIVE_INFINITY }] } } }), 'traits["nested"]: numbers must be finite, got Infinity'],
   ["a trait string with a lone surrogate", identify({ traits: { name: "\ud800" } }), 'traits["name"]: not valid Unicode (lone surrogate)'],
   ["a nested key with a lone surrogate", identify({ traits: { nested: { "\udc00": 1 } } }), 'traits["nested"]: key "\\udc00": not valid Unicode'],
-  ["nested JSON of every kind", identify({ traits: { a: null, b: true, c: "x\u0000y", d: [1, "two", { e: 3.5 }] } }), ""],
+  ["a NUL character in a trait value", identify({ traits: { bio: "x\u0000y" } }), 'traits["bio"]: must not contain NUL characters'],
+  ["a NUL character deep in a trait", identify({ traits: { nested: { list: ["ok", "a\u0000"] } } }), 'traits["nested"]: must not contain NUL characters'],
+  ["a NUL character in a nested key", identify({ traits: { nested: { "k\u0000": 1 } } }), 'traits["nested"]: key "k\\u0000": must not contain NUL characters'],
+  ["nested JSON of every kind, control characters in values", identify({ traits: { a: null, b: true, c: "x\u0001y\u007f", d: [1, "two", { e: 3.5 }] } }), ""],
 ];
 
 describe("validateIdentify", () => {

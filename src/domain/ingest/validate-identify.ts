@@ -28,10 +28,13 @@ export function validateIdentify(request: IdentifyRequest): string[] {
   return problems;
 }
 
-/** Trait values are JSON: numbers must be finite (binary Struct can carry NaN) and text valid Unicode. */
+/**
+ * Trait values are JSON: numbers must be finite (binary Struct can carry NaN), text valid Unicode, and free of
+ * NUL characters, which Postgres' jsonb (where profiles are kept) cannot store.
+ */
 function traitValueProblem(value: JsonValue): string | undefined {
   if (typeof value === "number") return Number.isFinite(value) ? undefined : `numbers must be finite, got ${value}`;
-  if (typeof value === "string") return textProblem(value);
+  if (typeof value === "string") return textProblem(value) ?? nulProblem(value);
   if (Array.isArray(value)) {
     for (const item of value) {
       const problem = traitValueProblem(item);
@@ -39,12 +42,15 @@ function traitValueProblem(value: JsonValue): string | undefined {
     }
   } else if (value !== null && typeof value === "object") {
     for (const [key, item] of Object.entries(value)) {
-      const problem = (key.isWellFormed() ? undefined : `key ${JSON.stringify(key)}: ${textProblem(key)}`) ?? traitValueProblem(item);
+      const keyProblem = textProblem(key) ?? nulProblem(key);
+      const problem = (keyProblem ? `key ${JSON.stringify(key)}: ${keyProblem}` : undefined) ?? traitValueProblem(item);
       if (problem) return problem;
     }
   }
   return undefined;
 }
+
+const nulProblem = (text: string): string | undefined => (text.includes("\u0000") ? "must not contain NUL characters (\\u0000)" : undefined);
 
 /** Traits as they are stored: the SDK may send `$ip`, which Pug never keeps. */
 export function storableTraits(request: IdentifyRequest): IdentifyRequest {
