@@ -39,6 +39,12 @@ export interface Metrics {
   /** Changes of the NATS connection's state: disconnect, reconnect, reconnecting, error, ldm, stale_connection, … */
   natsConnectionEvents: Counter<"event">;
   natsConnected: Gauge;
+  /** Identify calls applied by the profile worker, by outcome (created, updated, unchanged, dropped_erased). */
+  identifyCalls: Counter<"outcome">;
+  /** Anonymous ids an identify call named, by outcome (linked, merged, already_linked, refused) and refusal reason. */
+  identityLinks: Counter<"outcome" | "reason">;
+  /** Data of an erased person dropped by a writer instead of being stored (never dead-lettered: it is personal). */
+  erasedDropped: Counter<"table">;
   text(): Promise<string>;
 }
 
@@ -78,6 +84,9 @@ export function createMetrics(): Metrics {
     deadLettered: new Counter({ name: "pug_dead_lettered_total", help: "Messages moved to a dead-letter stream, by table and reason", labelNames: ["table", "reason"], registers }),
     natsConnectionEvents: new Counter({ name: "pug_nats_connection_events_total", help: "Changes of the NATS connection's state, by event (disconnect, reconnect, reconnecting, error, ldm, stale_connection, …)", labelNames: ["event"], registers }),
     natsConnected: new Gauge({ name: "pug_nats_connected", help: "1 while this process is connected to a NATS server, 0 while it is not (or has not connected yet)", registers }),
+    identifyCalls: new Counter({ name: "pug_identify_calls_total", help: "Identify calls applied by the profile worker, by outcome (created, updated, unchanged, dropped_erased)", labelNames: ["outcome"], registers }),
+    identityLinks: new Counter({ name: "pug_identity_links_total", help: "Anonymous ids named by identify calls, by outcome (linked, merged, already_linked, refused) and refusal reason", labelNames: ["outcome", "reason"], registers }),
+    erasedDropped: new Counter({ name: "pug_erased_dropped_total", help: "Data of an erased person dropped by a writer instead of being stored", labelNames: ["table"], registers }),
     text: () => registry.metrics(),
   };
 }
