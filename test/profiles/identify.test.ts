@@ -6,27 +6,21 @@ import { create, toBinary } from "@bufbuild/protobuf";
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import { IdentifyCallSchema, ProfileRefreshSchema } from "../../src/gen/internal/ingest/v1/ingest_pb.ts";
 import { IdentifyRequestSchema } from "../../src/gen/sdk/profiles/v1/profiles_pb.ts";
-import { createPostgres, type Sql } from "../../src/infra/postgres.ts";
-import { type IngestStack, ingestStack } from "../support/ingest-stack.ts";
+import type { Sql } from "../../src/infra/postgres.ts";
+import type { IngestStack } from "../support/ingest-stack.ts";
 import { waitFor } from "../support/ports.ts";
-import { expectedMirror, identify, mirror, pgAliases, pgProfiles, profilesDrained, startProfileWorker } from "../support/profile-stack.ts";
-import type { RunningPug } from "../support/pug-process.ts";
+import { expectMirrorEqualsPostgres, identify, mirror, pgAliases, pgProfiles, profilesDrained, type ProfileStack, profileStack } from "../support/profile-stack.ts";
 
+let profile: ProfileStack;
 let stack: IngestStack;
 let sql: Sql;
-let worker: RunningPug;
 
 beforeAll(async () => {
-  stack = await ingestStack("identify", { env: { PUG_RATE_LIMIT_IP_RPS: "0" } });
-  sql = createPostgres({ url: stack.env.DATABASE_URL, maxConnections: 2 });
-  worker = await startProfileWorker(stack);
+  profile = await profileStack("identify");
+  ({ stack, sql } = profile);
 }, 60_000);
 
-afterAll(async () => {
-  await worker?.stop();
-  await sql?.end();
-  await stack?.stop();
-});
+afterAll(() => profile?.stop());
 
 const live = async (externalId: string) => {
   const rows = (await pgProfiles(sql, stack.projectId)).filter((row) => row.external_id === externalId && row.deleted_at === null);
@@ -40,11 +34,6 @@ async function send(...calls: Parameters<typeof identify>[1][]): Promise<void> {
   await profilesDrained(stack);
 }
 
-async function expectMirrorEqualsPostgres(): Promise<void> {
-  const expected = await expectedMirror(sql, stack.projectId);
-  await waitFor("the mirror to equal Postgres", async () => Bun.deepEquals(await mirror(stack), expected), 10_000).catch(() => {});
-  expect(await mirror(stack)).toEqual(expected);
-}
 
 async function publish(subject: string, data: Uint8Array): Promise<number> {
   return (await stack.nats.js.publish(stack.nats.names.subject("profiles", subject), data, { msgID: crypto.randomUUID() })).seq;
@@ -70,7 +59,7 @@ describe("merge paths", () => {
     const row = await live("new-user");
     expect(row?.traits).toEqual({ name: "Ada", seats: 3, admin: true });
     expect(Object.keys(row!.trait_times).sort()).toEqual(["admin", "name", "seats"]);
-    await expectMirrorEqualsPostgres();
+    await expectMirrorEqualsPostgres(profile);
     const [mirrored] = (await mirror(stack)).profiles.filter((p) => (p as { external_id: string }).external_id === "new-user") as Record<string, unknown>[];
     expect(mirrored).toMatchObject({ property_texts: { name: "Ada", seats: "3", admin: "true" }, property_numbers: { seats: 3 }, property_types: { seats: 2, admin: 4 }, is_deleted: 0 });
   });
@@ -83,7 +72,7 @@ describe("merge paths", () => {
     expect(after!.id).toBe(before!.id);
     expect(after!.traits).toEqual({ plan: "pro", seats: 1, email: "e@x.io" });
     expect(Number(after!.version)).toBeGreaterThan(Number(before!.version));
-    await expectMirrorEqualsPostgres();
+    await expectMirrorEqualsPostgres(profile);
   });
 
   test("anonymous merge: the anonymous profile's traits join the person (theirs win), it is soft-deleted, the alias recorded", async () => {
@@ -97,7 +86,7 @@ describe("merge paths", () => {
     expect(merged.deleted_at).not.toBeNull();
     expect(merged.merged_into).toBe(person!.id);
     expect((await pgAliases(sql, stack.projectId)).filter((a) => a.alias_id === "anon-merge-1").map((a) => a.profile_id)).toEqual([person!.id]);
-    await expectMirrorEqualsPostgres();
+    await expectMirrorEqualsPostgres(profile);
     const mirrored = await mirror(stack);
     expect(mirrored.aliases).toContainEqual(expect.objectContaining({ alias_id: "anon-merge-1", external_id: "merger", is_deleted: 0 }));
     expect(mirrored.profiles).toContainEqual(expect.objectContaining({ external_id: "anon-merge-1", is_deleted: 1 }));
@@ -108,7 +97,7 @@ describe("merge paths", () => {
     await send({ externalId: "anon-late", traits: { plan: "free", referrer: "ad" } });
     expect(await live("anon-late")).toBeUndefined();
     expect((await live("late"))!.traits).toEqual({ plan: "pro", referrer: "ad" });
-    await expectMirrorEqualsPostgres();
+    await expectMirrorEqualsPostgres(profile);
   });
 
   test("identified-into-identified is refused: the alias stays with its person, the other is still updated", async () => {
@@ -119,7 +108,7 @@ describe("merge paths", () => {
     expect(u!.traits).toEqual({ name: "U" });
     expect(v!.traits).toEqual({ name: "V" });
     expect((await pgAliases(sql, stack.projectId)).filter((a) => a.alias_id === "anon-shared").map((a) => a.profile_id)).toEqual([v!.id]);
-    await expectMirrorEqualsPostgres();
+    await expectMirrorEqualsPostgres(profile);
   });
 
   test("an anonymous target takes no alias", async () => {
@@ -196,7 +185,7 @@ describe("precedence and replay", () => {
     await profilesDrained(stack);
     const profiles = await pgProfiles(sql, stack.projectId);
     const aliases = await pgAliases(sql, stack.projectId);
-    await expectMirrorEqualsPostgres();
+    await expectMirrorEqualsPostgres(profile);
     const mirrored = await mirror(stack);
     await publish("identify", call);
     await profilesDrained(stack);
@@ -211,7 +200,7 @@ describe("precedence and replay", () => {
     await sql`UPDATE profiles SET deleted_at = now(), version = nextval('identity_version') WHERE id = ${row!.id}`;
     await publish("refresh", toBinary(ProfileRefreshSchema, create(ProfileRefreshSchema, { projectId: stack.projectId, profileId: row!.id })));
     await profilesDrained(stack);
-    await expectMirrorEqualsPostgres();
+    await expectMirrorEqualsPostgres(profile);
     const mirrored = await mirror(stack);
     expect(mirrored.profiles).toContainEqual(expect.objectContaining({ external_id: "to-delete", is_deleted: 1 }));
     expect(mirrored.aliases).toContainEqual(expect.objectContaining({ alias_id: "anon-to-delete", is_deleted: 1 }));

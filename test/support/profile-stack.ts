@@ -1,22 +1,58 @@
 // The profile worker for tests: start `pug worker profile` beside an ingest stack, send identify calls over the
 // SDK's wire, and read identity as Postgres holds it and as the ClickHouse mirror shows it.
 
+import { expect } from "bun:test";
 import { create, type MessageInitShape, toBinary } from "@bufbuild/protobuf";
 import { aliasMirrorRow, profileMirrorRow } from "../../src/domain/identity/mirror-rows.ts";
 import { IdentifyRequestSchema } from "../../src/gen/sdk/profiles/v1/profiles_pb.ts";
-import type { Sql } from "../../src/infra/postgres.ts";
+import { createPostgres, type Sql } from "../../src/infra/postgres.ts";
 import { PROFILE_COLUMNS, type ProfileRow, toStoredProfile } from "../../src/store/profiles.ts";
-import type { IngestStack } from "./ingest-stack.ts";
-import { freePort, waitFor } from "./ports.ts";
+import { type IngestStack, ingestStack } from "./ingest-stack.ts";
+import { waitFor } from "./ports.ts";
 import { type RunningPug, startPug } from "./pug-process.ts";
 import { CHROME_UA } from "./sdk-events.ts";
 
 export const IDENTIFY = "/sdk.profiles.v1.ProfilesSDKService/Identify";
 
-/** Starts `pug worker profile`; resolves once it pulls from its consumer. */
-export async function startProfileWorker(stack: IngestStack, extra: Record<string, string> = {}): Promise<RunningPug> {
-  const worker = startPug(["worker", "profile"], { ...stack.env, PUG_WORKER_HEALTH_ADDR: `127.0.0.1:${freePort()}`, ...extra });
-  await waitFor("the profile worker to pull from its consumer", async () => {
+export interface ProfileStack {
+  stack: IngestStack;
+  sql: Sql;
+  /** The running profile worker; a test that restarts it puts the new one here. */
+  worker: RunningPug;
+  stop(): Promise<void>;
+}
+
+/** An ingest stack (SDK rate limits off), a Postgres client on its database, and a running profile worker. */
+export async function profileStack(name: string, options: { eventsWorker?: boolean; env?: Record<string, string> } = {}): Promise<ProfileStack> {
+  const stack = await ingestStack(name, { worker: options.eventsWorker, env: { PUG_RATE_LIMIT_IP_RPS: "0", PUG_RATE_LIMIT_PROJECT_IDENTIFY_PS: "100000", ...options.env } });
+  const sql = createPostgres({ url: stack.env.DATABASE_URL, maxConnections: 2 });
+  const profile: ProfileStack = {
+    stack,
+    sql,
+    worker: await startProfileWorker(stack),
+    async stop() {
+      await profile.worker.stop();
+      await sql.end();
+      await stack.stop();
+    },
+  };
+  return profile;
+}
+
+/** The mirror's newest rows equal what Postgres holds (waiting a little for the writer's last flush). */
+export async function expectMirrorEqualsPostgres(profile: ProfileStack, timeoutMs = 15_000): Promise<void> {
+  const expected = await expectedMirror(profile.sql, profile.stack.projectId);
+  await waitFor("the mirror to equal Postgres", async () => Bun.deepEquals(await mirror(profile.stack), expected), timeoutMs).catch(() => {});
+  expect(await mirror(profile.stack)).toEqual(expected);
+}
+
+/**
+ * Starts `pug worker profile`; resolves once it pulls from its consumer (while a backlog keeps it busy it has no
+ * pull waiting: pass `waitUntilPulling` false and watch its progress instead).
+ */
+export async function startProfileWorker(stack: IngestStack, extra: Record<string, string> = {}, waitUntilPulling = true): Promise<RunningPug> {
+  const worker = startPug(["worker", "profile"], { ...stack.env, PUG_WORKER_HEALTH_ADDR: "off", ...extra });
+  if (waitUntilPulling) await waitFor("the profile worker to pull from its consumer", async () => {
     if (worker.proc.exitCode !== null) throw new Error(`profile worker exited: ${worker.output()}`);
     return (await stack.nats.jsm.consumers.info(stack.nats.names.stream("profiles"), "profile-worker")).num_waiting > 0;
   }, 20_000);
@@ -37,6 +73,12 @@ export function identifyRequest(stack: IngestStack, init: IdentifyInit): Promise
     headers: { "content-type": "application/proto", "connect-protocol-version": "1", "x-api-key": stack.publicKey, "user-agent": CHROME_UA },
     body: toBinary(IdentifyRequestSchema, create(IdentifyRequestSchema, init)),
   });
+}
+
+/** The last stream sequence the profile writer committed (its ledger in Postgres). */
+export async function profilesCommitted(sql: Sql, stack: IngestStack): Promise<number> {
+  const [row] = await sql<{ committed_seq: string }[]>`SELECT committed_seq FROM ingest_checkpoints WHERE consumer = ${`${stack.nats.names.stream("profiles")}/profile-worker`}`;
+  return Number(row?.committed_seq ?? 0);
 }
 
 /** Waits until the profile worker has written (and so acknowledged) every queued profile message. */
