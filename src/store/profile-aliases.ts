@@ -55,7 +55,7 @@ export async function readAlias(tx: TransactionSql, projectId: string, aliasId: 
   return row && toStoredAlias(row);
 }
 
-export async function aliasesOf(sql: Sql, profileId: string): Promise<StoredAlias[]> {
+export async function aliasesOf(sql: Sql | TransactionSql, profileId: string): Promise<StoredAlias[]> {
   const rows = await sql<AliasRow[]>`SELECT alias_id, profile_id, version FROM profile_aliases WHERE profile_id = ${profileId} ORDER BY alias_id`;
   return rows.map(toStoredAlias);
 }

@@ -88,13 +88,19 @@ export async function applyIdentify(sql: Sql, call: IdentifyCallRecord): Promise
   });
 }
 
-/** A profile and its aliases as they are now; a profile gone entirely gives no rows. */
+/**
+ * A profile and its aliases as they are now; a profile gone entirely gives no rows. The row is read FOR SHARE: a
+ * change still in flight (the API queues its refresh before it commits) is waited for, so what is read is what
+ * was committed, never the state just before it.
+ */
 export async function profileWithAliases(sql: Sql, projectId: string, profileId: string): Promise<IdentityRows> {
-  const [row] = await sql<ProfileRow[]>`SELECT ${sql(PROFILE_COLUMNS)} FROM profiles WHERE project_id = ${projectId} AND id = ${profileId}`;
-  if (!row) return { profiles: [], aliases: [] };
-  const owner = toStoredProfile(row);
-  const aliases: StoredAlias[] = await aliasesOf(sql, profileId);
-  return { profiles: [owner], aliases: aliases.map((alias) => ({ alias, owner })) };
+  return await sql.begin(async (tx) => {
+    const [row] = await tx<ProfileRow[]>`SELECT ${tx(PROFILE_COLUMNS)} FROM profiles WHERE project_id = ${projectId} AND id = ${profileId} FOR SHARE`;
+    if (!row) return { profiles: [], aliases: [] };
+    const owner = toStoredProfile(row);
+    const aliases: StoredAlias[] = await aliasesOf(tx, profileId);
+    return { profiles: [owner], aliases: aliases.map((alias) => ({ alias, owner })) };
+  });
 }
 
 /**

@@ -205,4 +205,17 @@ describe("precedence and replay", () => {
     expect(mirrored.profiles).toContainEqual(expect.objectContaining({ external_id: "to-delete", is_deleted: 1 }));
     expect(mirrored.aliases).toContainEqual(expect.objectContaining({ alias_id: "anon-to-delete", is_deleted: 1 }));
   });
+
+  test("a refresh queued before the delete commits (as the API does) still mirrors the delete", async () => {
+    await send({ externalId: "delete-in-flight", traits: { a: 1 } });
+    const row = await live("delete-in-flight");
+    await sql.begin(async (tx) => {
+      await tx`UPDATE profiles SET deleted_at = now(), version = nextval('identity_version') WHERE id = ${row!.id}`;
+      await publish("refresh", toBinary(ProfileRefreshSchema, create(ProfileRefreshSchema, { projectId: stack.projectId, profileId: row!.id })));
+      await Bun.sleep(1_000); // the worker has the refresh by now, and must wait for this commit
+    });
+    await profilesDrained(stack);
+    await expectMirrorEqualsPostgres(profile, 1_000);
+    expect((await mirror(stack)).profiles).toContainEqual(expect.objectContaining({ external_id: "delete-in-flight", is_deleted: 1 }));
+  });
 });
