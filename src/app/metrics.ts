@@ -45,6 +45,8 @@ export interface Metrics {
   identityLinks: Counter<"outcome" | "reason">;
   /** Data of an erased person dropped by a writer instead of being stored (never dead-lettered: it is personal). */
   erasedDropped: Counter<"table">;
+  /** Erasure requests finished by the worker: completed, or failed for good. */
+  erasures: Counter<"outcome">;
   text(): Promise<string>;
 }
 
@@ -87,6 +89,7 @@ export function createMetrics(): Metrics {
     identifyCalls: new Counter({ name: "pug_identify_calls_total", help: "Identify calls applied by the profile worker, by outcome (created, updated, unchanged, dropped_erased)", labelNames: ["outcome"], registers }),
     identityLinks: new Counter({ name: "pug_identity_links_total", help: "Anonymous ids named by identify calls, by outcome (linked, merged, already_linked, refused) and refusal reason", labelNames: ["outcome", "reason"], registers }),
     erasedDropped: new Counter({ name: "pug_erased_dropped_total", help: "Data of an erased person dropped by a writer instead of being stored", labelNames: ["table"], registers }),
+    erasures: new Counter({ name: "pug_erasures_total", help: "Data-subject erasure requests finished, by outcome (completed, failed)", labelNames: ["outcome"], registers }),
     text: () => registry.metrics(),
   };
 }

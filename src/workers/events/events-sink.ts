@@ -10,11 +10,12 @@ import { enrichBatch, needsLegacyClientFacts } from "../../domain/ingest/pipelin
 import { type IngestBatch, IngestBatchSchema } from "../../gen/internal/ingest/v1/ingest_pb.ts";
 import { hmacHex, type SaltSource } from "../../infra/cookieless-salt.ts";
 import type { Conversion, TableSink } from "../../pipeline/types.ts";
+import type { ErasureTombstones } from "../../store/erasure-tombstones.ts";
 
 export const EVENTS_STREAM = "events";
 export const EVENTS_CONSUMER = "events-worker";
 
-export function eventsSink(app: App, lookups: StageContext & Pick<ClientLookups, "geo">, salts: SaltSource): TableSink<EventRow> {
+export function eventsSink(app: App, lookups: StageContext & Pick<ClientLookups, "geo">, salts: SaltSource, tombstones: ErasureTombstones): TableSink<EventRow> {
   const { batchMax, batchMaxBytes, batchWaitMs } = app.config.eventsWorker;
   return {
     table: "events",
@@ -27,6 +28,17 @@ export function eventsSink(app: App, lookups: StageContext & Pick<ClientLookups,
         batch = fromBinary(IngestBatchSchema, message.data);
       } catch (error) {
         return { rows: [], reject: { reason: "undecodable", detail: (error as Error).message } };
+      }
+      // Events of an erased person received before the erasure's cutoff are dropped, not dead-lettered: a dead
+      // letter would keep the personal data the erasure removes.
+      const erased = await tombstones.current();
+      if (erased.size > 0) {
+        const receivedAtMs = batch.receivedAt ? timestampMs(batch.receivedAt) : 0;
+        const kept = batch.events.filter((event) => !erased.erased(batch.projectId, event.distinctId, receivedAtMs));
+        if (kept.length < batch.events.length) {
+          app.metrics.erasedDropped.inc({ table: "events" }, batch.events.length - kept.length);
+          batch = create(IngestBatchSchema, { ...batch, events: kept });
+        }
       }
       let legacy: ClientLookups | undefined;
       if (needsLegacyClientFacts(batch)) {
