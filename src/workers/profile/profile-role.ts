@@ -1,12 +1,14 @@
 // `pug worker profile`: applies identify calls to Postgres (the truth for identity) and keeps the ClickHouse
-// mirror (`profiles`, `profile_aliases`) current, through the stream → table writer (src/pipeline/). The role runs
-// a list of loops side by side; it stops (and the supervisor restarts it) when one of them fails.
+// mirror (`profiles`, `profile_aliases`) current, through the stream → table writer (src/pipeline/), and carries out
+// data-subject erasures (erasure-worker.ts). The role runs a list of loops side by side; it stops (and the
+// supervisor restarts it) when one of them fails.
 
 import type { App } from "../../app/app.ts";
 import type { Role } from "../../app/supervisor.ts";
 import { runTableWriter } from "../../pipeline/table-writer.ts";
 import { erasureTombstones } from "../../store/erasure-tombstones.ts";
 import { requireConsumer } from "../idle-role.ts";
+import { runErasureWorker } from "./erasure-worker.ts";
 import { PROFILES_CONSUMER, PROFILES_STREAM, profileSink } from "./profile-sink.ts";
 
 type Loop = (signal: AbortSignal) => Promise<void>;
@@ -18,7 +20,8 @@ export function profileWorkerRole(app: App): Role {
     app.log.info("consumer bound", { role: "profile", stream: PROFILES_STREAM, consumer: PROFILES_CONSUMER });
     await runTableWriter(app, profileSink(app, await app.nats(), tombstones), signal);
   };
-  const loops: Loop[] = [identityWriter];
+  const erasures: Loop = (signal) => runErasureWorker(app, signal);
+  const loops: Loop[] = [identityWriter, erasures];
   return {
     name: "profile",
     async run(signal) {
