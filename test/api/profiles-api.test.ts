@@ -5,6 +5,7 @@ import { fromBinary } from "@bufbuild/protobuf";
 import { timestampDate } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { ErasureRequestedSchema } from "../../src/gen/internal/compliance/v1/compliance_pb.ts";
 import { ProfileRefreshSchema } from "../../src/gen/internal/ingest/v1/ingest_pb.ts";
 import { ComplianceRequestStatus, type Profile } from "../../src/gen/shared/profiles/v1/profiles_pb.ts";
 import { createPostgres, type Sql } from "../../src/infra/postgres.ts";
@@ -127,22 +128,38 @@ describe.each(formats)("profiles API in %s", (format, binary) => {
     expect(await codeOf(api().activity.getProfileStats({ distinctId: "" }, key()))).toBe("InvalidArgument: distinct_id: required");
   });
 
-  test("Delete soft-deletes in Postgres and queues a profile refresh", async () => {
+  test("Delete erases the person (a deletion request, queued) and hides the profile at once", async () => {
     const id = binary ? ids.delBinary! : ids.delJson!;
-    const [before] = await sql<{ version: string }[]>`SELECT version::text FROM profiles WHERE id = ${id}`;
+    const [before] = await sql<{ version: string; external_id: string }[]>`SELECT version::text, external_id FROM profiles WHERE id = ${id}`;
     const reply = await api().profiles.delete({ id }, key());
-    expect(reply.status).toBe(ComplianceRequestStatus.COMPLETED);
+    expect(reply.status).toBe(ComplianceRequestStatus.PENDING);
     const [after] = await sql<{ deleted: boolean; version: string }[]>`SELECT deleted_at IS NOT NULL AS deleted, version::text FROM profiles WHERE id = ${id}`;
     expect(after!.deleted).toBe(true);
     expect(BigInt(after!.version)).toBeGreaterThan(BigInt(before!.version));
     expect(await refreshesFor(id)).toEqual([{ projectId: stack.projectId, profileId: id }]);
+    const request = await api().profiles.getDeletionRequest({ requestId: reply.requestId }, key());
+    expect([request.externalId, request.profileId, request.status]).toEqual([before!.external_id, id, ComplianceRequestStatus.PENDING]);
+    expect(await erasuresQueued()).toContainEqual({ requestId: reply.requestId, projectId: stack.projectId });
     expect(await codeOf(api().profiles.get({ id }, key()))).toStartWith("NotFound");
     expect(await codeOf(api().profiles.delete({ id }, key()))).toStartWith("NotFound");
   });
 
-  test("erasure is not served yet: DeleteDataSubject and GetDeletionRequest answer unimplemented", async () => {
-    expect(await codeOf(api().profiles.deleteDataSubject({ externalId: "alice" }, key()))).toStartWith("Unimplemented");
-    expect(await codeOf(api().profiles.getDeletionRequest({ requestId: crypto.randomUUID() }, key()))).toStartWith("Unimplemented");
+  test("DeleteDataSubject records and queues an erasure; GetDeletionRequest reports it", async () => {
+    const requestedAt = Date.now();
+    const reply = await api().profiles.deleteDataSubject({ externalId: "alice" }, key());
+    expect(reply.status).toBe(ComplianceRequestStatus.PENDING);
+    const request = await api().profiles.getDeletionRequest({ requestId: reply.requestId }, key());
+    expect([request.requestId, request.externalId, request.profileId, request.status, request.eventsIdentified, request.completedAt, request.error])
+      .toEqual([reply.requestId, "alice", ids.alice!, ComplianceRequestStatus.PENDING, 0n, undefined, ""]);
+    expect(Math.abs(timestampDate(request.requestedAt!).getTime() - requestedAt)).toBeLessThan(5_000);
+    expect(await erasuresQueued()).toContainEqual({ requestId: reply.requestId, projectId: stack.projectId });
+    const tombstoned = await sql<{ distinct_id: string }[]>`SELECT distinct_id FROM erasure_tombstones WHERE request_id = ${reply.requestId} ORDER BY 1`;
+    expect(tombstoned.map((row) => row.distinct_id)).toContain("alice");
+    for (const externalId of ["", "cookieless-abc", "x".repeat(256)]) {
+      expect(await codeOf(api().profiles.deleteDataSubject({ externalId }, key()))).toStartWith("InvalidArgument");
+    }
+    expect(await codeOf(api().profiles.getDeletionRequest({ requestId: crypto.randomUUID() }, key()))).toStartWith("NotFound");
+    expect(await codeOf(api().profiles.getDeletionRequest({ requestId: "" }, key()))).toStartWith("InvalidArgument");
     expect(await codeOf(api().activity.getActivityFeed({ distinctId: "alice" }, key()))).toStartWith("Unimplemented");
   });
 
@@ -160,6 +177,8 @@ describe.each(formats)("profiles API in %s", (format, binary) => {
     expect(await codeOf(api().profiles.delete({ id: ids.carol! }, b))).toStartWith("NotFound");
     expect((await sql`SELECT 1 FROM profiles WHERE id = ${ids.carol!} AND deleted_at IS NULL`).length).toBe(1);
     expect(await refreshesFor(ids.carol!)).toEqual([]);
+    const request = await api().profiles.deleteDataSubject({ externalId: "carol" }, key());
+    expect(await codeOf(api().profiles.getDeletionRequest({ requestId: request.requestId }, b))).toStartWith("NotFound");
     // Stats by this project's ids: the other project's alice has no events, and anon-a1 is not its alias there.
     const stats = await api().activity.getProfileStats({ distinctId: "alice" }, b);
     expect([stats.stats, stats.heatmap, stats.properties]).toEqual([undefined, [], { plan: "other project's alice" }]);
@@ -169,13 +188,27 @@ describe.each(formats)("profiles API in %s", (format, binary) => {
   });
 });
 
+/** The erasures queued on the compliance stream. */
+async function erasuresQueued(): Promise<{ requestId: string; projectId: string }[]> {
+  const found = [];
+  const stream = stack.nats.names.stream("compliance");
+  const { state } = await stack.nats.jsm.streams.info(stream);
+  for (let seq = state.first_seq; seq <= state.last_seq && state.messages > 0; seq++) {
+    const message = await stack.nats.jsm.streams.getMessage(stream, { seq }); // null for a gap (deleted)
+    if (!message) continue;
+    const erasure = fromBinary(ErasureRequestedSchema, message.data);
+    found.push({ requestId: erasure.requestId, projectId: erasure.projectId });
+  }
+  return found;
+}
+
 /** The ProfileRefresh messages queued for one profile. */
 async function refreshesFor(profileId: string): Promise<{ projectId: string; profileId: string }[]> {
   const found = [];
   const stream = stack.nats.names.stream("profiles");
   const { state } = await stack.nats.jsm.streams.info(stream);
   for (let seq = state.first_seq; seq <= state.last_seq && state.messages > 0; seq++) {
-    const message = await stack.nats.jsm.streams.getMessage(stream, { seq }).catch(() => null); // a gap: deleted
+    const message = await stack.nats.jsm.streams.getMessage(stream, { seq }); // null for a gap (deleted)
     if (!message || message.subject !== stack.nats.names.subject("profiles", "refresh")) continue;
     const refresh = fromBinary(ProfileRefreshSchema, message.data);
     if (refresh.profileId === profileId) found.push({ projectId: refresh.projectId, profileId: refresh.profileId });

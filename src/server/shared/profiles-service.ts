@@ -1,6 +1,6 @@
 // shared.profiles.v1.ProfilesService: people from Postgres (the truth), with their activity from ClickHouse.
 // The caller's project comes from the auth boundary; every read and write is confined to it.
-// DeleteDataSubject and GetDeletionRequest belong to erasure and are wired in with it (until then: unimplemented).
+// Delete and DeleteDataSubject both erase the person (data-subject-rpcs.ts); Delete also hides the profile at once.
 
 import { create, toBinary } from "@bufbuild/protobuf";
 import type { ServiceImpl } from "@connectrpc/connect";
@@ -8,16 +8,17 @@ import { decodePageToken, encodePageToken, isUuid, type ListPosition } from "../
 import { ProfileFilterError, profileFilterSql, type SqlCondition } from "../../domain/profiles/profile-filter-sql.ts";
 import { ProfileRefreshSchema } from "../../gen/internal/ingest/v1/ingest_pb.ts";
 import type { FilterGroup, LogicalOperator } from "../../gen/common/v1/filters_pb.ts";
-import { ComplianceRequestStatus, type ProfilesService } from "../../gen/shared/profiles/v1/profiles_pb.ts";
+import type { ProfilesService } from "../../gen/shared/profiles/v1/profiles_pb.ts";
 import { getProfile, getProfileByExternalId, LIST_PARAMS_BEFORE_FILTER, listProfiles, type ProfileRow, softDeleteProfile } from "../../store/profile-queries.ts";
 import { callerOf } from "../auth/caller.ts";
+import { deletionRequestReply, deletionStatus, eraseDataSubject } from "./data-subject-rpcs.ts";
 import { Code, ConnectError } from "../connect-errors.ts";
 import { profilesWithActivity } from "./person-activity.ts";
 import type { SharedDeps } from "./shared-deps.ts";
 
 export const PAGE_SIZE = 100;
 
-export function profilesService(deps: SharedDeps): Partial<ServiceImpl<typeof ProfilesService>> {
+export function profilesService(deps: SharedDeps): ServiceImpl<typeof ProfilesService> {
   const found = async (projectId: string, row: ProfileRow | undefined, what: string) => {
     if (!row) throw new ConnectError(`no profile with ${what} in this project`, Code.NotFound);
     const [profile] = await profilesWithActivity(deps, projectId, [row]);
@@ -57,22 +58,36 @@ export function profilesService(deps: SharedDeps): Partial<ServiceImpl<typeof Pr
     async delete(request, ctx) {
       const { projectId } = callerOf(ctx);
       const id = profileId(request.id, "id");
-      // The refresh is queued inside the transaction: if it cannot be queued nothing is deleted and the caller
+      const row = await getProfile(deps.sql, projectId, id);
+      if (!row) throw new ConnectError(`no profile with id ${id} in this project`, Code.NotFound);
+      // Erasure first: if hiding the profile then fails, the caller retries and the erasure is under way anyway;
+      // the other order could leave a hidden profile that nothing erases.
+      const erasure = await eraseDataSubject(deps, projectId, row.external_id);
+      // The refresh is queued inside the transaction: if it cannot be queued nothing is hidden and the caller
       // retries; if the commit fails after it was queued, the worker rewrites an unchanged profile (harmless).
       await deps.sql.begin(async (tx) => {
         const deleted = await softDeleteProfile(tx, projectId, id);
-        if (!deleted) throw new ConnectError(`no profile with id ${id} in this project`, Code.NotFound);
+        if (!deleted) return; // erased or deleted meanwhile
         const nats = await deps.nats();
         const body = toBinary(ProfileRefreshSchema, create(ProfileRefreshSchema, { projectId, profileId: id }));
         try {
           await nats.js.publish(nats.names.subject("profiles", "refresh"), body, { msgID: `refresh-${id}-${deleted.version}`, timeout: 3_000 });
         } catch (error) {
-          deps.log.warn("cannot queue a profile refresh; the delete is rolled back", { project_id: projectId, profile_id: id, error });
-          throw new ConnectError("cannot queue the profile change right now; retry", Code.Unavailable, undefined, undefined, error);
+          deps.log.warn("cannot queue a profile refresh; the profile stays visible until its erasure completes", { project_id: projectId, profile_id: id, error });
+          throw new ConnectError("the erasure is recorded, but hiding the profile failed; retry", Code.Unavailable, undefined, undefined, error);
         }
       });
-      // Soft deletion is done once it returns: nothing to follow with GetDeletionRequest.
-      return { requestId: "", status: ComplianceRequestStatus.COMPLETED };
+      return { requestId: erasure.id, status: deletionStatus(erasure.status) };
+    },
+
+    async deleteDataSubject(request, ctx) {
+      const { projectId } = callerOf(ctx);
+      const erasure = await eraseDataSubject(deps, projectId, request.externalId);
+      return { requestId: erasure.id, status: deletionStatus(erasure.status) };
+    },
+
+    async getDeletionRequest(request, ctx) {
+      return await deletionRequestReply(deps, callerOf(ctx).projectId, request.requestId);
     },
   };
 }

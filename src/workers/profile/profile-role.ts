@@ -30,10 +30,14 @@ export function profileWorkerRole(app: App): Role {
       signal.addEventListener("abort", stop, { once: true });
       if (signal.aborted) stop();
       try {
-        await Promise.all(loops.map((loop) => loop(stopAll.signal).catch((error) => {
+        // One loop failing stops the others, and the role ends only once all have: a restart must not overlap
+        // loops of the previous run still finishing.
+        const outcomes = await Promise.allSettled(loops.map((loop) => loop(stopAll.signal).catch((error) => {
           stop();
           throw error;
         })));
+        const failed = outcomes.find((outcome) => outcome.status === "rejected");
+        if (failed) throw failed.reason;
       } finally {
         signal.removeEventListener("abort", stop);
       }
