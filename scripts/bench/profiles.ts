@@ -4,6 +4,8 @@
 //  - identify throughput end to end (`pug server` + `pug worker profile`, calls sent as the SDK sends them, until
 //    every merge is committed in Postgres), half of them merging an anonymous profile, half only linking an id;
 //  - merge latency (call sent → merge committed in Postgres) p50 / p95, at half the measured throughput;
+//  - erasure of one person with 100,000 events among the N: DeleteDataSubject → COMPLETED, through the API and
+//    the erasure worker;
 // Uses its own Postgres database, ClickHouse database and NATS prefix, and removes them afterwards.
 //   bun scripts/bench/profiles.ts [--events 10000000] [--runs 7]
 
@@ -15,7 +17,7 @@ import type { CreatedProject } from "../../src/server/projects.ts";
 import { freePort } from "../../test/support/ports.ts";
 import { type RunningPug, startPug, waitForHttp } from "../../test/support/pug-process.ts";
 import { benchProject, benchStores } from "./bench-stores.ts";
-import { mergeLatencies, sendIdentifies, waitForRows } from "./lib/identify-load.ts";
+import { type IdentifyTarget, mergeLatencies, sendIdentifies, waitForRows } from "./lib/identify-load.ts";
 import { ALIASED, insertSyntheticEvents } from "./lib/synthetic-people.ts";
 
 const { values } = parseArgs({
@@ -63,7 +65,9 @@ try {
   }
   results.push({ measure: "aliases in the project", figure: (ALIASED + 10).toLocaleString() });
 
-  await measureIdentify(project);
+  const target = await startServerAndWorker(project);
+  await measureErasure(target, project);
+  await measureIdentify(target, project);
 } finally {
   await Promise.all(running.map((proc) => proc.stop()));
   await ch.close();
@@ -71,14 +75,58 @@ try {
 }
 console.log(`\n| measure | figure |\n|---|---|\n${results.map((r) => `| ${r.measure} | ${r.figure} |`).join("\n")}`);
 
-async function measureIdentify(project: CreatedProject): Promise<void> {
-  const env = { ...stores.env, PUG_RATE_LIMIT_IP_RPS: "0", PUG_RATE_LIMIT_PROJECT_IDENTIFY_PS: "0", PUG_WORKER_HEALTH_ADDR: "off" };
+function benchEnv() {
+  return { ...stores.env, PUG_RATE_LIMIT_IP_RPS: "0", PUG_RATE_LIMIT_PROJECT_IDENTIFY_PS: "0", PUG_WORKER_HEALTH_ADDR: "off" };
+}
+
+async function startServerAndWorker(project: CreatedProject) {
   const port = freePort();
   const target = { baseUrl: `http://127.0.0.1:${port}`, apiKey: project.publicKey };
-  running.push(startPug(["server"], { ...env, PUG_SERVER_PORT: String(port) }));
+  running.push(startPug(["server"], { ...benchEnv(), PUG_SERVER_PORT: String(port) }));
   await waitForHttp(`${target.baseUrl}/readyz`);
-  running.push(startPug(["worker", "profile"], env));
-  const sql = createPostgres({ url: env.DATABASE_URL!, maxConnections: 2 });
+  running.push(startPug(["worker", "profile"], benchEnv()));
+  return target;
+}
+
+async function measureErasure(target: { baseUrl: string }, project: CreatedProject): Promise<void> {
+  const call = async (method: string, body: unknown) => {
+    const response = await fetch(`${target.baseUrl}/shared.profiles.v1.ProfilesService/${method}`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-api-key": project.privateKey },
+      body: JSON.stringify(body),
+    });
+    if (response.status !== 200) throw new Error(`${method} answered ${response.status}: ${await response.text()}`);
+    return (await response.json()) as Record<string, string>;
+  };
+  const count = async (where: string) => Number((await (await ch.query({ query: `SELECT count() AS n FROM events WHERE ${where}`, format: "JSONEachRow" })).json<{ n: string }>())[0]!.n);
+  const erased = "distinct_id = 'user-erase' OR startsWith(distinct_id, 'anon-erase-')";
+  // The person as Postgres knows them (the erasure reads their ids there): the profile and its ten aliases.
+  const sql = createPostgres({ url: stores.env.DATABASE_URL, maxConnections: 1 });
+  try {
+    const [profile] = await sql<{ id: string }[]>`INSERT INTO profiles (project_id, external_id) VALUES (${project.projectId}, 'user-erase') RETURNING id`;
+    for (let k = 0; k < 10; k++) await sql`INSERT INTO profile_aliases (project_id, alias_id, profile_id) VALUES (${project.projectId}, ${`anon-erase-${k}`}, ${profile!.id})`;
+  } finally {
+    await sql.end();
+  }
+  const [personBefore, allBefore] = [await count(erased), await count("1")];
+  const started = performance.now();
+  const { requestId } = await call("DeleteDataSubject", { externalId: "user-erase" });
+  let request: Record<string, string>;
+  for (;;) {
+    request = await call("GetDeletionRequest", { requestId });
+    if (request.status === "COMPLIANCE_REQUEST_STATUS_COMPLETED") break;
+    if (request.status === "COMPLIANCE_REQUEST_STATUS_FAILED") throw new Error(`erasure failed: ${request.error}`);
+    if (performance.now() - started > 1_800_000) throw new Error("erasure not completed after 30 minutes");
+    await Bun.sleep(100);
+  }
+  const seconds = (performance.now() - started) / 1000;
+  const [personAfter, allAfter] = [await count(erased), await count("1")];
+  if (personAfter !== 0 || allAfter !== allBefore - personBefore) throw new Error(`erasure left ${personAfter} of the person's events; ${allAfter} of ${allBefore - personBefore} others remain`);
+  results.push({ measure: `erase one person: ${personBefore.toLocaleString()} events (11 distinct ids) among ${allBefore.toLocaleString()}, request → COMPLETED`, figure: `${seconds.toFixed(1)} s (events_identified ${request.eventsIdentified})` });
+}
+
+async function measureIdentify(target: IdentifyTarget, project: CreatedProject): Promise<void> {
+  const sql = createPostgres({ url: stores.env.DATABASE_URL, maxConnections: 2 });
   try {
     const calls = Number(values.identifies);
     const concurrency = Number(values.concurrency);
