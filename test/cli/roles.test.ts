@@ -72,6 +72,8 @@ describe("pug dev", () => {
 describe("pug worker", () => {
   test("a worker whose consumer is missing keeps restarting with backoff, then runs once it appears", async () => {
     const scratch = await scratchEnv("roles_worker");
+    // Postgres is ready (the profile role's writer and erasure sweep need its tables); only the consumer is missing.
+    expectSuccess(await runPug(["postgres", "migrate"], scratch));
     const healthPort = freePort();
     const worker = startPug(["worker", "profile"], { ...scratch, PUG_WORKER_HEALTH_ADDR: `127.0.0.1:${healthPort - 1}`, PUG_RESTART_BACKOFF_MAX_MS: "300" });
     const metricsUrl = `http://127.0.0.1:${healthPort}/metrics`;
