@@ -36,8 +36,12 @@ export interface EventRow {
   region: string;
   city: string;
   auto_properties: Record<string, string>;
+  /** ValueType of every auto property that is not a string (see ../properties/value-types.ts). */
+  auto_types: Record<string, number>;
   custom_properties: Record<string, string>;
   custom_numbers: Record<string, number>;
+  /** ValueType of every custom property that is not a string. */
+  custom_types: Record<string, number>;
 }
 
 /** ClickHouse DateTime64(3) text, in UTC. */
