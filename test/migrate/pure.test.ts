@@ -83,7 +83,54 @@ describe("renderStatement", () => {
 
   test("a table without a sharding key, or an unsupported statement, is refused for a cluster", () => {
     expect(() => renderStatement("CREATE TABLE t (a UInt8) ENGINE = MergeTree ORDER BY a", { database: "pug", cluster: "c1" })).toThrow("sharding_key");
-    expect(() => renderStatement("CREATE VIEW v AS SELECT 1", { database: "pug", cluster: "c1" })).toThrow("only CREATE TABLE, ALTER TABLE and DROP TABLE");
+    expect(() => renderStatement("CREATE VIEW v AS SELECT 1", { database: "pug", cluster: "c1" })).toThrow("only CREATE TABLE, ALTER TABLE, DROP TABLE, CREATE MATERIALIZED VIEW … TO and DROP VIEW");
+  });
+
+  test("a materialized view reads each shard's local table and writes TO the Distributed target", () => {
+    const view = `-- counts per kind
+      CREATE MATERIALIZED VIEW IF NOT EXISTS v_mv TO v AS
+      SELECT project_id, kind, toUInt64(count()) AS n FROM events
+      ARRAY JOIN mapKeys(m) AS k
+      WHERE kind != 'FROM x' AND k != \`FROM y\`
+      GROUP BY project_id, kind`;
+    expect(renderStatement(view, { database: "pug", cluster: "c1" })).toEqual([
+      `CREATE MATERIALIZED VIEW IF NOT EXISTS v_mv ON CLUSTER 'c1' TO v AS SELECT project_id, kind, toUInt64(count()) AS n FROM events_local
+      ARRAY JOIN mapKeys(m) AS k
+      WHERE kind != 'FROM x' AND k != \`FROM y\`
+      GROUP BY project_id, kind`,
+    ]);
+    expect(renderStatement(view, { database: "pug", cluster: undefined })).toEqual([view.trim()]);
+  });
+
+  test("a view over a subquery reads the local table inside it; table functions and other databases are left alone", () => {
+    const view = "CREATE MATERIALIZED VIEW v_mv TO v AS SELECT a FROM (SELECT a FROM events WHERE a IN (SELECT n FROM numbers(3)) AND b IN (SELECT b FROM other.t))";
+    expect(renderStatement(view, { database: "pug", cluster: "c1" })).toEqual([
+      "CREATE MATERIALIZED VIEW v_mv ON CLUSTER 'c1' TO v AS SELECT a FROM (SELECT a FROM events_local WHERE a IN (SELECT n FROM numbers(3)) AND b IN (SELECT b FROM other.t))",
+    ]);
+  });
+
+  test("a view without TO, with a JOIN, or reading no table is refused for a cluster; DROP VIEW reaches every node", () => {
+    const cluster = { database: "pug", cluster: "c1" };
+    expect(() => renderStatement("CREATE MATERIALIZED VIEW v ENGINE = MergeTree ORDER BY a AS SELECT a FROM events", cluster)).toThrow("cannot render");
+    expect(() => renderStatement("CREATE MATERIALIZED VIEW v AS SELECT a FROM events", cluster)).toThrow("must write TO a table");
+    expect(() => renderStatement("CREATE MATERIALIZED VIEW v TO t AS SELECT a FROM events e LEFT JOIN profiles p ON e.a = p.a", cluster)).toThrow("a JOIN cannot be rendered");
+    expect(() => renderStatement("CREATE MATERIALIZED VIEW v TO t AS SELECT number AS a FROM numbers(3)", cluster)).toThrow("no 'FROM <table>'");
+    expect(renderStatement("DROP VIEW IF EXISTS v_mv", cluster)).toEqual(["DROP VIEW IF EXISTS v_mv ON CLUSTER 'c1'"]);
+  });
+
+  test("every statement of every ClickHouse migration renders for a cluster, each view reading local tables", () => {
+    let views = 0;
+    for (const text of Object.values(embeddedMigrations.clickhouse)) {
+      for (const statement of splitStatements(text)) {
+        const rendered = renderStatement(statement, { database: "pug", cluster: "c1" });
+        expect(rendered.every((sql) => sql.includes("ON CLUSTER 'c1'"))).toBe(true);
+        if (!/MATERIALIZED VIEW/.test(rendered[0]!)) continue;
+        views++;
+        expect(rendered[0]).toMatch(/\sFROM (events|profiles)_local\b/);
+        expect(rendered[0]).not.toMatch(/\sFROM (events|profiles)\b(?!_local)/);
+      }
+    }
+    expect(views).toBeGreaterThanOrEqual(2);
   });
 });
 

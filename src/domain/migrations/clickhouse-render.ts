@@ -6,6 +6,9 @@
 //   -- sharding_key: cityHash64(project_id, distinct_id)
 // Duplicates of a row must land on the same shard for ReplacingMergeTree to collapse them, so there is no
 // random default.
+//
+// A materialized view is created on every node and reads the node's `<source>_local` table, so each shard's
+// inserts feed it; it writes TO the Distributed target, which sends each row to the shard its key belongs to.
 
 export interface RenderTarget {
   database: string;
@@ -15,6 +18,8 @@ export interface RenderTarget {
 const createTable = /^CREATE\s+TABLE\s+(IF\s+NOT\s+EXISTS\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*\(/i;
 const alterTable = /^ALTER\s+TABLE\s+([A-Za-z_][A-Za-z0-9_]*)\s+([\s\S]*)$/i;
 const dropTable = /^DROP\s+TABLE\s+(IF\s+EXISTS\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*(SYNC)?\s*$/i;
+const createView = /^CREATE\s+MATERIALIZED\s+VIEW\s+(IF\s+NOT\s+EXISTS\s+)?([A-Za-z_][A-Za-z0-9_]*)\s+(TO\s+([A-Za-z_][A-Za-z0-9_]*)\s+)?AS\s+(SELECT\b[\s\S]*)$/i;
+const dropView = /^DROP\s+VIEW\s+(IF\s+EXISTS\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*(SYNC)?\s*$/i;
 
 export function renderStatement(statement: string, target: RenderTarget): string[] {
   const sql = statement.trim();
@@ -39,7 +44,60 @@ export function renderStatement(statement: string, target: RenderTarget): string
     return [`DROP TABLE ${ifExists}${name} ${onCluster} ${sync}`.trim(), `DROP TABLE ${ifExists}${name}_local ${onCluster} ${sync}`.trim()];
   }
 
-  throw new Error(`cannot render for a cluster: only CREATE TABLE, ALTER TABLE and DROP TABLE are supported, got: ${body.slice(0, 80)}`);
+  const view = createView.exec(body);
+  if (view) {
+    const [, ifNotExists = "", name, , to, select] = view;
+    if (!to) throw new Error(`CREATE MATERIALIZED VIEW ${name}: a view must write TO a table to be rendered for a cluster`);
+    return [`CREATE MATERIALIZED VIEW ${ifNotExists}${name} ${onCluster} TO ${to} AS ${readingLocalTables(name!, select!)}`];
+  }
+
+  const dropV = dropView.exec(body);
+  if (dropV) {
+    const [, ifExists = "", name, sync = ""] = dropV;
+    return [`DROP VIEW ${ifExists}${name} ${onCluster} ${sync}`.trim()];
+  }
+
+  throw new Error(`cannot render for a cluster: only CREATE TABLE, ALTER TABLE, DROP TABLE, CREATE MATERIALIZED VIEW … TO and DROP VIEW are supported, got: ${body.slice(0, 80)}`);
+}
+
+/**
+ * The view's query reading `<table>_local` wherever it reads `FROM <table>`. A JOIN is refused: whether the
+ * joined table should be read whole (Distributed) or per shard is a decision this renderer cannot make.
+ */
+function readingLocalTables(view: string, select: string): string {
+  let sources = 0;
+  const rendered = unquotedParts(select, (code) => {
+    if (/\bJOIN\b/i.test(code.replace(/\bARRAY\s+JOIN\b/gi, ""))) throw new Error(`CREATE MATERIALIZED VIEW ${view}: a JOIN cannot be rendered for a cluster`);
+    return code.replace(/\bFROM(\s+)([A-Za-z_][A-Za-z0-9_]*)\b(?!\s*[.(])/gi, (_match, space: string, table: string) => {
+      sources++;
+      return `FROM${space}${table}_local`;
+    });
+  });
+  if (sources === 0) throw new Error(`CREATE MATERIALIZED VIEW ${view}: no 'FROM <table>' to read from on each shard`);
+  return rendered;
+}
+
+/** `text` with `change` applied to every part outside quotes ('…', "…", `…`); quoted parts are kept as they are. */
+function unquotedParts(text: string, change: (code: string) => string): string {
+  let out = "";
+  let start = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (c !== "'" && c !== '"' && c !== "`") continue;
+    out += change(text.slice(start, i));
+    const close = quoteEnd(text, i);
+    out += text.slice(i, close + 1);
+    i = close;
+    start = close + 1;
+  }
+  return out + change(text.slice(start));
+}
+
+/** Index of the quote closing the one at `open` (backslash escapes skipped), or the text's end. */
+function quoteEnd(text: string, open: number): number {
+  let i = open + 1;
+  while (i < text.length && text[i] !== text[open]) i += text[i] === "\\" ? 2 : 1;
+  return i;
 }
 
 function renderCreate(original: string, body: string, match: RegExpExecArray, cluster: string, database: string): string[] {
@@ -75,8 +133,7 @@ function closingParen(text: string, open: number): number {
   for (let i = open; i < text.length; i++) {
     const c = text[i]!;
     if (c === "'" || c === '"' || c === "`") {
-      i++;
-      while (i < text.length && text[i] !== c) i += text[i] === "\\" ? 2 : 1;
+      i = quoteEnd(text, i);
       continue;
     }
     if (c === "(") depth++;
