@@ -11,6 +11,7 @@ import ch0001 from "../../migrations/clickhouse/0001_events.sql" with { type: "t
 import ch0002 from "../../migrations/clickhouse/0002_typed_properties.sql" with { type: "text" };
 import ch0003 from "../../migrations/clickhouse/0003_profiles.sql" with { type: "text" };
 import ch0004 from "../../migrations/clickhouse/0004_profile_activity.sql" with { type: "text" };
+import ch0005 from "../../migrations/clickhouse/0005_filter_schema.sql" with { type: "text" };
 import nats0001 from "../../migrations/nats/0001_streams.json" with { type: "text" };
 import nats0002 from "../../migrations/nats/0002_stream_limits.json" with { type: "text" };
 
@@ -28,6 +29,7 @@ export const embeddedMigrations = {
     "0002_typed_properties.sql": ch0002,
     "0003_profiles.sql": ch0003,
     "0004_profile_activity.sql": ch0004,
+    "0005_filter_schema.sql": ch0005,
   },
   nats: {
     "0001_streams.json": nats0001,

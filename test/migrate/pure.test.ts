@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { renderStatement } from "../../src/domain/migrations/clickhouse-render.ts";
 import { natsDeclarations } from "../../src/domain/migrations/nats-declarations.ts";
 import { checksum, migrationsFrom, planMigrations } from "../../src/domain/migrations/plan.ts";
+import { PROMOTED_COLUMNS } from "../../src/domain/properties/promoted-columns.ts";
 import { splitStatements } from "../../src/domain/sql/statements.ts";
 import { embeddedMigrations } from "../../src/migrate/embedded.ts";
 import { VERSION } from "../../src/version.ts";
@@ -130,7 +131,25 @@ describe("renderStatement", () => {
         expect(rendered[0]).not.toMatch(/\sFROM (events|profiles)\b(?!_local)/);
       }
     }
-    expect(views).toBeGreaterThanOrEqual(2);
+    expect(views).toBeGreaterThanOrEqual(7);
+  });
+});
+
+describe("the filter schema's views", () => {
+  const sql = embeddedMigrations.clickhouse["0005_filter_schema.sql"];
+  const expected: [string, number, string][] = PROMOTED_COLUMNS.map((p) => [p.name, p.type, p.column]);
+
+  test("name the promoted columns of src/domain/properties/promoted-columns.ts, with their types", () => {
+    const keyTuples = [...sql.matchAll(/\('(\$\w+)', toUInt8\((\d)\), (\w+) != (?:''|0)\)/g)].map(([, name, type, column]) => [name!, Number(type), column!]);
+    expect(keyTuples).toEqual(expected);
+    const valueTuples = [...sql.matchAll(/\('(\$\w+)', (?:toString\((\w+)\)|if\((\w+) = 0, '', toString\(\w+\)\)|(\w+))\)/g)].map(([, name, a, b, c]) => [name!, a ?? b ?? c]);
+    expect(valueTuples).toEqual(expected.map(([name, , column]) => [name, column]));
+  });
+
+  test("leave every promoted name out of auto_properties, in both views", () => {
+    const lists = [...sql.matchAll(/has\(\[([^\]]*)\]/g)].map(([, list]) => list!.split(",").map((item) => item.trim().replace(/^'|'$/g, "")));
+    expect(lists).toHaveLength(2);
+    for (const list of lists) expect(list).toEqual(PROMOTED_COLUMNS.map((p) => p.name));
   });
 });
 

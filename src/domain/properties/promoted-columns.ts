@@ -1,0 +1,58 @@
+// Automatic properties that live in typed columns of `events` rather than (only) in auto_properties: what the
+// server derives (user agent, geo, URL parts, channel, UTM) and the SDK's own page facts. Each `$name` here is
+// read from its column and nowhere else: by the filter schema (migrations/clickhouse/0005_filter_schema.sql,
+// kept equal to this list by test/migrate/pure.test.ts) and by query builders. A column is "set" when it is not
+// empty (strings) or not 0 (numbers).
+//
+// The SDK also sends `$url`, `$referrer`, `$pageTitle`, `$locale`, `$platform`, `$sdkVersion`, `$screenWidth` and
+// `$screenHeight` in auto_properties; their columns are what reports mean by them (`$referrer` blanked for
+// self-referrals, screen sizes as integers), so the column wins there too.
+
+import type { EventRow } from "../ingest/event-row.ts";
+import { ValueType } from "./value-types.ts";
+
+export interface PromotedColumn {
+  /** The property name the dashboard uses. */
+  name: string;
+  /** The column of `events`. */
+  column: keyof EventRow;
+  type: typeof ValueType.STRING | typeof ValueType.INTEGER;
+}
+
+const text = (name: string, column: keyof EventRow): PromotedColumn => ({ name, column, type: ValueType.STRING });
+const integer = (name: string, column: keyof EventRow): PromotedColumn => ({ name, column, type: ValueType.INTEGER });
+
+export const PROMOTED_COLUMNS: readonly PromotedColumn[] = [
+  text("$url", "url"),
+  text("$pathname", "pathname"),
+  text("$hostname", "hostname"),
+  text("$referrer", "referrer"),
+  text("$referrerDomain", "referrer_domain"),
+  text("$channel", "channel"),
+  text("$utmSource", "utm_source"),
+  text("$utmMedium", "utm_medium"),
+  text("$utmCampaign", "utm_campaign"),
+  text("$utmTerm", "utm_term"),
+  text("$utmContent", "utm_content"),
+  text("$pageTitle", "page_title"),
+  text("$locale", "locale"),
+  integer("$screenWidth", "screen_width"),
+  integer("$screenHeight", "screen_height"),
+  text("$platform", "platform"),
+  text("$sdkVersion", "sdk_version"),
+  text("$browser", "browser"),
+  text("$browserVersion", "browser_version"),
+  text("$os", "os"),
+  text("$osVersion", "os_version"),
+  text("$device", "device_type"),
+  text("$country", "country"),
+  text("$region", "region"),
+  text("$city", "city"),
+];
+
+const byName = new Map(PROMOTED_COLUMNS.map((promoted) => [promoted.name, promoted]));
+
+/** The column behind a `$name`, or undefined when the name is an ordinary auto property. */
+export function promotedColumnNamed(name: string): PromotedColumn | undefined {
+  return byName.get(name);
+}
