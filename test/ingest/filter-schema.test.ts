@@ -24,7 +24,7 @@ const time = (ms: number) => ({ value: { case: "timestampValue" as const, value:
 const signup = (plan: string) =>
   sdkEvent(stack.projectId, {
     kind: "signup",
-    customProperties: { plan: str(plan), seats: int(3n), long_note: str("x".repeat(257)), short_note: str("y".repeat(256)), at: time(Date.now()) },
+    customProperties: { plan: str(plan), seats: int(3n), long_note: str("x".repeat(257)), short_note: str("y".repeat(256)), empty: str(""), at: time(Date.now()) },
     autoProperties: { ...sdkEvent(stack.projectId).autoProperties, $darkMode: bool(true) },
   });
 
@@ -74,6 +74,7 @@ describe("the filter schema", () => {
 
     expect(await keys(2)).toEqual([
       ["at", 5, "signup", 2],
+      ["empty", 1, "signup", 2],
       ["long_note", 1, "signup", 2],
       ["plan", 1, "signup", 2],
       ["seats", 2, "signup", 2],
@@ -91,8 +92,9 @@ describe("the filter schema", () => {
     expect(await values(2, "plan", "signup")).toEqual([["pro", 2]]);
     expect(await values(2, "seats", "signup")).toEqual([["3", 2]]);
     expect(await values(2, "short_note", "signup")).toEqual([["y".repeat(256), 2]]);
-    // Skipped, not truncated: longer than 256 bytes, and datetimes.
+    // Skipped, not truncated: longer than 256 bytes; and empty values and datetimes.
     expect(await values(2, "long_note", "signup")).toEqual([]);
+    expect(await values(2, "empty", "signup")).toEqual([]);
     expect(await values(2, "at", "signup")).toEqual([]);
     expect(await values(1, "$screenWidth", "page_view")).toEqual([["1920", 3]]);
     expect(await values(1, "$browser", "page_view")).toEqual([["Chrome", 3]]);

@@ -136,20 +136,34 @@ describe("renderStatement", () => {
 });
 
 describe("the filter schema's views", () => {
-  const sql = embeddedMigrations.clickhouse["0005_filter_schema.sql"];
-  const expected: [string, number, string][] = PROMOTED_COLUMNS.map((p) => [p.name, p.type, p.column]);
+  const views = Object.fromEntries(
+    splitStatements(embeddedMigrations.clickhouse["0005_filter_schema.sql"])
+      .map((sql) => [/MATERIALIZED VIEW IF NOT EXISTS (\w+)/.exec(sql)?.[1], sql] as const)
+      .filter(([name]) => name !== undefined),
+  ) as Record<string, string>;
+  const list = (text: string) => text.split(",").map((item) => item.trim().replace(/^'|'$/g, ""));
+  const names = PROMOTED_COLUMNS.map((p) => p.name);
+  const byName = (a: string[], b: string[]) => (a[0]! < b[0]! ? -1 : 1);
 
-  test("name the promoted columns of src/domain/properties/promoted-columns.ts, with their types", () => {
-    const keyTuples = [...sql.matchAll(/\('(\$\w+)', toUInt8\((\d)\), (\w+) != (?:''|0)\)/g)].map(([, name, type, column]) => [name!, Number(type), column!]);
-    expect(keyTuples).toEqual(expected);
-    const valueTuples = [...sql.matchAll(/\('(\$\w+)', (?:toString\((\w+)\)|if\((\w+) = 0, '', toString\(\w+\)\)|(\w+))\)/g)].map(([, name, a, b, c]) => [name!, a ?? b ?? c]);
-    expect(valueTuples).toEqual(expected.map(([name, , column]) => [name, column]));
+  test("take the promoted columns of src/domain/properties/promoted-columns.ts as keys, with their types", () => {
+    const keys = views.property_keys_events_mv!;
+    const setColumns = list(/\[(url != ''[^\]]*)\] AS set_columns/.exec(keys)![1]!).map((test) => /^(\w+) != /.exec(test)![1]);
+    const typed = [...keys.matchAll(/\('(\$\w+)', toUInt8\((\d)\)\)/g)].map(([, name, type]) => [name, Number(type)]);
+    expect(typed.map(([name, type], i) => [name, type, setColumns[i]])).toEqual(PROMOTED_COLUMNS.map((p) => [p.name, p.type, p.column]));
   });
 
-  test("leave every promoted name out of auto_properties, in both views", () => {
-    const lists = [...sql.matchAll(/has\(\[([^\]]*)\]/g)].map(([, list]) => list!.split(",").map((item) => item.trim().replace(/^'|'$/g, "")));
-    expect(lists).toHaveLength(2);
-    for (const list of lists) expect(list).toEqual(PROMOTED_COLUMNS.map((p) => p.name));
+  test("take every promoted column's values exactly once, from its column", () => {
+    const events = views.property_values_events_mv!;
+    const eventNames = list(/CAST\(mapKeys\(auto_properties\), 'Array\(String\)'\), \[([^\]]*)\]/.exec(events)![1]!);
+    const eventColumns = list(/mapValues\(auto_properties\), \[([^\]]*)\]/.exec(events)![1]!);
+    const clients = [...views.property_values_clients_mv!.matchAll(/\('(\$\w+)', (?:toString\((\w+)\)|if\((\w+) = 0, '', toString\(\w+\)\)|(\w+))\)/g)].map(([, name, a, b, c]) => [name!, (a ?? b ?? c)!]);
+    const taken = [...eventNames.map((name, i) => [name, eventColumns[i]!]), ...clients];
+    expect(taken.sort(byName)).toEqual(PROMOTED_COLUMNS.map((p) => [p.name, p.column as string]).sort(byName));
+  });
+
+  test("leave every promoted name out of auto_properties, for keys and for values", () => {
+    expect(list(/NOT has\(\[([^\]]*)\], k\)/.exec(views.property_keys_events_mv!)![1]!)).toEqual(names);
+    expect(list(/key IN \(([^)]*)\)/.exec(views.property_values_events_mv!)![1]!)).toEqual(names);
   });
 });
 
