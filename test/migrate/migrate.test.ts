@@ -11,6 +11,11 @@ import { expectSuccess, runPug } from "../support/pug-process.ts";
 import { scratchEnv } from "../support/scratch.ts";
 import { testEnv } from "../support/test-env.ts";
 
+// What every run must end with, derived from the shipped migrations so a new migration does not break it.
+const pgMigrations = Object.keys(embeddedMigrations.postgres).sort();
+const chMigrations = Object.keys(embeddedMigrations.clickhouse);
+const chObjects = Object.values(embeddedMigrations.clickhouse).flatMap((text) => [...text.matchAll(/CREATE (?:TABLE|MATERIALIZED VIEW) IF NOT EXISTS (\w+)/g)].map((m) => m[1]!));
+
 describe("pug migrate", () => {
   test("applies every store's migrations once, records them, and is a no-op the second time", async () => {
     const env = await scratchEnv("migrate_once");
@@ -24,20 +29,20 @@ describe("pug migrate", () => {
     const nats = await connectNats({ url: env.NATS_URL, prefix: env.PUG_NATS_PREFIX });
     try {
       const ledger = await sql<{ name: string }[]>`SELECT name FROM pug_schema_migrations ORDER BY name`;
-      expect(ledger.map((r) => r.name)).toEqual(["0001_orgs.sql", "0002_projects.sql", "0003_api_keys.sql", "0004_ingest_checkpoints.sql"]);
+      expect(ledger.map((r) => r.name)).toEqual(pgMigrations);
       const tables = await sql<{ n: number }[]>`SELECT count(*)::int AS n FROM information_schema.tables WHERE table_name IN ('orgs', 'projects', 'api_keys')`;
       expect(tables[0]!.n).toBe(3);
       const chTables = await (await ch.query({ query: "SELECT name FROM system.tables WHERE database = currentDatabase() ORDER BY name", format: "JSONEachRow" })).json<{ name: string }>();
-      expect(chTables.map((t) => t.name)).toEqual(["events", "pug_schema_migrations"]);
+      expect(chTables.map((t) => t.name)).toEqual([...chObjects, "pug_schema_migrations"].sort());
       const info = await nats.jsm.consumers.info(nats.names.stream("events"), "events-worker");
       expect(info.config.max_deliver).toBe(5);
       expect((await nats.jsm.streams.info(nats.names.stream("events_dlq"))).config.subjects).toEqual([`${env.PUG_NATS_PREFIX}.events_dlq.>`]);
 
       const second = expectSuccess(await runPug(["migrate"], env));
       expect(second.stdout).toBe(
-        ["postgres: no migrations pending (4 applied)", "clickhouse: no migrations pending (1 applied)", "nats: no migrations pending (2 applied)", "nats: 8 streams and 4 consumers as declared", ""].join("\n"),
+        [`postgres: no migrations pending (${pgMigrations.length} applied)`, `clickhouse: no migrations pending (${chMigrations.length} applied)`, "nats: no migrations pending (2 applied)", "nats: 8 streams and 4 consumers as declared", ""].join("\n"),
       );
-      expect((await sql<{ n: number }[]>`SELECT count(*)::int AS n FROM pug_schema_migrations`)[0]!.n).toBe(4);
+      expect((await sql<{ n: number }[]>`SELECT count(*)::int AS n FROM pug_schema_migrations`)[0]!.n).toBe(pgMigrations.length);
     } finally {
       await sql.end();
       await ch.close();
@@ -74,7 +79,7 @@ describe("pug migrate", () => {
     expect(applied).toHaveLength(1);
     const sql = createPostgres({ url: env.DATABASE_URL, maxConnections: 1 });
     try {
-      expect((await sql<{ n: number }[]>`SELECT count(*)::int AS n FROM pug_schema_migrations`)[0]!.n).toBe(4);
+      expect((await sql<{ n: number }[]>`SELECT count(*)::int AS n FROM pug_schema_migrations`)[0]!.n).toBe(pgMigrations.length);
     } finally {
       await sql.end();
     }
