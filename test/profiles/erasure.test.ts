@@ -14,7 +14,7 @@ import { type DeletionRequest, type DeletionStatus, getDeletionRequest, InvalidE
 import { type IngestStack, ingestStack } from "../support/ingest-stack.ts";
 import { freePort, waitFor } from "../support/ports.ts";
 import { type RunningPug, startPug } from "../support/pug-process.ts";
-import { batchBody, CHROME_UA, sdkEvent, sdkRequest } from "../support/sdk-events.ts";
+import { batchBody, CHROME_UA, sdkEvent, sdkRequest, str } from "../support/sdk-events.ts";
 
 let stack: IngestStack;
 let sql: Sql;
@@ -75,7 +75,8 @@ async function seedPerson(externalId: string, aliases: string[]): Promise<string
 
 /** Sends `count` events as `distinctId` the way the SDK does; resolves with their ids once accepted. */
 async function send(distinctId: string, count: number): Promise<string[]> {
-  const events = Array.from({ length: count }, () => sdkEvent(stack.projectId, { distinctId }));
+  // A value only this id sends, as personal data goes: it must leave the filter schema's recent values too.
+  const events = Array.from({ length: count }, () => sdkEvent(stack.projectId, { distinctId, customProperties: { email: str(`${distinctId}@example.com`) } }));
   const response = await sdkRequest(stack.baseUrl, stack.publicKey, batchBody(events));
   expect(response.status).toBe(200);
   return events.map((event) => event.eventId);
@@ -88,6 +89,16 @@ async function chCount(table: string, column: string, ids: string[]): Promise<nu
     format: "JSONEachRow",
   });
   return Number((await result.json<{ n: string }>())[0]!.n);
+}
+
+/** The `email` values the filter schema suggests (recent values of that custom property). */
+async function recentEmails(): Promise<string[]> {
+  const result = await stack.ch.query({
+    query: "SELECT DISTINCT value FROM property_values WHERE project_id = {project_id:UUID} AND source = 2 AND key = 'email' ORDER BY value",
+    query_params: { project_id: stack.projectId },
+    format: "JSONEachRow",
+  });
+  return (await result.json<{ value: string }>()).map((row) => row.value);
 }
 
 const storedEvents = (ids: string[]) => chCount("events", "distinct_id", ids);
@@ -180,6 +191,7 @@ describe("erasure of one person", () => {
     expect(during.filter((event) => event.acceptedAt >= done.completedAt!.getTime())).toEqual([]);
 
     await expectPersonGone([U, A], U);
+    expect(await recentEmails()).toEqual([`${V}@example.com`, `${VA}@example.com`].sort());
     expect(await storedEvents([V, VA])).toBe(10);
     expect((await storedEventIds(others)).length).toBe(10);
     expect(await chCount("profile_activity", "distinct_id", [V])).toBeGreaterThan(0);

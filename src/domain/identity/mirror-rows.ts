@@ -6,9 +6,9 @@ import type { JsonValue } from "@bufbuild/protobuf";
 import { clickhouseTime } from "../ingest/event-row.ts";
 import type { StoredProfile } from "./identify-decision.ts";
 import type { Traits } from "./traits.ts";
+import { ValueType } from "../properties/value-types.ts";
 
 /** The contract's ValueType numbers; a key absent from a types map is a STRING (1). */
-export const TRAIT_TYPE = { string: 1, integer: 2, float: 3, boolean: 4, other: 6 } as const;
 
 export interface ProfileMirrorRow {
   project_id: string;
@@ -52,16 +52,16 @@ export function typedTraits(traits: Traits): TypedTraits {
     const type = traitType(value);
     typed.texts[key] = typeof value === "string" ? value : JSON.stringify(value);
     if (typeof value === "number") typed.numbers[key] = value;
-    if (type !== TRAIT_TYPE.string) typed.types[key] = type;
+    if (type !== ValueType.STRING) typed.types[key] = type;
   }
   return typed;
 }
 
 export function traitType(value: JsonValue): number {
-  if (typeof value === "string") return TRAIT_TYPE.string;
-  if (typeof value === "number") return Number.isInteger(value) ? TRAIT_TYPE.integer : TRAIT_TYPE.float;
-  if (typeof value === "boolean") return TRAIT_TYPE.boolean;
-  return TRAIT_TYPE.other;
+  if (typeof value === "string") return ValueType.STRING;
+  if (typeof value === "number") return Number.isInteger(value) ? ValueType.INTEGER : ValueType.FLOAT;
+  if (typeof value === "boolean") return ValueType.BOOLEAN;
+  return ValueType.OTHER;
 }
 
 export function profileMirrorRow(projectId: string, profile: StoredProfile): ProfileMirrorRow {

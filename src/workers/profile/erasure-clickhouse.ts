@@ -32,15 +32,45 @@ export async function countPersonEvents(ch: ClickHouseClient, projectId: string,
   return Number(row?.events ?? 0);
 }
 
-/** Deletes every row of the person in this project; idempotent (deleting nothing is a quick no-op mutation). */
+/**
+ * The property values the person's events and profile put into the filter schema's recent values (an email in a
+ * trait, a URL with a token): (source, key, value), read before the rows they come from are deleted.
+ */
+const PERSON_VALUES = `
+  SELECT DISTINCT 1 AS source, key, value FROM events ARRAY JOIN mapKeys(auto_properties) AS key, mapValues(auto_properties) AS value
+  WHERE project_id = {project_id:UUID} AND has({ids:Array(String)}, distinct_id)
+  UNION DISTINCT
+  SELECT DISTINCT 2 AS source, key, value FROM events ARRAY JOIN mapKeys(custom_properties) AS key, mapValues(custom_properties) AS value
+  WHERE project_id = {project_id:UUID} AND has({ids:Array(String)}, distinct_id)
+  UNION DISTINCT
+  SELECT DISTINCT 3 AS source, key, value FROM profiles ARRAY JOIN mapKeys(property_texts) AS key, mapValues(property_texts) AS value
+  WHERE project_id = {project_id:UUID} AND has({ids:Array(String)}, external_id)`;
+
+/**
+ * Deletes every row of the person in this project; idempotent (deleting nothing is a quick no-op mutation). Recent
+ * values go first, while the rows that name them still exist: a value other people share disappears from the
+ * suggestions too, until one of their events brings it back.
+ */
 export async function deletePersonRows(target: ClickHouseTarget, projectId: string, externalId: string, ids: string[]): Promise<void> {
-  const onCluster = target.cluster ? ` ON CLUSTER '${target.cluster}'` : "";
-  for (const { table, where } of PERSON_ROWS) {
-    const name = target.cluster ? `${table}_local` : table;
-    await target.client.command({
-      query: `ALTER TABLE ${name}${onCluster} DELETE WHERE project_id = {project_id:UUID} AND (${where})`,
-      query_params: { project_id: projectId, ids, external_id: externalId },
-      clickhouse_settings: { mutations_sync: "2" },
+  const values = await (await target.client.query({ query: PERSON_VALUES, query_params: { project_id: projectId, ids }, format: "JSONEachRow" }))
+    .json<{ source: number; key: string; value: string }>();
+  if (values.length > 0) {
+    await mutate(target, "property_values", "has(arrayZip({sources:Array(UInt8)}, {keys:Array(String)}, {values:Array(String)}), (source, key, value))", {
+      project_id: projectId,
+      sources: values.map((row) => Number(row.source)),
+      keys: values.map((row) => row.key),
+      values: values.map((row) => row.value),
     });
   }
+  for (const { table, where } of PERSON_ROWS) await mutate(target, table, where, { project_id: projectId, ids, external_id: externalId });
+}
+
+async function mutate(target: ClickHouseTarget, table: string, where: string, params: Record<string, unknown>): Promise<void> {
+  const onCluster = target.cluster ? ` ON CLUSTER '${target.cluster}'` : "";
+  const name = target.cluster ? `${table}_local` : table;
+  await target.client.command({
+    query: `ALTER TABLE ${name}${onCluster} DELETE WHERE project_id = {project_id:UUID} AND (${where})`,
+    query_params: params,
+    clickhouse_settings: { mutations_sync: "2" },
+  });
 }
