@@ -27,6 +27,8 @@ const FETCH_MAX_MESSAGES = 500;
 const DIRECT_READ_CHUNK = 500;
 /** Under JetStream's ack_wait (60 s), so held messages are never redelivered while we still work on them. */
 const KEEP_ALIVE_MS = 15_000;
+/** While idle, how often to ask whether messages were delivered elsewhere (see #probeTail). */
+const TAIL_PROBE_MS = 3_000;
 
 export async function runTableWriter<Row>(app: App, sink: TableSink<Row>, signal: AbortSignal): Promise<void> {
   const log = app.log.child({ table: sink.table, stream: sink.stream });
@@ -57,8 +59,10 @@ class TableWriter<Row> {
   #committed = 0;
   /** Totals of every message received, for the average sizes that bound how many are pulled at once. */
   readonly #seen = { messages: 0, rows: 0, bytes: 0 };
-  /** Messages up to here were delivered before this writer started: read them directly, not via redelivery. */
+  /** Messages up to here were delivered to someone else (before this writer started): read them directly. */
   #deliveredBefore = 0;
+  #consumer: Consumer | undefined;
+  #lastProbe = Date.now();
 
   constructor(
     private readonly app: App,
@@ -86,6 +90,7 @@ class TableWriter<Row> {
     try {
       await this.#replayPlanned();
       const consumer = await this.nats.js.consumers.get(this.#stream, this.sink.consumer);
+      this.#consumer = consumer;
       this.#deliveredBefore = (await consumer.info()).delivered.stream_seq;
       if (this.#deliveredBefore > this.#committed) {
         this.log.info("writing messages delivered before this start", { from: this.#committed + 1, to: this.#deliveredBefore });
@@ -210,10 +215,35 @@ class TableWriter<Row> {
     while (!this.#stop.signal.aborted) {
       const waited = this.#held.oldestAt ? Date.now() - this.#held.oldestAt : 0;
       if (!this.#due(waited)) {
+        if (this.#held.size === 0 && Date.now() - this.#lastProbe > TAIL_PROBE_MS) await this.#probeTail();
         await this.#wakeWriter.wait(this.#held.oldestAt ? Math.max(10, maxWaitMs - waited) : maxWaitMs);
         continue;
       }
       await this.#writeNext(this.#stop.signal);
+    }
+  }
+
+  /**
+   * Nothing held, yet the consumer delivered past the committed sequence: those deliveries went to someone else — a
+   * predecessor killed while its pull was still open, so the last messages of a burst reached a dead client. No
+   * later message reveals that gap, and redelivery would wait for ack_wait: read them directly now. One of them
+   * reaching us meanwhile is acknowledged as already written.
+   */
+  async #probeTail(): Promise<void> {
+    this.#lastProbe = Date.now();
+    if (!this.#consumer) return;
+    let info: Awaited<ReturnType<Consumer["info"]>>;
+    try {
+      info = await this.#consumer.info();
+    } catch (error) {
+      // NATS is reconnecting or electing a leader: the pulls see that too. The next idle round asks again.
+      this.log.warn("could not ask the consumer how far it delivered; asking again later", { error });
+      return;
+    }
+    const { delivered, num_ack_pending: pending } = info;
+    if (pending > 0 && delivered.stream_seq > Math.max(this.#committed, this.#deliveredBefore) && this.#held.size === 0) {
+      this.log.info("messages were delivered elsewhere (a writer that died?); reading them directly", { from: this.#committed + 1, to: delivered.stream_seq });
+      this.#deliveredBefore = delivered.stream_seq;
     }
   }
 
