@@ -51,6 +51,8 @@ function consumerGone(error: unknown): boolean {
 
 class TableWriter<Row> {
   readonly #held = new HeldMessages<Row>();
+  /** Delivered messages being converted now: not held yet, and not to be read directly meanwhile. */
+  readonly #converting = new Set<number>();
   readonly #wakeWriter = new Wakeup();
   readonly #wakeFetcher = new Wakeup();
   /** Aborts both loops: the role is stopping, or one loop failed and the other must not go on alone. */
@@ -133,7 +135,14 @@ class TableWriter<Row> {
         const stopPulling = () => messages.stop();
         this.#stop.signal.addEventListener("abort", stopPulling, { once: true });
         try {
-          for await (const message of messages) await this.#receive(message);
+          const inFlight = new Set<Promise<void>>();
+          const concurrency = Math.max(1, this.sink.convertConcurrency ?? 1);
+          for await (const message of messages) {
+            const receiving: Promise<void> = this.#receive(message).finally(() => inFlight.delete(receiving));
+            inFlight.add(receiving);
+            if (inFlight.size >= concurrency) await Promise.race(inFlight);
+          }
+          await Promise.all(inFlight);
         } finally {
           this.#stop.signal.removeEventListener("abort", stopPulling);
         }
@@ -180,7 +189,13 @@ class TableWriter<Row> {
       known.working = () => message.working();
       return;
     }
-    const conversion = await this.#convert(message, this.#stop.signal);
+    this.#converting.add(message.seq);
+    let conversion: HeldMessage<Row>["conversion"] | undefined;
+    try {
+      conversion = await this.#convert(message, this.#stop.signal);
+    } finally {
+      this.#converting.delete(message.seq);
+    }
     if (!conversion) return;
     if (message.seq <= this.#committed) {
       // Written meanwhile, read directly to fill a gap.
@@ -219,7 +234,8 @@ class TableWriter<Row> {
         await this.#wakeWriter.wait(this.#held.oldestAt ? Math.max(10, maxWaitMs - waited) : maxWaitMs);
         continue;
       }
-      await this.#writeNext(this.#stop.signal);
+      // Nothing to write yet: wait for the conversion in the way (a message held wakes us) instead of spinning.
+      if (!(await this.#writeNext(this.#stop.signal))) await this.#wakeWriter.wait(50);
     }
   }
 
@@ -254,19 +270,26 @@ class TableWriter<Row> {
     return this.#held.rows >= maxRows || this.#held.bytes >= maxBytes || waited >= maxWaitMs;
   }
 
-  /** Writes the next range: from the committed sequence on, held messages and, for gaps, messages read directly. */
-  async #writeNext(signal: AbortSignal): Promise<void> {
+  /**
+   * Writes the next range: from the committed sequence on, held messages and, for gaps, messages read directly.
+   * False when there was nothing to write yet (the next message is still being converted).
+   */
+  async #writeNext(signal: AbortSignal): Promise<boolean> {
     const { maxRows, maxBytes } = this.sink.limits;
     const first = this.#committed + 1;
     const lowest = this.#held.lowest();
+    const ahead = [...this.#converting].filter((seq) => seq >= first);
+    const converting = ahead.length > 0 ? Math.min(...ahead) : undefined;
     // Below the lowest message held, every message not held was delivered to someone else (a predecessor that
-    // died, or a delivery lost in a reconnect) and comes back only after ack_wait: read those directly.
-    const readUpTo = Math.max(this.#deliveredBefore, (lowest ?? 0) - 1);
+    // died, or a delivery lost in a reconnect) and comes back only after ack_wait: read those directly. A range
+    // stops before a message still being converted: it is ours, and will be held in a moment.
+    const readUpTo = Math.min(Math.max(this.#deliveredBefore, (lowest ?? 0) - 1), (converting ?? Infinity) - 1);
     const messages: HeldMessage<Row>[] = [];
     let rows = 0;
     let bytes = 0;
     let seq = first;
     while (rows < maxRows && bytes < maxBytes) {
+      if (this.#converting.has(seq)) break;
       const held = this.#held.get(seq);
       if (held) {
         messages.push(held);
@@ -285,7 +308,7 @@ class TableWriter<Row> {
       seq = end + 1;
     }
     const last = seq - 1;
-    if (last < first) return;
+    if (last < first) return false;
     await writeRange(messages, first, last, this.#rangeContext(signal));
     this.#committed = last;
     for (let done = first; done <= last; done++) this.#held.take(done)?.ack?.();
@@ -293,6 +316,7 @@ class TableWriter<Row> {
     if (this.#held.size > 0) this.#held.oldestAt = Date.now();
     this.app.metrics.writerHeldBytes.set({ table: this.sink.table }, this.#held.bytes);
     this.#wakeFetcher.notify();
+    return true;
   }
 
   /** Written messages read straight from the stream have no delivery of ours to acknowledge: remove them. */
@@ -325,7 +349,7 @@ class TableWriter<Row> {
     if (this.#held.size === 0) return;
     const grace = AbortSignal.timeout(Math.max(1_000, this.app.config.shutdownGraceMs / 2));
     try {
-      while (this.#held.size > 0 && !grace.aborted) await this.#writeNext(grace);
+      while (this.#held.size > 0 && !grace.aborted) if (!(await this.#writeNext(grace))) await sleep(20, grace);
     } catch (error) {
       // Nothing held was acknowledged, so JetStream delivers it to the next writer: nothing is lost.
       this.log.warn("could not write held messages before stopping; they stay queued", { held: this.#held.size, error });

@@ -36,6 +36,12 @@ export interface TableSink<Row> {
   consumer: string;
   limits: WriteLimits;
   /**
+   * How many delivered messages may be converted at once (default 1: one after the other). More only helps a sink
+   * whose conversion waits on I/O, and is safe only when conversion is order-insensitive; rows are still written
+   * in stream order.
+   */
+  convertConcurrency?: number;
+  /**
    * Rows for one message. Data it can never store is a `reject` (dead-lettered with the reason); it throws only
    * for a failure worth retrying (a store it reads from being down), and the message waits. It may apply the
    * message to the store whose state the rows mirror (the profile worker applies identify calls to Postgres), if

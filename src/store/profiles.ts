@@ -59,6 +59,7 @@ export const toStoredProfile = (row: ProfileRow): StoredProfile => ({
 export async function applyIdentify(sql: Sql, call: IdentifyCallRecord): Promise<AppliedIdentify> {
   return await sql.begin(async (tx) => {
     const { projectId, externalId, anonymousId } = call;
+    await lockIds(tx, projectId, [externalId, anonymousId]);
     const owner = isAnonymousId(externalId) ? await liveOwnerOfAlias(tx, projectId, externalId) : undefined;
     const target = owner ?? (await lockOrCreateLive(tx, projectId, externalId));
     const linkable = anonymousId !== "" && anonymousId !== externalId;
@@ -86,6 +87,17 @@ export async function applyIdentify(sql: Sql, call: IdentifyCallRecord): Promise
     const alias = await readAlias(tx, projectId, anonymousId);
     return { plan, profiles: [person, ...merged.map(toStoredProfile)], aliases: alias ? [{ alias, owner: person }] : [] };
   });
+}
+
+/**
+ * Calls naming the same id are applied one after the other, whatever the writer runs at once. Row locks alone do
+ * not do it: an anonymous id's own identify (creating its anonymous profile) and the identify that links it each
+ * see the other's row missing until it commits, and both would go ahead — leaving a live anonymous profile that is
+ * also an alias. Locks are taken in one order, so two calls naming the same two ids cannot deadlock.
+ */
+async function lockIds(tx: TransactionSql, projectId: string, ids: string[]): Promise<void> {
+  const keys = [...new Set(ids.filter((id) => id !== ""))].sort();
+  for (const id of keys) await tx`SELECT pg_advisory_xact_lock(hashtextextended(${projectId + "\n" + id}, 0))`;
 }
 
 /**

@@ -68,7 +68,7 @@ test("100 concurrent identify calls for one person from 100 anonymous ids: one l
 test("kill -9 of the worker during a burst of merges, then a restart: consistent, every merge done once, the mirror equal to Postgres", async () => {
   // A backlog queued while the worker is stopped, so it is killed while it works through the merges.
   await profile.worker.stop();
-  const people = 600;
+  const people = 1000;
   await inParallel(people, 20, (i) => identify(stack, { externalId: `anon-burst-${i}`, traits: { first_page: `/p/${i}`, plan: "free" } }));
   await inParallel(people, 20, (i) => identify(stack, { externalId: `burst-${i}`, anonymousId: `anon-burst-${i}`, traits: { plan: "pro" } }));
   const last = (await stack.nats.jsm.streams.info(stack.nats.names.stream("profiles"))).state.last_seq;
@@ -78,7 +78,7 @@ test("kill -9 of the worker during a burst of merges, then a restart: consistent
     const committed = await profilesCommitted(sql, stack);
     await waitFor("the profile writer to make progress", async () => (await profilesCommitted(sql, stack)) > committed, 30_000);
     if ((await profilesCommitted(sql, stack)) >= last) break;
-    await Bun.sleep(Math.floor(Math.random() * 200));
+    await Bun.sleep(Math.floor(Math.random() * 50));
     profile.worker.proc.kill("SIGKILL");
     await profile.worker.proc.exited;
     kills++;
@@ -94,8 +94,12 @@ test("kill -9 of the worker during a burst of merges, then a restart: consistent
     const person = profiles.find((p) => p.external_id === `burst-${i}` && p.deleted_at === null);
     expect(person?.traits).toEqual({ plan: "pro", first_page: `/p/${i}` });
     expect(aliases.get(`anon-burst-${i}`)).toBe(person!.id);
+    // The writer applies several calls at once, so the link may be applied before the anonymous id's own
+    // identify: that call then goes to the person (its traits where the person lacks them) and no anonymous profile
+    // is created. Either way never a live one, and never more than one merged.
     const merged = profiles.filter((p) => p.external_id === `anon-burst-${i}`);
-    expect(merged.map((p) => [p.deleted_at !== null, p.merged_into])).toEqual([[true, person!.id]]);
+    expect(merged.length).toBeLessThanOrEqual(1);
+    for (const anonymous of merged) expect([anonymous.deleted_at !== null, anonymous.merged_into]).toEqual([true, person!.id]);
   }
   await expectMirrorEqualsPostgres(profile, 30_000);
 }, 180_000);

@@ -21,6 +21,8 @@ import { postgresRefusal } from "./postgres-refusal.ts";
 export const PROFILES_STREAM = "profiles";
 export const PROFILES_CONSUMER = "profile-worker";
 
+/** Transactions at once: most of Postgres' pool (10), leaving room for the ledger and the erasure loop. */
+const CONVERT_CONCURRENCY = 6;
 /** Identify messages are small and their rows few: a write every few hundred ms at most keeps profiles fresh. */
 const LIMITS = { maxRows: 2_000, maxBytes: 4 * 1024 * 1024, maxWaitMs: 300 };
 
@@ -95,6 +97,9 @@ export function profileSink(app: App, nats: Nats, tombstones: ErasureTombstones)
     stream: PROFILES_STREAM,
     consumer: PROFILES_CONSUMER,
     limits: LIMITS,
+    // Each identify waits on its own Postgres transaction; applying is order-insensitive (trait stamps, row locks),
+    // so several run at once.
+    convertConcurrency: CONVERT_CONCURRENCY,
     convert(message) {
       if (message.subject === identifySubject) return identify(message.data);
       if (message.subject === refreshSubject) return refresh(message.data);
