@@ -97,8 +97,8 @@ export function profileSink(app: App, nats: Nats, tombstones: ErasureTombstones)
     stream: PROFILES_STREAM,
     consumer: PROFILES_CONSUMER,
     limits: LIMITS,
-    // Each identify waits on its own Postgres transaction; applying is order-insensitive (trait stamps, row locks),
-    // so several run at once.
+    // Each identify waits on its own Postgres transaction, so several run at once: applying is order-insensitive
+    // (trait stamps), and calls naming the same id serialize on its lock (src/store/profiles.ts).
     convertConcurrency: CONVERT_CONCURRENCY,
     convert(message) {
       if (message.subject === identifySubject) return identify(message.data);
