@@ -23,6 +23,10 @@ CREATE TABLE profiles (
 
 CREATE UNIQUE INDEX profiles_one_live_per_external_id ON profiles (project_id, external_id) WHERE deleted_at IS NULL;
 CREATE INDEX profiles_by_creation ON profiles (project_id, created_at DESC, id DESC) WHERE deleted_at IS NULL;
+-- Deleted profiles too are looked up by external id (the anonymous profile a merge soft-deleted, erasure) and by
+-- the person they were merged into; without these every identify would scan the table.
+CREATE INDEX profiles_by_external_id ON profiles (project_id, external_id);
+CREATE INDEX profiles_by_merged_into ON profiles (merged_into) WHERE merged_into IS NOT NULL;
 
 -- An anonymous distinct id (`anon-…`) that belongs to a person: every event sent under it, before or after the
 -- identify that linked it, counts as that person's. An alias points at one person for good.
