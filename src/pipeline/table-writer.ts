@@ -257,7 +257,8 @@ class TableWriter<Row> {
       return;
     }
     const { delivered, num_ack_pending: pending } = info;
-    if (pending > 0 && delivered.stream_seq > Math.max(this.#committed, this.#deliveredBefore) && this.#held.size === 0) {
+    const idle = this.#held.size === 0 && this.#converting.size === 0;
+    if (idle && pending > 0 && delivered.stream_seq > Math.max(this.#committed, this.#deliveredBefore)) {
       this.log.info("messages were delivered elsewhere (a writer that died?); reading them directly", { from: this.#committed + 1, to: delivered.stream_seq });
       this.#deliveredBefore = delivered.stream_seq;
     }
