@@ -84,7 +84,8 @@ describe("pug worker", () => {
 
       expectSuccess(await runPug(["nats", "migrate"], scratch));
       await waitFor("the role to come up", async () => (await (await fetch(metricsUrl)).text()).includes('pug_role_up{role="profile"} 1'));
-      expect(worker.output()).toContain('"msg":"consumer bound"');
+      // The role counts as up when it starts; it binds its consumers a moment later.
+      await waitFor("the consumer bound", async () => worker.output().includes('"msg":"consumer bound"'), 10_000);
     } finally {
       expect(await worker.stop("SIGINT")).toBe(0);
     }
