@@ -69,7 +69,6 @@ try {
   await measureErasure(target, project);
   await measureIdentify(target, project);
 } finally {
-  if (process.env.BENCH_DEBUG) for (const proc of running) console.error(proc.output().split("\n").filter((l) => /warn|error/.test(l)).slice(0, 20).join("\n"));
   await Promise.all(running.map((proc) => proc.stop()));
   await ch.close();
   await stores.cleanup();

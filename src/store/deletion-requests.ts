@@ -15,6 +15,7 @@ import { ErasureRequestedSchema } from "../gen/internal/compliance/v1/compliance
 import { IdentifyRequestSchema } from "../gen/sdk/profiles/v1/profiles_pb.ts";
 import type { Nats } from "../infra/nats.ts";
 import type { Sql } from "../infra/postgres.ts";
+import { isUuid } from "../domain/uuid.ts";
 
 type Db = Sql | postgres.TransactionSql;
 
@@ -65,13 +66,11 @@ export async function requestErasure(deps: ErasureDeps, projectId: string, exter
 
 /** The request, or undefined when there is none of that id in this project. */
 export async function getDeletionRequest(sql: Sql, projectId: string, requestId: string): Promise<DeletionRequest | undefined> {
-  if (!UUID.test(requestId) || !UUID.test(projectId)) return undefined;
+  if (!isUuid(requestId) || !isUuid(projectId)) return undefined;
   const [row] = await sql<RequestRow[]>`SELECT * FROM deletion_requests WHERE id = ${requestId} AND project_id = ${projectId}`;
   return row ? fromRow(row) : undefined;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-export const isUuid = (text: string): boolean => UUID.test(text);
 
 /**
  * Every distinct id of the person now: the external id, the external ids of anonymous profiles merged into their

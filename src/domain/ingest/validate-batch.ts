@@ -4,6 +4,7 @@
 import type { PropertyValue } from "../../gen/common/v1/property_value_pb.ts";
 import type { Event } from "../../gen/sdk/events/v1/events_pb.ts";
 import { nameProblem, timestampProblem } from "./storable-values.ts";
+import { isUuid } from "../uuid.ts";
 
 export const MAX_EVENTS_PER_BATCH = 1000;
 export const MAX_STRING_CODE_POINTS = 1024;
@@ -11,7 +12,6 @@ const MAX_ID_LENGTH = 200;
 const MAX_KEY_LENGTH = 200;
 const MAX_PROPERTIES = 500;
 
-const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const kindShape = /^[a-zA-Z0-9_.-]+$/;
 
 /** At most this many problems are listed; a batch with more says how many were left out. */
@@ -27,7 +27,7 @@ export function validateBatch(events: Event[]): string[] {
     const at = `events[${index}]`;
     const id = event.eventId.toLowerCase();
     if (event.eventId === "") problems.push(`${at}.event_id: required`);
-    else if (!uuid.test(event.eventId)) problems.push(`${at}.event_id: not a UUID`);
+    else if (!isUuid(event.eventId)) problems.push(`${at}.event_id: not a UUID`);
     else if (seen.has(id)) problems.push(`${at}.event_id: duplicate of events[${seen.get(id)}].event_id`);
     else seen.set(id, index);
 
@@ -44,7 +44,7 @@ export function validateBatch(events: Event[]): string[] {
 
     if (event.distinctId.startsWith("cookieless-")) problems.push(`${at}.distinct_id: must not start with "cookieless-" (reserved for server-derived ids)`);
     if (event.distinctId.length > MAX_ID_LENGTH) problems.push(`${at}.distinct_id: at most ${MAX_ID_LENGTH} characters`);
-    if (event.sessionId !== "" && !uuid.test(event.sessionId)) problems.push(`${at}.session_id: not a UUID`);
+    if (event.sessionId !== "" && !isUuid(event.sessionId)) problems.push(`${at}.session_id: not a UUID`);
     if (event.cookieless) {
       if (event.distinctId !== "") problems.push(`${at}.distinct_id: must be empty when cookieless is true`);
       if (event.sessionId !== "") problems.push(`${at}.session_id: must be empty when cookieless is true`);

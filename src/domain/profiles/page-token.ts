@@ -2,17 +2,14 @@
 // microsecond, with its offset) and id, base64url-encoded. Decoding validates both, so a made-up token is
 // refused instead of reaching SQL as something unexpected.
 
+import { isUuid } from "../uuid.ts";
+
 export interface ListPosition {
   createdAt: string;
   id: string;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const PG_TIMESTAMPTZ = /^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}(\.\d{1,6})?([+-]\d{2}(:?\d{2}){0,2}|Z)$/;
-
-export function isUuid(value: string): boolean {
-  return UUID.test(value);
-}
 
 export function encodePageToken(position: ListPosition): string {
   return Buffer.from(JSON.stringify([position.createdAt, position.id])).toString("base64url");
@@ -29,6 +26,6 @@ export function decodePageToken(token: string): ListPosition | undefined {
   }
   if (!Array.isArray(decoded) || decoded.length !== 2) return undefined;
   const [createdAt, id] = decoded as unknown[];
-  if (typeof createdAt !== "string" || typeof id !== "string" || !PG_TIMESTAMPTZ.test(createdAt) || !UUID.test(id)) return undefined;
+  if (typeof createdAt !== "string" || typeof id !== "string" || !PG_TIMESTAMPTZ.test(createdAt) || !isUuid(id)) return undefined;
   return { createdAt, id };
 }

@@ -4,7 +4,7 @@
 
 import { create, toBinary } from "@bufbuild/protobuf";
 import type { ServiceImpl } from "@connectrpc/connect";
-import { decodePageToken, encodePageToken, isUuid, type ListPosition } from "../../domain/profiles/page-token.ts";
+import { decodePageToken, encodePageToken, type ListPosition } from "../../domain/profiles/page-token.ts";
 import { ProfileFilterError, profileFilterSql, type SqlCondition } from "../../domain/profiles/profile-filter-sql.ts";
 import { ProfileRefreshSchema } from "../../gen/internal/ingest/v1/ingest_pb.ts";
 import type { FilterGroup, LogicalOperator } from "../../gen/common/v1/filters_pb.ts";
@@ -15,6 +15,7 @@ import { deletionRequestReply, deletionStatus, eraseDataSubject } from "./data-s
 import { Code, ConnectError } from "../connect-errors.ts";
 import { profilesWithActivity } from "./person-activity.ts";
 import type { SharedDeps } from "./shared-deps.ts";
+import { isUuid } from "../../domain/uuid.ts";
 
 export const PAGE_SIZE = 100;
 

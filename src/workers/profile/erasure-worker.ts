@@ -17,10 +17,11 @@ import { ErasureRequestedSchema } from "../../gen/internal/compliance/v1/complia
 import type { Nats } from "../../infra/nats.ts";
 import type { Logger } from "../../logger.ts";
 import { deadLetter } from "../../pipeline/dead-letter.ts";
-import { failRequest, getDeletionRequest, isUuid, stalledRequests, startProcessing } from "../../store/deletion-requests.ts";
+import { failRequest, getDeletionRequest, stalledRequests, startProcessing } from "../../store/deletion-requests.ts";
 import { requireConsumer } from "../idle-role.ts";
 import { carryOutErasure } from "./erasure-steps.ts";
 import { WritersBehind } from "./erasure-writers.ts";
+import { isUuid } from "../../domain/uuid.ts";
 
 export const COMPLIANCE_STREAM = "compliance";
 export const COMPLIANCE_CONSUMER = "compliance-worker";
@@ -98,6 +99,7 @@ class ErasureWorker {
 
   #inTurn<T>(work: () => Promise<T>): Promise<T> {
     const run = this.#turn.then(work);
+    // The caller gets `run` and with it any failure; the next turn only waits for this one to be over.
     this.#turn = run.catch(() => undefined);
     return run;
   }

@@ -17,6 +17,7 @@ import type { ErasureTombstones } from "../../store/erasure-tombstones.ts";
 import { applyIdentify, type IdentityRows, profileWithAliases } from "../../store/profiles.ts";
 import { type MirrorRow, mirrorRows, PROFILES_TABLE, splitMirrorRows } from "./identity-mirror.ts";
 import { postgresRefusal } from "./postgres-refusal.ts";
+import { isUuid } from "../../domain/uuid.ts";
 
 export const PROFILES_STREAM = "profiles";
 export const PROFILES_CONSUMER = "profile-worker";
@@ -25,8 +26,6 @@ export const PROFILES_CONSUMER = "profile-worker";
 const CONVERT_CONCURRENCY = 6;
 /** Identify messages are small and their rows few: a write every few hundred ms at most keeps profiles fresh. */
 const LIMITS = { maxRows: 2_000, maxBytes: 4 * 1024 * 1024, maxWaitMs: 300 };
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export function profileSink(app: App, nats: Nats, tombstones: ErasureTombstones): TableSink<MirrorRow> {
   const identifySubject = nats.names.subject(PROFILES_STREAM, "identify");
@@ -87,7 +86,7 @@ export function profileSink(app: App, nats: Nats, tombstones: ErasureTombstones)
     } catch (error) {
       return { rows: [], reject: { reason: "undecodable", detail: (error as Error).message } };
     }
-    if (!UUID.test(projectId) || !UUID.test(profileId)) return { rows: [], reject: { reason: "invalid_refresh", detail: "project_id and profile_id must be UUIDs" } };
+    if (!isUuid(projectId) || !isUuid(profileId)) return { rows: [], reject: { reason: "invalid_refresh", detail: "project_id and profile_id must be UUIDs" } };
     return rowsOf(projectId, () => profileWithAliases(sql, projectId, profileId));
   };
 
@@ -111,7 +110,7 @@ export function profileSink(app: App, nats: Nats, tombstones: ErasureTombstones)
 /** Intake validated the call already; checked again, since the queue may hold what an older or other server put. */
 function identifyProblems(call: IdentifyCall): string[] {
   const problems: string[] = [];
-  if (!UUID.test(call.projectId)) problems.push("project_id: not a UUID");
+  if (!isUuid(call.projectId)) problems.push("project_id: not a UUID");
   if (!call.receivedAt) problems.push("received_at: required");
   if (!call.request) problems.push("request: required");
   else problems.push(...validateIdentify(call.request));
