@@ -6,16 +6,18 @@ import { type Client, createClient } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-web";
 import type { Sql } from "../../src/infra/postgres.ts";
 import { ActivityService } from "../../src/gen/shared/activity/v1/activity_pb.ts";
+import { InsightsService } from "../../src/gen/shared/insights/v1/insights_pb.ts";
 import { ProfilesService } from "../../src/gen/shared/profiles/v1/profiles_pb.ts";
 
 export interface SharedClients {
   profiles: Client<typeof ProfilesService>;
   activity: Client<typeof ActivityService>;
+  insights: Client<typeof InsightsService>;
 }
 
 export function sharedClients(baseUrl: string, useBinaryFormat: boolean): SharedClients {
   const transport = createConnectTransport({ baseUrl, useBinaryFormat });
-  return { profiles: createClient(ProfilesService, transport), activity: createClient(ActivityService, transport) };
+  return { profiles: createClient(ProfilesService, transport), activity: createClient(ActivityService, transport), insights: createClient(InsightsService, transport) };
 }
 
 export const withKey = (key: string) => ({ headers: { "x-api-key": key } });

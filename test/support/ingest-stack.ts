@@ -95,11 +95,23 @@ export async function ingestStack(name: string, options: { worker?: boolean; env
 export async function expectExactlyOnce(stack: IngestStack, accepted: Set<string>, timeoutMs = 90_000, emptiedWithinMs = 10_000): Promise<void> {
   await waitFor(`${accepted.size} events in ClickHouse`, async () => (await stack.stored()).ids >= accepted.size, timeoutMs);
   await Bun.sleep(1_000);
-  expect(await stack.stored()).toEqual({ rows: accepted.size, ids: accepted.size });
+  const stored = await stack.stored();
+  if (stored.rows !== stored.ids) console.error("rows stored more than once:", await duplicateRows(stack));
+  expect(stored).toEqual({ rows: accepted.size, ids: accepted.size });
   const result = await stack.ch.query({ query: "SELECT toString(event_id) AS id FROM events", format: "JSONCompactEachRow" });
   const ids = new Set((await result.json<[string]>()).map(([id]) => id));
   expect([...accepted].filter((id) => !ids.has(id))).toEqual([]);
   await waitFor("the events stream emptied", async () => (await stack.queued()) === 0, emptiedWithinMs);
+}
+
+/** Which parts hold an event id stored twice, for the failure message: which write repeated it. */
+async function duplicateRows(stack: IngestStack): Promise<unknown[]> {
+  const result = await stack.ch.query({
+    query: `SELECT toString(event_id) AS id, groupArray(_part) AS parts FROM events
+            GROUP BY event_id HAVING count() > 1 ORDER BY id LIMIT 20`,
+    format: "JSONEachRow",
+  });
+  return await result.json();
 }
 
 /** SDK traffic that goes on in the background while a test breaks things. */

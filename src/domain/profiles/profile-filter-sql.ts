@@ -11,6 +11,7 @@
 // BETWEEN / NOT_BETWEEN take numbers and match only numeric traits.
 
 import { PropertySource } from "../../gen/common/v1/filter_schema_pb.ts";
+import { FieldError } from "../field-error.ts";
 import { FilterOperator, type FilterGroup, LogicalOperator } from "../../gen/common/v1/filters_pb.ts";
 
 export const MAX_FILTERS = 50;
@@ -18,15 +19,7 @@ export const MAX_VALUES = 100;
 export const MAX_PROPERTY_LENGTH = 200;
 
 /** A filter the caller must fix; `field` names it the way the request spells it. */
-export class ProfileFilterError extends Error {
-  constructor(
-    readonly field: string,
-    problem: string,
-  ) {
-    super(`${field}: ${problem}`);
-    this.name = "ProfileFilterError";
-  }
-}
+export class ProfileFilterError extends FieldError {}
 
 export interface SqlCondition {
   /** A boolean SQL expression; `TRUE` without filters. */

@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { ActivityService } from "../../gen/shared/activity/v1/activity_pb.ts";
+import { InsightsService } from "../../gen/shared/insights/v1/insights_pb.ts";
 import { ProfilesService } from "../../gen/shared/profiles/v1/profiles_pb.ts";
 import { EventsService } from "../../gen/sdk/events/v1/events_pb.ts";
 import { ProfilesSDKService } from "../../gen/sdk/profiles/v1/profiles_pb.ts";
@@ -7,7 +8,7 @@ import { accessOf, proceduresWithoutRule } from "./procedure-access.ts";
 
 describe("procedure access table", () => {
   test("every procedure of every service the server mounts has a rule", () => {
-    expect(proceduresWithoutRule([EventsService, ProfilesSDKService, ProfilesService, ActivityService])).toEqual([]);
+    expect(proceduresWithoutRule([EventsService, ProfilesSDKService, ProfilesService, ActivityService, InsightsService])).toEqual([]);
   });
 
   test("SDK services take SDK keys; shared services a dashboard token or a private key", () => {

@@ -29,6 +29,11 @@ const table: Record<string, Access> = {
   "/shared.activity.v1.ActivityService/GetPropertyValues": "jwt_or_private_key",
   "/shared.activity.v1.ActivityService/GetActivityHeatmap": "jwt_or_private_key",
   "/shared.activity.v1.ActivityService/GetProfileStats": "jwt_or_private_key",
+
+  "/shared.insights.v1.InsightsService/Query": "jwt_or_private_key",
+  "/shared.insights.v1.InsightsService/SegmentUsers": "jwt_or_private_key",
+  "/shared.insights.v1.InsightsService/GetFilterSchema": "jwt_or_private_key",
+  "/shared.insights.v1.InsightsService/GetPropertyValues": "jwt_or_private_key",
 };
 
 export function procedurePath(service: DescService, method: { name: string }): string {

@@ -2,6 +2,7 @@ import type { ClickHouseClient } from "@clickhouse/client";
 import type { Nats } from "../../infra/nats.ts";
 import type { Sql } from "../../infra/postgres.ts";
 import type { Logger } from "../../logger.ts";
+import type { ProjectSettingsCache } from "../../store/project-settings.ts";
 
 /** What the shared services read and write. */
 export interface SharedDeps {
@@ -9,4 +10,6 @@ export interface SharedDeps {
   clickhouse: ClickHouseClient;
   nats: () => Promise<Nats>;
   log: Logger;
+  /** The project's reporting time zone and other per-call settings. */
+  projects: ProjectSettingsCache;
 }

@@ -1,0 +1,12 @@
+// One query builder per insight type; the service picks from here. A type without a builder is refused.
+
+import { InsightType } from "../../gen/shared/insights/v1/insights_pb.ts";
+import type { InsightBuilder } from "./insight-plan.ts";
+
+export const INSIGHT_BUILDERS: Partial<Record<InsightType, InsightBuilder>> = {};
+
+export function builderFor(type: InsightType): InsightBuilder | undefined {
+  return Object.hasOwn(INSIGHT_BUILDERS, type) ? INSIGHT_BUILDERS[type] : undefined;
+}
+
+export { InsightType };

@@ -1,0 +1,31 @@
+// shared.insights.v1.InsightsService: authenticates (the boundary did), checks the window, picks the builder of
+// the insight type, runs its queries and shapes the answer. Query building lives in src/domain/insights/.
+
+import type { ServiceImpl } from "@connectrpc/connect";
+import { InsightType, type InsightsService } from "../../gen/shared/insights/v1/insights_pb.ts";
+import { builderFor } from "../../domain/insights/builders.ts";
+import { FieldError } from "../../domain/field-error.ts";
+import { QueryParams } from "../../domain/insights/query-params.ts";
+import { timeWindow } from "../../domain/insights/time-window.ts";
+import { callerOf } from "../auth/caller.ts";
+import { runInsightQueries } from "./insight-runner.ts";
+import type { SharedDeps } from "./shared-deps.ts";
+
+export function insightsService(deps: SharedDeps): Partial<ServiceImpl<typeof InsightsService>> {
+  return {
+    async query(request, ctx) {
+      const { projectId } = callerOf(ctx);
+      const spec = request.spec;
+      if (!spec) throw new FieldError("spec", "required");
+      const build = builderFor(spec.insightType);
+      if (!build) {
+        throw new FieldError("spec.insight_type", spec.insightType === InsightType.UNSPECIFIED ? "required" : `unknown insight type ${spec.insightType}`);
+      }
+      const { reportingTimezone } = await deps.projects.of(projectId);
+      const window = timeWindow(request.timeRange, request.granularity, reportingTimezone);
+      const plan = build({ spec, window, params: new QueryParams(projectId) });
+      const rows = await runInsightQueries(deps, plan.queries, ctx.signal);
+      return { result: plan.shape(rows) };
+    },
+  };
+}
