@@ -27,8 +27,8 @@ export interface FilterContext {
   params: QueryParams;
   /** The alias of the events table in the query. */
   events: string;
-  /** An expression for the event's person; needed only by PROFILE filters (see usesProfile). */
-  person?: string;
+  /** The event's person, for PROFILE filters; records that the query must join persons. Absent: refused. */
+  person?: () => string;
 }
 
 /** The current traits of the project's live profiles, one row per person (external id). */
@@ -86,9 +86,9 @@ export function propertyFilterSql(filter: PropertyFilter, ctx: FilterContext, fi
   const source = resolvedSource(filter.property, filter.source, `${field}.source`);
   checkValues(filter, field);
   if (source !== PropertySource.PROFILE) return condition(filter, eventPropertyTerm(filter.property, source, ctx.params, ctx.events), ctx.params, field);
-  if (!ctx.person) throw new Error("a PROFILE filter needs the query to resolve persons (FilterContext.person)");
+  if (!ctx.person) throw new FieldError(`${field}.source`, "PROFILE filters are not available here");
   const traits = condition(filter, profileTraitTerm(filter.property, ctx.params), ctx.params, field);
-  return `(${ctx.person} IN (SELECT external_id FROM (${LATEST_PROFILES_SQL(ctx.params.project)}) WHERE ${traits}))`;
+  return `(${ctx.person()} IN (SELECT external_id FROM (${LATEST_PROFILES_SQL(ctx.params.project)}) WHERE ${traits}))`;
 }
 
 function checkValues(filter: PropertyFilter, field: string): void {

@@ -1,0 +1,60 @@
+// The events an insight reads: the caller's project (always a parameter), the time window, cookieless visitors
+// left out unless asked for, bots left out, and the request's filter groups. Builders add their own conditions
+// (event kinds, per-event filters) on top, through `filters`, then take `from()` last: it joins persons only
+// when something read `person()` (UNIQUE_USERS, funnels, PROFILE filters), so plain counts skip the join.
+
+import type { LogicalOperator } from "../../gen/common/v1/filters_pb.ts";
+import { personJoin } from "../identity/person-sql.ts";
+import { type FilterContext, type FilterGroupLike, filterGroupsSql } from "./event-filter-sql.ts";
+import type { QueryParams } from "./query-params.ts";
+import { rangeCondition } from "./time-window.ts";
+
+/** The alias every builder gives the events table. */
+export const EVENTS = "e";
+
+export interface EventScope {
+  /** `events AS e`, with the person join when person() was read: call it after building every condition. */
+  from(): string;
+  /** The conditions every row read must meet. */
+  where: string;
+  /** The event's person: the identified person an anonymous id was linked to, else the distinct id itself. */
+  person(): string;
+  /** For filters a builder adds (per-event filters, scopes). */
+  filters: FilterContext;
+}
+
+export interface ScopeInput {
+  params: QueryParams;
+  window: { fromMs: number; toMs: number };
+  includeCookieless: boolean;
+  filterGroups: FilterGroupLike[];
+  filterGroupsOperator: LogicalOperator;
+  /** Where the groups are in the request, for errors (`spec.filter_groups`). */
+  filterGroupsField: string;
+  filterGroupsOperatorField: string;
+}
+
+export function eventScope(input: ScopeInput): EventScope {
+  const { params } = input;
+  const join = personJoin(EVENTS);
+  let joined = false;
+  const person = () => {
+    joined = true;
+    return join.person;
+  };
+  const filters: FilterContext = { params, events: EVENTS, person };
+  const conditions = [
+    `${EVENTS}.project_id = ${params.project}`,
+    rangeCondition(input.window, params, `${EVENTS}.occurred_at`),
+    `NOT ${EVENTS}.is_bot`,
+  ];
+  if (!input.includeCookieless) conditions.push(`NOT ${EVENTS}.cookieless`);
+  const groups = filterGroupsSql(input.filterGroups, input.filterGroupsOperator, filters, input.filterGroupsField, input.filterGroupsOperatorField);
+  if (groups !== "1") conditions.push(groups);
+  return {
+    from: () => (joined ? `events AS ${EVENTS} ${join.join}` : `events AS ${EVENTS}`),
+    where: conditions.join(" AND "),
+    person,
+    filters,
+  };
+}
