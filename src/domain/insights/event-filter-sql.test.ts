@@ -2,7 +2,7 @@ import { create } from "@bufbuild/protobuf";
 import { describe, expect, test } from "bun:test";
 import { PropertySource } from "../../gen/common/v1/filter_schema_pb.ts";
 import { FilterOperator, LogicalOperator, PropertyFilterSchema } from "../../gen/common/v1/filters_pb.ts";
-import { FieldError } from "../field-error.ts";
+import { refusalOf as refusal } from "../field-refusal.ts";
 import { eventFilterSql, type FilterContext, filterGroupsSql, propertyFilterSql } from "./event-filter-sql.ts";
 import { QueryParams } from "./query-params.ts";
 
@@ -23,15 +23,6 @@ function context(): FilterContext & { personRead: () => boolean } {
   };
 }
 
-function refusal(run: () => unknown): string {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof FieldError) return error.message;
-    throw error;
-  }
-  throw new Error("not refused");
-}
 
 describe("event filter SQL", () => {
   test("a $name reads its promoted column, another $name auto_properties, any other name the custom maps", () => {

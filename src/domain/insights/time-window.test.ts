@@ -1,7 +1,7 @@
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import { describe, expect, test } from "bun:test";
 import { Granularity } from "../../gen/shared/insights/v1/insights_pb.ts";
-import { FieldError } from "../field-error.ts";
+import { refusalOf as refusal } from "../field-refusal.ts";
 import { QueryParams } from "./query-params.ts";
 import { bucketSql, rangeCondition, timeWindow } from "./time-window.ts";
 
@@ -9,15 +9,6 @@ const HOUR = 3_600_000;
 const range = (fromMs: number, toMs: number) => ({ $typeName: "common.v1.TimeRange" as const, from: timestampFromMs(fromMs), to: timestampFromMs(toMs) });
 const T0 = Date.UTC(2026, 10, 1);
 
-function refusal(run: () => unknown): string {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof FieldError) return error.message;
-    throw error;
-  }
-  throw new Error("not refused");
-}
 
 describe("time window", () => {
   test("each granularity allows up to its longest range, not a millisecond more", () => {
