@@ -1,7 +1,8 @@
 // The Sankey graph of a user flow, from the transitions ClickHouse counted: a node is a label at a depth (step of
 // the path), so the same page at step 0 and step 2 are two nodes. Per depth the busiest `maxNodes` labels stay;
 // the rest of that depth becomes one "$others" node. Links are re-summed after that remapping, and the busiest
-// `maxLinks` kept; nodes no kept link touches are left out.
+// `maxLinks` kept; nodes no kept link touches are left out. A link always joins two depths, so no remapping can
+// make a self-loop; repeats of a label in a row are collapsed before (in SQL), so A → A never appears either.
 
 export const OTHERS_LABEL = "$others";
 
@@ -88,7 +89,6 @@ export function flowGraph(transitions: Transition[], maxNodes: number, maxLinks:
   for (const t of transitions) {
     const source = nodeOf.get(t.depth)!.get(t.source)!;
     const target = nodeOf.get(t.depth + 1)!.get(t.target)!;
-    if (source === target) continue;
     const key = JSON.stringify([source, target]);
     const link = summed.get(key) ?? { source, target, value: 0 };
     link.value += t.sessions;
