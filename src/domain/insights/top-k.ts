@@ -1,5 +1,6 @@
 // TOP_K: the busiest values of one dimension (an event property, the event kind, or the person) by a metric,
-// with "$others" for the rest (see ./top-k-sql.ts). Rows of identified people carry their profile, read from the
+// with "$others" for the rest (see ./top-k-sql.ts). Events without the property count under '' (a direct visit's
+// empty referrer is a value worth seeing). Rows of identified people carry their profile, read from the
 // ClickHouse mirror in the same query (newest version, not deleted); anonymous people have none.
 
 import { create, type JsonObject } from "@bufbuild/protobuf";

@@ -76,12 +76,13 @@ export const buildUserFlow: InsightBuilder = ({ spec, window, params }) => {
   const label = nodeLabel(flow, params);
   const scopeFilter = eventFilterSql(flow.scope, scope.filters, `${FIELD}.scope`);
   const nodeCount = params.add(limits.maxHops + 1, "UInt32");
-  // Events without a label are no node; so '' can stand for "no previous label" when collapsing repeats.
+  // Events without a label are no node; so '' can stand for "no previous label" when collapsing repeats. Events
+  // at the same instant are ordered by label, so a path never depends on the order rows were read in.
   const sql = `SELECT toUInt32(step - 1) AS depth, path[step] AS source, path[step + 1] AS target, count() AS sessions
 FROM (
   SELECT arraySlice(arrayFilter((label, previous) -> label != previous, labels, arrayPushFront(arrayPopBack(labels), '')), 1, ${nodeCount}) AS path
   FROM (
-    SELECT arrayMap(x -> x.3, arraySort(groupArray((${EVENTS}.occurred_at, ${EVENTS}.event_id, ${label})))) AS labels
+    SELECT arrayMap(x -> x.2, arraySort(groupArray((${EVENTS}.occurred_at, ${label})))) AS labels
     FROM ${scope.from()}
     WHERE ${scope.where} AND ${EVENTS}.session_id != '' AND ${scopeFilter} AND ${label} != ''
     GROUP BY ${EVENTS}.session_id
