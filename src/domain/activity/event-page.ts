@@ -5,6 +5,11 @@
 // so with the project fixed by the WHERE ClickHouse reads the newest days first (optimize_read_in_order), sorts
 // only within a day, and stops once the LIMIT is filled: the first page of 10 M events reads about a day of
 // them, not all. A later page starts at its cursor, which also prunes the older partitions and days.
+// Measured on the shared dev server (10 M events over 90 days, 7 M in the project, other tests running): first
+// page 150–380 ms, a page 45 days back about 350 ms. With ClickHouse 24.3's planner (no lazy materialization,
+// no top-K filtering) the plain `ORDER BY occurred_at DESC` took 2.2–3 s, this order 0.65–1 s. What it still
+// reads is the newest day's granules in full, maps included (the key cannot narrow within a day): a minmax
+// skip index on occurred_at would let it read only the newest granules.
 //
 // Bots are left out, as from every report; cookieless events are included (the explorer shows what arrived,
 // and a feed only reads the distinct ids it was given).
