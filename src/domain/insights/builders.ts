@@ -2,8 +2,13 @@
 
 import { InsightType } from "../../gen/shared/insights/v1/insights_pb.ts";
 import type { InsightBuilder } from "./insight-plan.ts";
+import { buildSegmentation } from "./segmentation.ts";
+import { buildTrends } from "./trends.ts";
 
-export const INSIGHT_BUILDERS: Partial<Record<InsightType, InsightBuilder>> = {};
+export const INSIGHT_BUILDERS: Partial<Record<InsightType, InsightBuilder>> = {
+  [InsightType.TRENDS]: buildTrends,
+  [InsightType.SEGMENTATION]: buildSegmentation,
+};
 
 export function builderFor(type: InsightType): InsightBuilder | undefined {
   return Object.hasOwn(INSIGHT_BUILDERS, type) ? INSIGHT_BUILDERS[type] : undefined;

@@ -1,0 +1,30 @@
+// What every event-based insight of a spec reads: the scope (project, window, cookieless, bots, filter groups)
+// and its event queries.
+
+import { create } from "@bufbuild/protobuf";
+import { AggregationType, type EventQuery, EventQuerySchema, type InsightQuerySpec } from "../../gen/shared/insights/v1/insights_pb.ts";
+import { FieldError } from "../field-error.ts";
+import { type EventScope, eventScope } from "./event-scope.ts";
+import type { InsightInput } from "./insight-plan.ts";
+
+export const MAX_EVENT_QUERIES = 20;
+
+/** The events a spec reads; `window` defaults to the request's. */
+export function specScope(input: InsightInput, window: { fromMs: number; toMs: number } = input.window): EventScope {
+  const { spec } = input;
+  return eventScope({
+    params: input.params,
+    window,
+    includeCookieless: spec.includeCookieless,
+    filterGroups: spec.filterGroups,
+    filterGroupsOperator: spec.filterGroupsOperator,
+    filterGroupsField: "spec.filter_groups",
+    filterGroupsOperatorField: "spec.filter_groups_operator",
+  });
+}
+
+/** The spec's event queries: at most MAX_EVENT_QUERIES; none means one query of all events, TOTAL. */
+export function eventQueries(spec: InsightQuerySpec): EventQuery[] {
+  if (spec.events.length > MAX_EVENT_QUERIES) throw new FieldError("spec.events", `${spec.events.length} event queries; at most ${MAX_EVENT_QUERIES}`);
+  return spec.events.length > 0 ? spec.events : [create(EventQuerySchema, { aggregation: AggregationType.TOTAL })];
+}
