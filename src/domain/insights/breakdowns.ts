@@ -125,5 +125,6 @@ export function trendSeries(spec: BreakdownSpec, eventKind: string, rows: Record
     }
     series.points.push(create(DataPointSchema, { time: timestampFromMs(point.time * 1000), value: point.value }));
   }
-  return [...byRank.values()];
+  const order = (rank: number) => (rank === 0 ? Number.POSITIVE_INFINITY : rank);
+  return [...byRank.entries()].sort(([a], [b]) => order(a) - order(b)).map(([, series]) => series);
 }

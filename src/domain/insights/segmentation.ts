@@ -10,10 +10,11 @@ import { aggregationSql } from "./aggregation.ts";
 import { eventFilterSql } from "./event-filter-sql.ts";
 import type { InsightInput, InsightPlan } from "./insight-plan.ts";
 import { finiteOrZero, sessionPlan } from "./session-metrics.ts";
-import { eventQueries, specScope } from "./spec-scope.ts";
+import { eventQueries, refuseOtherInsightParts, specScope } from "./spec-scope.ts";
 
 export function buildSegmentation(input: InsightInput): InsightPlan {
   const { spec, params } = input;
+  refuseOtherInsightParts(spec, "SEGMENTATION");
   if (spec.breakdowns.length > 0) throw new FieldError("spec.breakdowns", "SEGMENTATION takes no breakdowns; use TRENDS");
   if (spec.breakdownLimit !== 0) throw new FieldError("spec.breakdown_limit", "SEGMENTATION takes no breakdowns");
   if (spec.session) return sessionPlan(input, "segmentation");

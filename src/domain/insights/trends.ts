@@ -13,11 +13,12 @@ import { eventFilterSql } from "./event-filter-sql.ts";
 import { EVENTS } from "./event-scope.ts";
 import type { InsightInput, InsightPlan } from "./insight-plan.ts";
 import { sessionPlan } from "./session-metrics.ts";
-import { eventQueries, specScope } from "./spec-scope.ts";
+import { eventQueries, refuseOtherInsightParts, specScope } from "./spec-scope.ts";
 import { bucketSql } from "./time-window.ts";
 
 export function buildTrends(input: InsightInput): InsightPlan {
   const { spec, params } = input;
+  refuseOtherInsightParts(spec, "TRENDS");
   if (spec.session) return sessionPlan(input, "trends");
   checkBreakdowns(spec);
   const queries = eventQueries(spec);
