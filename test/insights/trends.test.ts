@@ -119,6 +119,13 @@ describe.each([["JSON", false], ["binary", true]] as const)("insights over %s", 
     expect(await segmentation({ events: [purchases(AggregationType.AVG, "amount")] })).toBeCloseTo(50 / 3, 10);
     expect(await segmentation({ events: [purchases(AggregationType.MAX, "amount")] })).toBe(30);
     expect(await segmentation({ events: [purchases()] })).toBe(4);
+    const inGermany = { property: "$country", operator: FilterOperator.EQUALS, value: "DE" };
+    expect(await segmentation({ events: [{ ...purchases(AggregationType.SUM, "amount"), event: { kind: "purchase", filters: [inGermany] } }] })).toBe(37.5);
+  });
+
+  test("two event queries make two series, in request order", async () => {
+    const both = await trends({ events: [purchases(), { event: { kind: "tick" } }] });
+    expect(both.map((s) => [s.kind, Object.values(s.points).reduce((sum, value) => sum + value, 0)])).toEqual([["purchase", 4], ["tick", 3]]);
   });
 
   test("hourly buckets across the switch to summer time are consecutive instants", async () => {

@@ -38,24 +38,24 @@ describe("breakdowns", () => {
   test("without breakdowns: one group per bucket; with: ranked over the window, the rest folded into $others", () => {
     const plain = new QueryParams(PROJECT);
     expect(rankedSeriesSql({ rowsSql: "ROWS", value: "count()", rankBy: "count()", breakdownCount: 0, limit: 10, params: plain })).toBe(
-      "SELECT toUnixTimestamp(t) AS time, 1 AS rank, CAST([] AS Array(String)) AS combo, count() AS value\nFROM (ROWS) GROUP BY t ORDER BY time",
+      "SELECT toUnixTimestamp(t) AS time, 1 AS series_rank, CAST([] AS Array(String)) AS combo, count() AS value\nFROM (ROWS) GROUP BY t ORDER BY time",
     );
     const params = new QueryParams(PROJECT);
     const sql = rankedSeriesSql({ rowsSql: "ROWS", value: "uniqExact(person)", rankBy: "uniqExact(person)", breakdownCount: 2, limit: 3, params });
-    expect(sql).toStartWith("WITH rows AS (ROWS), (SELECT arraySlice(");
+    expect(sql).toStartWith("WITH series_rows AS (ROWS), (SELECT arraySlice(");
     expect(sql).toContain("groupArray((weight, combo))");
-    expect(sql).toContain("1, {p1:UInt32})\nFROM (SELECT combo, toFloat64(uniqExact(person)) AS weight FROM rows GROUP BY combo)) AS top");
-    expect(sql).toContain("indexOf(top, rows.combo) AS rank, if(rank = 0, {p0:Array(String)}, rows.combo) AS folded, uniqExact(person) AS value");
-    expect(sql).toEndWith("FROM rows GROUP BY t, rank, folded ORDER BY rank = 0, rank, time");
+    expect(sql).toContain("1, {p1:UInt32})\nFROM (SELECT combo, toFloat64(uniqExact(person)) AS weight FROM series_rows GROUP BY combo)) AS kept");
+    expect(sql).toContain("indexOf(kept, series_rows.combo) AS series_rank, if(series_rank = 0, {p0:Array(String)}, series_rows.combo) AS folded, uniqExact(person) AS value");
+    expect(sql).toEndWith("FROM series_rows GROUP BY t, series_rank, folded ORDER BY series_rank = 0, series_rank, time");
     expect(params.values).toMatchObject({ p0: ["$others", "$others"], p1: 3 });
   });
 
   test("rows become series in rank order, $others last, each point at its bucket's instant", () => {
     const rows = [
-      { time: 1774566000, rank: 1, folded: ["/home"], value: 2 },
-      { time: 1774652400, rank: 1, folded: ["/home"], value: 1 },
-      { time: 1774652400, rank: 0, folded: ["$others"], value: 4 },
-      { time: 1774566000, rank: 2, folded: ["/docs"], value: 1.5 },
+      { time: 1774566000, series_rank: 1, folded: ["/home"], value: 2 },
+      { time: 1774652400, series_rank: 1, folded: ["/home"], value: 1 },
+      { time: 1774652400, series_rank: 0, folded: ["$others"], value: 4 },
+      { time: 1774566000, series_rank: 2, folded: ["/docs"], value: 1.5 },
     ];
     const series = trendSeries(spec(["$pathname"]), "page_view", rows);
     expect(series.map((s) => [s.eventKind, s.breakdown, s.points.map((p) => [Number(p.time!.seconds), p.value])])).toEqual([

@@ -75,21 +75,21 @@ export interface RankedSeriesInput {
 }
 
 /**
- * Rows `{time (Unix seconds), rank, combo, value}`: one per bucket and kept combination, `rank` 1… in ranking
- * order (ties by combination ascending), and rank 0 for "$others" (every key `$others`). Ordered by rank, then time.
+ * Rows `{time (Unix seconds), series_rank, folded, value}`: one per bucket and kept combination, `series_rank` 1… in ranking
+ * order (ties by combination ascending), and 0 for "$others" (every key `$others`). Ordered by rank, then time.
  */
 export function rankedSeriesSql(input: RankedSeriesInput): string {
   const { rowsSql, value, rankBy, breakdownCount, limit, params } = input;
   if (breakdownCount === 0) {
-    return `SELECT toUnixTimestamp(t) AS time, 1 AS rank, CAST([] AS Array(String)) AS combo, ${value} AS value
+    return `SELECT toUnixTimestamp(t) AS time, 1 AS series_rank, CAST([] AS Array(String)) AS combo, ${value} AS value
 FROM (${rowsSql}) GROUP BY t ORDER BY time`;
   }
   const others = params.add(Array.from({ length: breakdownCount }, () => OTHERS), "Array(String)");
   const top = `SELECT arraySlice(arrayMap(x -> x.2, arraySort(x -> (-x.1, x.2), groupArray((weight, combo)))), 1, ${params.add(limit, "UInt32")})
-FROM (SELECT combo, toFloat64(${rankBy}) AS weight FROM rows GROUP BY combo)`;
-  return `WITH rows AS (${rowsSql}), (${top}) AS top
-SELECT toUnixTimestamp(t) AS time, indexOf(top, rows.combo) AS rank, if(rank = 0, ${others}, rows.combo) AS folded, ${value} AS value
-FROM rows GROUP BY t, rank, folded ORDER BY rank = 0, rank, time`;
+FROM (SELECT combo, toFloat64(${rankBy}) AS weight FROM series_rows GROUP BY combo)`;
+  return `WITH series_rows AS (${rowsSql}), (${top}) AS kept
+SELECT toUnixTimestamp(t) AS time, indexOf(kept, series_rows.combo) AS series_rank, if(series_rank = 0, ${others}, series_rows.combo) AS folded, ${value} AS value
+FROM series_rows GROUP BY t, series_rank, folded ORDER BY series_rank = 0, series_rank, time`;
 }
 
 /** A result row of rankedSeriesSql, read back. */
@@ -103,7 +103,7 @@ interface RankedPoint {
 function rankedPoints(rows: Record<string, unknown>[]): RankedPoint[] {
   return rows.map((row) => ({
     time: Number(row.time),
-    rank: Number(row.rank),
+    rank: Number(row.series_rank),
     combo: (row.folded ?? row.combo) as string[],
     value: Number(row.value),
   }));

@@ -13,7 +13,7 @@ const plan = (spec: MessageInitShape<typeof InsightQuerySpecSchema>, result: "tr
 describe("session metrics", () => {
   test("sessions are read with reach around the window and chosen by their start", () => {
     const { sql, params } = plan({ session: { metric: SessionMetric.BOUNCE_RATE, scope: { kind: "page_view" } } }, "segmentation").queries[0]!;
-    expect(sql).toStartWith("SELECT if(count() = 0, 0, countIf(events = 1) * 100 / count()) AS value FROM (SELECT e.session_id AS session, min(e.occurred_at) AS started");
+    expect(sql).toStartWith("SELECT if(count() = 0, 0, countIf(event_count = 1) * 100 / count()) AS value FROM (SELECT e.session_id AS session, min(e.occurred_at) AS started");
     expect(sql).toContain("e.session_id != '' AND (e.kind = {p2:String})");
     expect(sql).toContain("GROUP BY session HAVING started >= fromUnixTimestamp64Milli({p3:Int64}, 'UTC') AND started < fromUnixTimestamp64Milli({p4:Int64}, 'UTC')");
     expect(params).toMatchObject({ p0: window.fromMs - SESSION_REACH_MS, p1: window.toMs + SESSION_REACH_MS, p2: "page_view", p3: window.fromMs, p4: window.toMs });
@@ -25,9 +25,9 @@ describe("session metrics", () => {
     expect(entry.queries[0]!.sql).toContain("SELECT toStartOfDay(toTimeZone(started, {p");
     const exit = plan({ session: { metric: SessionMetric.EXIT, scope: { kind: "page_view" } }, breakdowns: [{ property: "$pathname" }] });
     expect(exit.queries[0]!.sql).toContain("argMax(CAST([CAST(e.pathname AS String)] AS Array(String)), e.occurred_at) AS combo");
-    const shaped = exit.shape([[{ time: 1772323200, rank: 1, folded: ["/a"], value: 2 }]]);
+    const shaped = exit.shape([[{ time: 1772323200, series_rank: 1, folded: ["/a"], value: 2 }]]);
     expect(shaped.case === "trends" && shaped.value.series.map((s) => [s.eventKind, s.breakdown])).toEqual([["page_view", { $pathname: "/a" }]]);
-    const all = plan({ session: { metric: SessionMetric.SESSIONS } }).shape([[{ time: 1772323200, rank: 1, combo: [], value: 2 }]]);
+    const all = plan({ session: { metric: SessionMetric.SESSIONS } }).shape([[{ time: 1772323200, series_rank: 1, combo: [], value: 2 }]]);
     expect(all.case === "trends" && all.value.series[0]!.eventKind).toBe("$session");
   });
 

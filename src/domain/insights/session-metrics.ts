@@ -30,14 +30,14 @@ import { bucketSql, rangeCondition } from "./time-window.ts";
 export const SESSION_REACH_MS = 24 * 3_600_000;
 export const ALL_EVENTS_SESSION_KIND = "$session";
 
-/** Aggregates over the per-session rows (`events`, `started`, `ended`). */
+/** Aggregates over the per-session rows (`event_count`, `started`, `ended`). */
 const METRIC_VALUE: Record<Exclude<SessionMetric, SessionMetric.UNSPECIFIED>, string> = {
   [SessionMetric.SESSIONS]: "toFloat64(count())",
   [SessionMetric.AVG_DURATION]: "avg(toUnixTimestamp64Milli(ended) - toUnixTimestamp64Milli(started)) / 1000",
-  [SessionMetric.BOUNCE_RATE]: "countIf(events = 1) * 100 / count()",
+  [SessionMetric.BOUNCE_RATE]: "countIf(event_count = 1) * 100 / count()",
   [SessionMetric.ENTRY]: "toFloat64(count())",
   [SessionMetric.EXIT]: "toFloat64(count())",
-  [SessionMetric.AVG_EVENTS_PER_SESSION]: "avg(events)",
+  [SessionMetric.AVG_EVENTS_PER_SESSION]: "avg(event_count)",
 };
 
 export function sessionPlan(input: InsightInput, result: "trends" | "segmentation"): InsightPlan {
@@ -51,7 +51,7 @@ export function sessionPlan(input: InsightInput, result: "trends" | "segmentatio
       shape: (rows) => ({ case: "segmentation", value: create(SegmentationResultSchema, { total: finiteOrZero(rows[0]?.[0]?.value) }) }),
     };
   }
-  const rowsSql = `SELECT ${bucketSql(input.window, params, "started")} AS t, combo, started, ended, events FROM (${sessions})`;
+  const rowsSql = `SELECT ${bucketSql(input.window, params, "started")} AS t, combo, started, ended, event_count FROM (${sessions})`;
   const sql = rankedSeriesSql({ rowsSql, value, rankBy: "count()", breakdownCount: spec.breakdowns.length, limit: breakdownLimit(spec), params });
   const kind = spec.session?.scope?.kind || ALL_EVENTS_SESSION_KIND;
   return {
@@ -73,7 +73,7 @@ function checkSession(spec: InsightQuerySpec, result: "trends" | "segmentation")
   return metric;
 }
 
-/** One row per session that started in the window: started, ended, events, combo (its breakdown values). */
+/** One row per session that started in the window: started, ended, event_count, combo (its breakdown values). */
 function sessionRowsSql(input: InsightInput, metric: SessionMetric): string {
   const { spec, params, window } = input;
   const scope = specScope(input, { fromMs: window.fromMs - SESSION_REACH_MS, toMs: window.toMs + SESSION_REACH_MS });
@@ -81,7 +81,7 @@ function sessionRowsSql(input: InsightInput, metric: SessionMetric): string {
   const pick = metric === SessionMetric.EXIT ? "argMax" : "argMin";
   const combo = `${pick}(${combinationSql(breakdownTerms(spec, EVENTS, params))}, ${EVENTS}.occurred_at)`;
   const where = [scope.where, `${EVENTS}.session_id != ''`, matches].filter((condition) => condition !== "1").join(" AND ");
-  return `SELECT ${EVENTS}.session_id AS session, min(${EVENTS}.occurred_at) AS started, max(${EVENTS}.occurred_at) AS ended, count() AS events, ${combo} AS combo
+  return `SELECT ${EVENTS}.session_id AS session, min(${EVENTS}.occurred_at) AS started, max(${EVENTS}.occurred_at) AS ended, count() AS event_count, ${combo} AS combo
 FROM ${scope.from()} WHERE ${where}
 GROUP BY session HAVING ${rangeCondition(window, params, "started")}`;
 }

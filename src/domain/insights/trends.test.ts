@@ -37,7 +37,7 @@ describe("trends builder", () => {
     const built = plan({});
     expect(built.queries).toHaveLength(1);
     expect(built.queries[0]!.sql).not.toContain("e.kind =");
-    const result = built.shape([[{ time: 1772319600, rank: 1, combo: [], value: 3 }]]);
+    const result = built.shape([[{ time: 1772319600, series_rank: 1, combo: [], value: 3 }]]);
     expect(result.case).toBe("trends");
     const series = result.case === "trends" ? result.value.series : [];
     expect(series.map((s) => [s.eventKind, s.breakdown, s.points.map((p) => [Number(p.time!.seconds), p.value])])).toEqual([["", {}, [[1772319600, 3]]]]);
