@@ -63,6 +63,8 @@ export interface SeedEvent {
   country?: string;
   region?: string;
   city?: string;
+  pathname?: string;
+  custom_numbers?: Record<string, number>;
 }
 
 /** Inserts events; the materialized views fill profile_activity and profile_days from them. */

@@ -56,6 +56,7 @@ describe("aggregations", () => {
     expect(refusalOf(() => aggregationSql(query(AggregationType.MAX, "x".repeat(201)), scope(), "spec.events[0]"))).toBe(
       "spec.events[0].aggregation_property: longer than 200 characters",
     );
+    expect(refusalOf(() => aggregationSql(query(AggregationType.TOTAL, "a b"), scope(), "spec.events[0]"))).toStartWith("spec.events[0].aggregation_property: letters, digits");
     expect(refusalOf(() => aggregationSql(query(99 as AggregationType), scope(), "spec.events[0]"))).toBe("spec.events[0].aggregation: unknown aggregation 99");
   });
 });

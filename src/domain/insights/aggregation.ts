@@ -11,7 +11,8 @@ import { AggregationType, type EventQuery } from "../../gen/shared/insights/v1/i
 import { PropertySource } from "../../gen/common/v1/filter_schema_pb.ts";
 import { FieldError } from "../field-error.ts";
 import type { EventScope } from "./event-scope.ts";
-import { checkPropertyName, eventPropertyTerm } from "./property-sql.ts";
+import { eventPropertyTerm } from "./property-sql.ts";
+import { checkDimensionProperty } from "./standalone-spec.ts";
 import { EVENTS } from "./event-scope.ts";
 
 export interface AggregationSql {
@@ -33,6 +34,7 @@ const NUMERIC: Partial<Record<AggregationType, string>> = {
 /** The aggregation of an event query; `field` is where it is in the request (`spec.events[0]`). */
 export function aggregationSql(query: EventQuery, scope: EventScope, field: string): AggregationSql {
   const aggregation = query.aggregation === AggregationType.UNSPECIFIED ? AggregationType.TOTAL : query.aggregation;
+  if (query.aggregationProperty !== "") checkDimensionProperty(query.aggregationProperty, `${field}.aggregation_property`);
   switch (aggregation) {
     case AggregationType.TOTAL:
       return { columns: [], where: "1", value: "toFloat64(count())" };
@@ -47,7 +49,6 @@ export function aggregationSql(query: EventQuery, scope: EventScope, field: stri
       const property = query.aggregationProperty;
       const propertyField = `${field}.aggregation_property`;
       if (property === "") throw new FieldError(propertyField, `required for ${AggregationType[aggregation]} (the numeric property it reads)`);
-      checkPropertyName(property, propertyField);
       const source = property.startsWith("$") ? PropertySource.AUTO : PropertySource.CUSTOM;
       const number = eventPropertyTerm(property, source, scope.filters.params, EVENTS).number;
       return { columns: [`${number} AS num`], where: `${number} IS NOT NULL`, value: `toFloat64(${NUMERIC[aggregation]}(assumeNotNull(num)))` };

@@ -16,9 +16,9 @@ import { create } from "@bufbuild/protobuf";
 import { DataPointSchema, type InsightQuerySpec, type TrendSeries, TrendSeriesSchema } from "../../gen/shared/insights/v1/insights_pb.ts";
 import { PropertySource } from "../../gen/common/v1/filter_schema_pb.ts";
 import { FieldError } from "../field-error.ts";
-import { nameProblem } from "../ingest/storable-values.ts";
-import { eventPropertyTerm, MAX_PROPERTY_LENGTH, resolvedSource } from "./property-sql.ts";
+import { eventPropertyTerm, resolvedSource } from "./property-sql.ts";
 import type { QueryParams } from "./query-params.ts";
+import { checkDimensionProperty } from "./standalone-spec.ts";
 
 export const MAX_BREAKDOWNS = 5;
 export const DEFAULT_BREAKDOWN_LIMIT = 10;
@@ -34,8 +34,7 @@ export function checkBreakdowns(spec: BreakdownSpec): void {
   const seen = new Set<string>();
   breakdowns.forEach(({ property }, i) => {
     const field = `spec.breakdowns[${i}].property`;
-    const problem = property === "" ? "required" : nameProblem(property, MAX_PROPERTY_LENGTH);
-    if (problem) throw new FieldError(field, problem);
+    checkDimensionProperty(property, field);
     if (seen.has(property)) throw new FieldError(field, `'${property}' is already a breakdown; each property once`);
     seen.add(property);
   });

@@ -10,7 +10,8 @@ import { aggregationSql } from "./aggregation.ts";
 import { eventFilterSql } from "./event-filter-sql.ts";
 import type { InsightInput, InsightPlan } from "./insight-plan.ts";
 import { finiteOrZero, sessionPlan } from "./session-metrics.ts";
-import { eventQueries, refuseOtherInsightParts, specScope } from "./spec-scope.ts";
+import { eventQueries, refuseOtherInsightParts } from "./spec-scope.ts";
+import { insightEventScope } from "./top-k.ts";
 
 export function buildSegmentation(input: InsightInput): InsightPlan {
   const { spec, params } = input;
@@ -25,7 +26,7 @@ export function buildSegmentation(input: InsightInput): InsightPlan {
       throw new FieldError(`spec.events[${i}].aggregation`, "SEGMENTATION aggregates every event query with events[0]'s aggregation; leave it unset or the same");
     }
   });
-  const scope = specScope(input);
+  const scope = insightEventScope(input);
   const matches = queries.map((query, i) => eventFilterSql(query.event, scope.filters, `spec.events[${i}].event`));
   const anyMatch = matches.includes("1") ? "1" : `(${matches.join(" OR ")})`;
   const aggregation = aggregationSql(first, scope, "spec.events[0]");

@@ -24,8 +24,8 @@ import { breakdownLimit, breakdownTerms, checkBreakdowns, combinationSql, ranked
 import { eventFilterSql } from "./event-filter-sql.ts";
 import { EVENTS } from "./event-scope.ts";
 import type { InsightInput, InsightPlan } from "./insight-plan.ts";
-import { specScope } from "./spec-scope.ts";
 import { bucketSql, rangeCondition } from "./time-window.ts";
+import { insightEventScope } from "./top-k.ts";
 
 export const SESSION_REACH_MS = 24 * 3_600_000;
 export const ALL_EVENTS_SESSION_KIND = "$session";
@@ -76,7 +76,7 @@ function checkSession(spec: InsightQuerySpec, result: "trends" | "segmentation")
 /** One row per session that started in the window: started, ended, event_count, combo (its breakdown values). */
 function sessionRowsSql(input: InsightInput, metric: SessionMetric): string {
   const { spec, params, window } = input;
-  const scope = specScope(input, { fromMs: window.fromMs - SESSION_REACH_MS, toMs: window.toMs + SESSION_REACH_MS });
+  const scope = insightEventScope({ ...input, window: { ...window, fromMs: window.fromMs - SESSION_REACH_MS, toMs: window.toMs + SESSION_REACH_MS } });
   const matches = eventFilterSql(spec.session?.scope, scope.filters, "spec.session.scope");
   const pick = metric === SessionMetric.EXIT ? "argMax" : "argMin";
   const combo = `${pick}(${combinationSql(breakdownTerms(spec, EVENTS, params))}, ${EVENTS}.occurred_at)`;

@@ -1,27 +1,11 @@
-// What every event-based insight of a spec reads: the scope (project, window, cookieless, bots, filter groups)
-// and its event queries.
+// The event queries of a TRENDS or SEGMENTATION spec, and the refusal of spec parts that belong to other insights.
+// (Their events' scope is insightEventScope in ./top-k.ts, shared with TOP_K and MAP.)
 
 import { create } from "@bufbuild/protobuf";
 import { AggregationType, type EventQuery, EventQuerySchema, type InsightQuerySpec } from "../../gen/shared/insights/v1/insights_pb.ts";
 import { FieldError } from "../field-error.ts";
-import { type EventScope, eventScope } from "./event-scope.ts";
-import type { InsightInput } from "./insight-plan.ts";
 
 export const MAX_EVENT_QUERIES = 20;
-
-/** The events a spec reads; `window` defaults to the request's. */
-export function specScope(input: InsightInput, window: { fromMs: number; toMs: number } = input.window): EventScope {
-  const { spec } = input;
-  return eventScope({
-    params: input.params,
-    window,
-    includeCookieless: spec.includeCookieless,
-    filterGroups: spec.filterGroups,
-    filterGroupsOperator: spec.filterGroupsOperator,
-    filterGroupsField: "spec.filter_groups",
-    filterGroupsOperatorField: "spec.filter_groups_operator",
-  });
-}
 
 /** The spec's event queries: at most MAX_EVENT_QUERIES; none means one query of all events, TOTAL. */
 export function eventQueries(spec: InsightQuerySpec): EventQuery[] {

@@ -17,9 +17,9 @@ describe("trends builder", () => {
     const built = plan({
       events: [
         { event: { kind: hostile, filters: [{ property: hostile, operator: FilterOperator.EQUALS, value: hostile }] } },
-        { event: { kind: "purchase" }, aggregation: AggregationType.SUM, aggregationProperty: hostile },
+        { event: { kind: "purchase" }, aggregation: AggregationType.SUM, aggregationProperty: "order.total-eur" },
       ],
-      breakdowns: [{ property: hostile }],
+      breakdowns: [{ property: "plan_tier" }],
     });
     expect(built.queries).toHaveLength(2);
     for (const query of built.queries) {
@@ -30,7 +30,8 @@ describe("trends builder", () => {
     }
     expect(built.queries[0]!.sql).toContain("toStartOfDay(toTimeZone(e.occurred_at, {p6:String})) AS t");
     expect(built.queries[0]!.params.p6).toBe("Europe/Berlin");
-    expect(Object.values(built.queries[0]!.params)).toContain(hostile);
+    expect(Object.values(built.queries[0]!.params)).toEqual(expect.arrayContaining([hostile, "plan_tier", "order.total-eur"]));
+    expect(refusalOf(() => plan({ breakdowns: [{ property: hostile }] }))).toStartWith("spec.breakdowns[0].property: letters, digits");
   });
 
   test("no event queries: one series of all events, labelled with no kind", () => {

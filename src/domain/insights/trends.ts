@@ -13,8 +13,9 @@ import { eventFilterSql } from "./event-filter-sql.ts";
 import { EVENTS } from "./event-scope.ts";
 import type { InsightInput, InsightPlan } from "./insight-plan.ts";
 import { sessionPlan } from "./session-metrics.ts";
-import { eventQueries, refuseOtherInsightParts, specScope } from "./spec-scope.ts";
+import { eventQueries, refuseOtherInsightParts } from "./spec-scope.ts";
 import { bucketSql } from "./time-window.ts";
+import { insightEventScope } from "./top-k.ts";
 
 export function buildTrends(input: InsightInput): InsightPlan {
   const { spec, params } = input;
@@ -31,7 +32,7 @@ export function buildTrends(input: InsightInput): InsightPlan {
 
 function trendSql(input: InsightInput, query: EventQuery, field: string): string {
   const { spec, params, window } = input;
-  const scope = specScope(input);
+  const scope = insightEventScope(input);
   const terms = breakdownTerms(spec, EVENTS, params);
   const matches = eventFilterSql(query.event, scope.filters, `${field}.event`);
   const aggregation = aggregationSql(query, scope, field);
