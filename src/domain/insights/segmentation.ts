@@ -11,7 +11,7 @@ import { eventFilterSql } from "./event-filter-sql.ts";
 import type { InsightInput, InsightPlan } from "./insight-plan.ts";
 import { finiteOrZero, sessionPlan } from "./session-metrics.ts";
 import { eventQueries, refuseOtherInsightParts } from "./spec-scope.ts";
-import { insightEventScope } from "./top-k.ts";
+import { insightEventScope } from "./event-scope.ts";
 
 export function buildSegmentation(input: InsightInput): InsightPlan {
   const { spec, params } = input;

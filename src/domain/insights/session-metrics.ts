@@ -25,7 +25,7 @@ import { eventFilterSql } from "./event-filter-sql.ts";
 import { EVENTS } from "./event-scope.ts";
 import type { InsightInput, InsightPlan } from "./insight-plan.ts";
 import { bucketSql, rangeCondition } from "./time-window.ts";
-import { insightEventScope } from "./top-k.ts";
+import { insightEventScope } from "./event-scope.ts";
 
 export const SESSION_REACH_MS = 24 * 3_600_000;
 export const ALL_EVENTS_SESSION_KIND = "$session";

@@ -1,5 +1,5 @@
 // The event queries of a TRENDS or SEGMENTATION spec, and the refusal of spec parts that belong to other insights.
-// (Their events' scope is insightEventScope in ./top-k.ts, shared with TOP_K and MAP.)
+// (Their events' scope is insightEventScope in ./event-scope.ts.)
 
 import { create } from "@bufbuild/protobuf";
 import { AggregationType, type EventQuery, EventQuerySchema, type InsightQuerySpec } from "../../gen/shared/insights/v1/insights_pb.ts";

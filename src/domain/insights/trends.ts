@@ -15,7 +15,7 @@ import type { InsightInput, InsightPlan } from "./insight-plan.ts";
 import { sessionPlan } from "./session-metrics.ts";
 import { eventQueries, refuseOtherInsightParts } from "./spec-scope.ts";
 import { bucketSql } from "./time-window.ts";
-import { insightEventScope } from "./top-k.ts";
+import { insightEventScope } from "./event-scope.ts";
 
 export function buildTrends(input: InsightInput): InsightPlan {
   const { spec, params } = input;
