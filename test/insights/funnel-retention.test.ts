@@ -6,10 +6,15 @@ import { type Duration, DurationSchema, timestampDate, timestampFromDate } from 
 import { Code, ConnectError } from "@connectrpc/connect";
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { Granularity, InsightType, type QueryResponse } from "../../src/gen/shared/insights/v1/insights_pb.ts";
+import { createPostgres } from "../../src/infra/postgres.ts";
+import { createProject, type CreatedProject } from "../../src/server/projects.ts";
 import { seedEvents, type SeedEvent, sharedClients, withKey } from "../support/api-clients.ts";
 import { type IngestStack, ingestStack } from "../support/ingest-stack.ts";
+import { waitFor } from "../support/ports.ts";
 
 let stack: IngestStack;
+/** A second project reporting in Europe/Berlin, for cohorts across the switch to summer time (2026-03-29). */
+let berlin: CreatedProject;
 
 const T = Date.parse("2026-06-01T10:00:00Z");
 const S = 1000;
@@ -47,6 +52,24 @@ beforeAll(async () => {
   ]);
   const alias = (alias_id: string, external_id: string) => ({ project_id: p, alias_id, external_id, profile_id: crypto.randomUUID(), version: 1, is_deleted: 0 });
   await stack.ch.insert({ table: "profile_aliases", format: "JSONEachRow", values: [alias("anon-m1", "m1"), alias("anon-r5", "r5")] });
+
+  const sql = createPostgres({ url: stack.env.DATABASE_URL, maxConnections: 1 });
+  berlin = await createProject(sql, "berlin");
+  await sql`UPDATE projects SET reporting_timezone = 'Europe/Berlin' WHERE id = ${berlin.projectId}`;
+  await sql.end();
+  const b = (distinct_id: string, iso: string, browser: string): SeedEvent => ({ project_id: berlin.projectId, distinct_id, kind: "open", occurred_at: new Date(iso), browser });
+  await seedEvents(stack.ch, [
+    b("b0", "2026-03-27T22:30:00Z", "Firefox"), // 23:30 on the 27th in Berlin: before the range
+    b("b1", "2026-03-27T23:30:00Z", "Firefox"), // 00:30 on the 28th
+    b("b1", "2026-03-29T22:30:00Z", "Firefox"), // 00:30 on the 30th (summer time)
+    b("b2", "2026-03-28T22:30:00Z", "Chrome"), // 23:30 on the 28th
+    b("b2", "2026-03-28T23:30:00Z", "Chrome"), // 00:30 on the 29th
+    b("b3", "2026-03-29T21:30:00Z", "Chrome"), // 23:30 on the 29th
+  ]);
+  const probe = sharedClients(stack.baseUrl, false).insights;
+  // Without a spec the request is refused after authentication, before the project's settings are read (and cached).
+  const authenticated = (e: unknown) => ConnectError.from(e).code === Code.InvalidArgument;
+  await waitFor("the Berlin project's key to work", () => probe.query({}, withKey(berlin.privateKey)).then(() => false, authenticated));
 });
 afterAll(async () => {
   await stack?.stop();
@@ -168,6 +191,30 @@ describe.each([false, true])("binary %p", (binary) => {
           { cohort: "2026-07-08T00:00:00Z", size: 1, points: [["2026-07-08", 100]] },
         ],
       },
+    ]);
+  });
+
+  test("daily cohorts in the reporting time zone across the switch to summer time, by first-touch browser", async () => {
+    const insights = sharedClients(stack.baseUrl, binary).insights;
+    const timeRange = range("2026-03-27T23:00:00", "2026-03-30T22:00:00"); // the 28th to the 30th in Berlin
+    const run = async (spec: Record<string, unknown>) => {
+      const { result } = await insights.query({ spec: { insightType: InsightType.RETENTION, events: steps(["open"]), ...spec }, timeRange, granularity: Granularity.DAY }, withKey(berlin.privateKey));
+      if (result.case !== "retention") throw new Error(`not retention: ${result.case}`);
+      return result.value.series.map((s) => [s.breakdown, s.cohorts.map((c) => [c.cohort, c.cohortSize, c.points.map((pt) => [timestampDate(pt.time!).toISOString(), pt.value])])]);
+    };
+    const [d28, d29, d30] = ["2026-03-27T23:00:00.000Z", "2026-03-28T23:00:00.000Z", "2026-03-29T22:00:00.000Z"];
+    expect(await run({})).toEqual([
+      [{}, [
+        ["2026-03-27T23:00:00Z", 2, [[d28, 100], [d29, 50], [d30, 50]]], // b1 b2; b2 back on the 29th, b1 on the 30th
+        ["2026-03-28T23:00:00Z", 1, [[d29, 100], [d30, 0]]], // b3
+      ]],
+    ]);
+    expect(await run({ breakdowns: [{ property: "$browser" }], breakdownLimit: 1 })).toEqual([
+      [{ $browser: "Chrome" }, [
+        ["2026-03-27T23:00:00Z", 1, [[d28, 100], [d29, 100], [d30, 0]]],
+        ["2026-03-28T23:00:00Z", 1, [[d29, 100], [d30, 0]]],
+      ]],
+      [{ $browser: "$others" }, [["2026-03-27T23:00:00Z", 1, [[d28, 100], [d29, 0], [d30, 100]]]]],
     ]);
   });
 

@@ -52,7 +52,7 @@ export const buildRetention: InsightBuilder = (input) => {
   arrayMap(k -> toUnixTimestamp(${period.add("cohort", "k")}), range(toUInt64(${period.between("cohort", lastBucket)} + 1))) AS period_starts
 FROM (${breakdowns.ranked(perPerson)})
 GROUP BY ${[...groups, "cohort"].join(", ")}
-ORDER BY ${groups.map((g) => `${g}, `).join("")}cohort`;
+ORDER BY ${groups.length ? `${groups[0]} = '$others', ${groups.join(", ")}, ` : ""}cohort`;
 
   return {
     queries: [{ sql, params: params.values }],
