@@ -5,6 +5,7 @@ import { create } from "@bufbuild/protobuf";
 import { type Duration, DurationSchema, timestampDate, timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { FilterOperator } from "../../src/gen/common/v1/filters_pb.ts";
 import { Granularity, InsightType, type QueryResponse } from "../../src/gen/shared/insights/v1/insights_pb.ts";
 import { createPostgres } from "../../src/infra/postgres.ts";
 import { createProject, type CreatedProject } from "../../src/server/projects.ts";
@@ -110,6 +111,14 @@ describe.each([false, true])("binary %p", (binary) => {
     // visit: u1 u2 u3 u4 u5 m1 w1 w2; signup: all but u4 and u5 (signed up before visiting); purchase: u1 u2 m1 w1 w2.
     expect(series!.steps.map((s) => [s.eventKind, s.total])).toEqual([["visit", 8], ["signup", 6], ["purchase", 5]]);
     expect(series!.steps.every((s) => s.timing === undefined)).toBe(true);
+  });
+
+  test("per-step filters", async () => {
+    const browser = (value: string) => [{ property: "$browser", operator: FilterOperator.EQUALS, value }];
+    const events = [{ event: { kind: "visit", filters: browser("Firefox") } }, { event: { kind: "signup" } }, { event: { kind: "purchase", filters: browser("Edge") } }];
+    const [series] = await funnel({ events });
+    // Firefox visits: u1, m1 (as anon-m1), w1, w2; all signed up; only m1 purchased on Edge.
+    expect(series!.steps.map((s) => [s.eventKind, s.total])).toEqual([["visit", 4], ["signup", 4], ["purchase", 1]]);
   });
 
   test("conversion window: 1 s inside converts, 1 s outside does not", async () => {
