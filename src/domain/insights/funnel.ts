@@ -40,9 +40,9 @@ export const buildFunnel: InsightBuilder = (input) => {
   const mask = steps.map((step, i) => `if(${step.sql}, ${2 ** i}, 0)`).join(" + ");
   const since = params.add(window.fromMs, "Int64");
   const fold = (spec.includeStepTiming ? chainsFold : startsFold)(n, params.add(windowMs, "Int64"));
-  const perPerson = `SELECT person, ${fold.level} AS level${spec.includeStepTiming ? ", arrayDifference(state[greatest(level, 1)]) AS gaps" : ""}${breakdowns.properties.map((_, i) => `, b${i}`).join("")}
+  const perPerson = `SELECT person, ${fold.level} AS level${spec.includeStepTiming ? ", arrayDifference(step_state[greatest(level, 1)]) AS gaps" : ""}${breakdowns.properties.map((_, i) => `, b${i}`).join("")}
   FROM (
-    SELECT ${person} AS person, groupArray((toUnixTimestamp64Milli(e.occurred_at) - ${since}, toUInt32(${mask}))) AS hits, ${fold.sql} AS state${breakdowns.columns.map((c) => `, ${c}`).join("")}
+    SELECT ${person} AS person, groupArray((toUnixTimestamp64Milli(e.occurred_at) - ${since}, toUInt32(${mask}))) AS hits, ${fold.sql} AS step_state${breakdowns.columns.map((c) => `, ${c}`).join("")}
     FROM ${scope.from()}
     WHERE ${scope.where} AND (${steps.map((step) => step.sql).join(" OR ")})
     GROUP BY person
@@ -85,7 +85,7 @@ function startsFold(n: number, within: string): { sql: string; level: string } {
   const sql = `arrayFold((acc, x) -> arrayMap(i -> if(bitTest(x.2, i),
       if(i = 0, x.1, if(acc[i] >= 0 AND x.1 - acc[i] <= ${within}, acc[i], acc[i + 1])),
       acc[i + 1]), range(${n})), arraySort(hits), arrayWithConstant(${n}, toInt64(-1)))`;
-  return { sql, level: "arrayCount(start -> start >= 0, state)" };
+  return { sql, level: "arrayCount(began -> began >= 0, step_state)" };
 }
 
 /** The same fold keeping each chain's times, for step timing. */
@@ -93,7 +93,7 @@ function chainsFold(n: number, within: string): { sql: string; level: string } {
   const sql = `arrayFold((acc, x) -> arrayMap(i -> if(bitTest(x.2, i),
       if(i = 0, [x.1], if(notEmpty(acc[i]) AND x.1 - acc[i][1] <= ${within}, arrayPushBack(acc[i], x.1), acc[i + 1])),
       acc[i + 1]), range(${n})), arraySort(hits), arrayMap(i -> CAST([], 'Array(Int64)'), range(${n})))`;
-  return { sql, level: "arrayCount(chain -> notEmpty(chain), state)" };
+  return { sql, level: "arrayCount(chain -> notEmpty(chain), step_state)" };
 }
 
 /** Whole seconds ≥ 1, in ms; absent: the length of the time range. */
