@@ -10,6 +10,7 @@
 
 import { PropertySource } from "../../gen/common/v1/filter_schema_pb.ts";
 import { FieldError } from "../field-error.ts";
+import { type ResolvedSource, resolvedSource } from "../insights/property-sql.ts";
 import { MAX_KIND_LENGTH } from "../insights/event-filter-sql.ts";
 import type { SqlQuery } from "../insights/insight-plan.ts";
 import { QueryParams } from "../insights/query-params.ts";
@@ -65,23 +66,14 @@ LIMIT ${MAX_KEYS} BY source`;
   return { sql, params: params.values };
 }
 
-export type ValueSource = PropertySource.AUTO | PropertySource.CUSTOM | PropertySource.PROFILE;
+export type ValueSource = ResolvedSource;
 
 /** A GetPropertyValues key, checked against the contract's pattern, and its source (unspecified: by `$`). */
 export function propertyValuesSource(propertyKey: string, source: PropertySource): ValueSource {
   if (propertyKey === "") throw new FieldError("property_key", "required");
   if (propertyKey.length > MAX_PROPERTY_KEY_LENGTH) throw new FieldError("property_key", `longer than ${MAX_PROPERTY_KEY_LENGTH} characters`);
   if (!PROPERTY_KEY.test(propertyKey)) throw new FieldError("property_key", "not a property key: letters, digits, '_' or '-', dot-separated, optionally after '$'");
-  switch (source) {
-    case PropertySource.UNSPECIFIED:
-      return propertyKey.startsWith("$") ? PropertySource.AUTO : PropertySource.CUSTOM;
-    case PropertySource.AUTO:
-    case PropertySource.CUSTOM:
-    case PropertySource.PROFILE:
-      return source;
-    default:
-      throw new FieldError("source", `unknown property source ${source}`);
-  }
+  return resolvedSource(propertyKey, source, "source");
 }
 
 /**
