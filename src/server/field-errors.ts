@@ -1,5 +1,6 @@
 // A request the caller must fix (a FieldError from the domain) becomes `invalid_argument` naming the field:
-// the one translation of domain errors to the wire, for every Connect service.
+// the one translation of domain errors to the wire, for every Connect service, unary and streaming alike (a
+// streaming handler runs as its response is read, so its errors arrive through the message stream).
 
 import type { Interceptor } from "@connectrpc/connect";
 import { FieldError } from "../domain/field-error.ts";
@@ -7,9 +8,21 @@ import { Code, ConnectError } from "./connect-errors.ts";
 
 export const fieldErrors: Interceptor = (next) => async (req) => {
   try {
-    return await next(req);
+    const res = await next(req);
+    return res.stream ? { ...res, message: translated(res.message) } : res;
   } catch (error) {
-    if (error instanceof FieldError) throw new ConnectError(error.message, Code.InvalidArgument);
-    throw error;
+    throw onWire(error);
   }
 };
+
+async function* translated<T>(messages: AsyncIterable<T>): AsyncIterable<T> {
+  try {
+    yield* messages;
+  } catch (error) {
+    throw onWire(error);
+  }
+}
+
+function onWire(error: unknown): unknown {
+  return error instanceof FieldError ? new ConnectError(error.message, Code.InvalidArgument) : error;
+}
