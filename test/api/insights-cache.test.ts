@@ -1,17 +1,26 @@
 // The Query cache against a real Redis: answers reused per project and per question, stored with the key's TTL,
 // not stored when too large; a Redis that is down or silent costs at most the 50 ms read and is counted and logged
-// once, never failing the query.
+// once, never failing the query. Then the same through a running `pug server` (TRENDS queries): hits counted in
+// /metrics, a new event visible once a live range's TTL passed, no answer shared between projects, and a server
+// whose Redis is down still answering.
 
 import { create } from "@bufbuild/protobuf";
+import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { createMetrics, type Metrics } from "../../src/app/metrics.ts";
-import type { QueryCacheKey } from "../../src/domain/insights/cache-key.ts";
-import { type QueryResponse, QueryResponseSchema } from "../../src/gen/shared/insights/v1/insights_pb.ts";
+import { builderFor } from "../../src/domain/insights/builders.ts";
+import { LIVE_TTL_SECONDS, type QueryCacheKey } from "../../src/domain/insights/cache-key.ts";
+import { AggregationType, Granularity, InsightType, type QueryResponse, QueryResponseSchema } from "../../src/gen/shared/insights/v1/insights_pb.ts";
 import { createRedis, type Redis } from "../../src/infra/redis.ts";
 import { createLogger } from "../../src/logger.ts";
 import { queryCache } from "../../src/server/shared/query-cache.ts";
-import { freePort } from "../support/ports.ts";
+import { createPostgres } from "../../src/infra/postgres.ts";
+import { createProject, type CreatedProject } from "../../src/server/projects.ts";
+import { type SeedEvent, seedEvents, sharedClients, withKey } from "../support/api-clients.ts";
+import { type IngestStack, ingestStack } from "../support/ingest-stack.ts";
+import { freePort, waitFor } from "../support/ports.ts";
 import { startRedis } from "../support/private-servers.ts";
+import { type RunningPug, startPug, waitForHttp } from "../support/pug-process.ts";
 
 const PROJECT_A = crypto.randomUUID();
 const PROJECT_B = crypto.randomUUID();
@@ -157,5 +166,88 @@ describe("query cache without Redis", () => {
       admin.close();
       await server.stop();
     }
+  });
+});
+
+// Runs once a TRENDS builder is registered (another branch adds it); until then only the tests above run.
+describe.skipIf(!builderFor(InsightType.TRENDS))("the cache in a running server", () => {
+  const HOUR = 3_600_000;
+  const started = Date.now();
+  const settled = { from: timestampFromMs(started - 48 * HOUR), to: timestampFromMs(started - HOUR) };
+  const live = { from: timestampFromMs(started - 48 * HOUR), to: timestampFromMs(started + HOUR) };
+  let stack: IngestStack;
+  let other: CreatedProject;
+  let noRedis: { server: RunningPug; baseUrl: string; adminUrl: string } | undefined;
+
+  const visits = (project_id: string, count: number, hoursAgo: number): SeedEvent[] =>
+    Array.from({ length: count }, (_, i) => ({ project_id, distinct_id: `v${i}`, kind: "visit", occurred_at: new Date(started - hoursAgo * HOUR - i * 60_000) }));
+
+  beforeAll(async () => {
+    stack = await ingestStack("insights_cache");
+    const sql = createPostgres({ url: stack.env.DATABASE_URL, maxConnections: 1 });
+    other = await createProject(sql, "other project").finally(() => sql.end());
+    await seedEvents(stack.ch, [...visits(stack.projectId, 3, 5), ...visits(other.projectId, 5, 5)]);
+    const probe = sharedClients(stack.baseUrl, false).insights;
+    await waitFor("the other project's key to work", () => probe.query(trends(settled), withKey(other.privateKey)).then(() => true, () => false));
+  });
+  afterAll(async () => {
+    await noRedis?.server.stop();
+    await stack?.stop();
+  });
+
+  const trends = (timeRange: typeof settled) => ({
+    spec: { insightType: InsightType.TRENDS, events: [{ event: { kind: "visit" }, aggregation: AggregationType.TOTAL }] },
+    timeRange,
+    granularity: Granularity.HOUR,
+  });
+  async function total(baseUrl: string, key: string, timeRange: typeof settled, binary = false): Promise<number> {
+    const response = await sharedClients(baseUrl, binary).insights.query(trends(timeRange), withKey(key));
+    if (response.result.case !== "trends") throw new Error(`not trends: ${response.result.case}`);
+    return response.result.value.series.flatMap((s) => s.points).reduce((sum, p) => sum + p.value, 0);
+  }
+  async function scraped(adminUrl: string, outcome: string): Promise<number> {
+    const text = await (await fetch(`${adminUrl}/metrics`)).text();
+    return Number(new RegExp(`^pug_insights_cache_total\\{outcome="${outcome}"\\} (\\d+)$`, "m").exec(text)?.[1] ?? 0);
+  }
+
+  test("the same question twice: the second is a cache hit in /metrics, in JSON and binary alike", async () => {
+    const hits = await scraped(stack.adminUrl, "hit");
+    const misses = await scraped(stack.adminUrl, "miss");
+    expect(await total(stack.baseUrl, stack.privateKey, settled, false)).toBe(3);
+    await Bun.sleep(50);
+    expect(await total(stack.baseUrl, stack.privateKey, settled, true)).toBe(3);
+    expect(await scraped(stack.adminUrl, "miss")).toBe(misses + 1);
+    expect(await scraped(stack.adminUrl, "hit")).toBe(hits + 1);
+  });
+
+  test("another project's key asking the same question gets its own answer, never the cached one", async () => {
+    expect(await total(stack.baseUrl, stack.privateKey, settled)).toBe(3);
+    expect(await total(stack.baseUrl, other.privateKey, settled)).toBe(5);
+    expect(await total(stack.baseUrl, stack.privateKey, settled)).toBe(3);
+  });
+
+  test("a range reaching now: a new event shows once the live TTL has passed", async () => {
+    expect(await total(stack.baseUrl, stack.privateKey, live)).toBe(3);
+    await seedEvents(stack.ch, visits(stack.projectId, 1, 0.5));
+    const hits = await scraped(stack.adminUrl, "hit");
+    expect(await total(stack.baseUrl, stack.privateKey, live)).toBe(3); // still the cached answer
+    expect(await scraped(stack.adminUrl, "hit")).toBe(hits + 1);
+    await Bun.sleep(LIVE_TTL_SECONDS * 1000 + 200);
+    expect(await total(stack.baseUrl, stack.privateKey, live)).toBe(4);
+  });
+
+  test("a server whose Redis is down answers every query and counts the failures", async () => {
+    const port = freePort();
+    const adminPort = freePort();
+    noRedis = {
+      server: startPug(["server"], { ...stack.env, REDIS_URL: `redis://127.0.0.1:${freePort()}`, PUG_SERVER_PORT: String(port), PUG_SERVER_ADMIN_ADDR: `127.0.0.1:${adminPort}` }),
+      baseUrl: `http://127.0.0.1:${port}`,
+      adminUrl: `http://127.0.0.1:${adminPort}`,
+    };
+    await waitForHttp(`${noRedis.baseUrl}/readyz`);
+    for (let i = 0; i < 2; i++) expect(await total(noRedis.baseUrl, other.privateKey, settled)).toBe(5);
+    expect(await scraped(noRedis.adminUrl, "get_error")).toBe(2);
+    expect(await scraped(noRedis.adminUrl, "hit")).toBe(0);
+    expect(noRedis.server.output()).toContain("insights cache: redis get failed");
   });
 });
