@@ -27,7 +27,10 @@ const range = { from: timestampFromMs(now - 7 * 24 * HOUR), to: timestampFromMs(
 const MARKERS = ["MARKER_B", "987654321"];
 
 const PAYLOADS = [
-  "plan", // a name and value both projects use: the real data path
+  // Names and values both projects use (B's under a marker): the real data paths.
+  "plan",
+  "amount",
+  "0",
   "'",
   "' OR 1=1 --",
   "') OR 1=1 --",
