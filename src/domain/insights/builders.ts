@@ -2,8 +2,15 @@
 
 import { InsightType } from "../../gen/shared/insights/v1/insights_pb.ts";
 import type { InsightBuilder } from "./insight-plan.ts";
+import { buildMap } from "./map.ts";
+import { buildTopK } from "./top-k.ts";
+import { buildUserFlow } from "./user-flow.ts";
 
-export const INSIGHT_BUILDERS: Partial<Record<InsightType, InsightBuilder>> = {};
+export const INSIGHT_BUILDERS: Partial<Record<InsightType, InsightBuilder>> = {
+  [InsightType.USER_FLOW]: buildUserFlow,
+  [InsightType.TOP_K]: buildTopK,
+  [InsightType.MAP]: buildMap,
+};
 
 export function builderFor(type: InsightType): InsightBuilder | undefined {
   return Object.hasOwn(INSIGHT_BUILDERS, type) ? INSIGHT_BUILDERS[type] : undefined;
