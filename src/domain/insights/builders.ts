@@ -3,10 +3,14 @@
 import { InsightType } from "../../gen/shared/insights/v1/insights_pb.ts";
 import type { InsightBuilder } from "./insight-plan.ts";
 import { buildMap } from "./map.ts";
+import { buildSegmentation } from "./segmentation.ts";
 import { buildTopK } from "./top-k.ts";
+import { buildTrends } from "./trends.ts";
 import { buildUserFlow } from "./user-flow.ts";
 
 export const INSIGHT_BUILDERS: Partial<Record<InsightType, InsightBuilder>> = {
+  [InsightType.TRENDS]: buildTrends,
+  [InsightType.SEGMENTATION]: buildSegmentation,
   [InsightType.USER_FLOW]: buildUserFlow,
   [InsightType.TOP_K]: buildTopK,
   [InsightType.MAP]: buildMap,

@@ -10,7 +10,8 @@ import { EVENTS } from "./event-scope.ts";
 import type { InsightBuilder } from "./insight-plan.ts";
 import { eventPropertyTerm } from "./property-sql.ts";
 import { refuseSeriesParts } from "./standalone-spec.ts";
-import { insightEventScope, topKShape } from "./top-k.ts";
+import { insightEventScope } from "./event-scope.ts";
+import { topKShape } from "./top-k.ts";
 import { metricSql, RANKED_ORDER, rankedSql } from "./top-k-sql.ts";
 
 const FIELD = "spec.map";

@@ -8,26 +8,13 @@ import { PropertySource } from "../../gen/common/v1/filter_schema_pb.ts";
 import { type InsightQuerySpec, type TopKQuery, TopKQuery_Dimension, TopKResultSchema } from "../../gen/shared/insights/v1/insights_pb.ts";
 import { FieldError } from "../field-error.ts";
 import { eventFilterSql } from "./event-filter-sql.ts";
-import { EVENTS, type EventScope, eventScope } from "./event-scope.ts";
+import { EVENTS, type EventScope, insightEventScope } from "./event-scope.ts";
 import type { InsightBuilder, InsightInput, InsightPlan } from "./insight-plan.ts";
 import { eventPropertyTerm } from "./property-sql.ts";
 import { boundedOrDefault, checkDimensionProperty, refuseSeriesParts } from "./standalone-spec.ts";
 import { metricSql, RANKED_ORDER, rankedSql } from "./top-k-sql.ts";
 
 const FIELD = "spec.top_k";
-
-/** The scope every TOP_K and MAP query reads: project, window, cookieless, bots, filter groups. */
-export function insightEventScope({ spec, window, params }: InsightInput): EventScope {
-  return eventScope({
-    params,
-    window,
-    includeCookieless: spec.includeCookieless,
-    filterGroups: spec.filterGroups,
-    filterGroupsOperator: spec.filterGroupsOperator,
-    filterGroupsField: "spec.filter_groups",
-    filterGroupsOperatorField: "spec.filter_groups_operator",
-  });
-}
 
 function requireTopK(spec: InsightQuerySpec): TopKQuery {
   if (!spec.topK) throw new FieldError(FIELD, "required for TOP_K");

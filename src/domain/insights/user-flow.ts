@@ -7,7 +7,7 @@ import { create } from "@bufbuild/protobuf";
 import { PropertySource } from "../../gen/common/v1/filter_schema_pb.ts";
 import { type InsightQuerySpec, UserFlowQuery_GroupBy, UserFlowQuery_NodeKind, type UserFlowQuery, UserFlowResultSchema } from "../../gen/shared/insights/v1/insights_pb.ts";
 import { FieldError } from "../field-error.ts";
-import { EVENTS, eventScope } from "./event-scope.ts";
+import { EVENTS, insightEventScope } from "./event-scope.ts";
 import { eventFilterSql } from "./event-filter-sql.ts";
 import type { InsightBuilder } from "./insight-plan.ts";
 import { eventPropertyTerm } from "./property-sql.ts";
@@ -60,19 +60,12 @@ function requireFlow(spec: InsightQuerySpec): UserFlowQuery {
   return spec.userFlow;
 }
 
-export const buildUserFlow: InsightBuilder = ({ spec, window, params }) => {
+export const buildUserFlow: InsightBuilder = (input) => {
+  const { spec, params } = input;
   const flow = requireFlow(spec);
   checkGroupBy(flow);
   const limits = flowLimits(flow);
-  const scope = eventScope({
-    params,
-    window,
-    includeCookieless: spec.includeCookieless,
-    filterGroups: spec.filterGroups,
-    filterGroupsOperator: spec.filterGroupsOperator,
-    filterGroupsField: "spec.filter_groups",
-    filterGroupsOperatorField: "spec.filter_groups_operator",
-  });
+  const scope = insightEventScope(input);
   const label = nodeLabel(flow, params);
   const scopeFilter = eventFilterSql(flow.scope, scope.filters, `${FIELD}.scope`);
   const nodeCount = params.add(limits.maxHops + 1, "UInt32");
