@@ -8,7 +8,6 @@ import { create } from "@bufbuild/protobuf";
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { createMetrics, type Metrics } from "../../src/app/metrics.ts";
-import { builderFor } from "../../src/domain/insights/builders.ts";
 import { LIVE_TTL_SECONDS, type QueryCacheKey } from "../../src/domain/insights/cache-key.ts";
 import { AggregationType, Granularity, InsightType, type QueryResponse, QueryResponseSchema } from "../../src/gen/shared/insights/v1/insights_pb.ts";
 import { createRedis, type Redis } from "../../src/infra/redis.ts";
@@ -169,8 +168,7 @@ describe("query cache without Redis", () => {
   });
 });
 
-// Runs once a TRENDS builder is registered (another branch adds it); until then only the tests above run.
-describe.skipIf(!builderFor(InsightType.TRENDS))("the cache in a running server", () => {
+describe("the cache in a running server", () => {
   const HOUR = 3_600_000;
   const started = Date.now();
   const settled = { from: timestampFromMs(started - 48 * HOUR), to: timestampFromMs(started - HOUR) };
