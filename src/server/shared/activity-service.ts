@@ -26,6 +26,8 @@ export function activityService(deps: SharedDeps): Partial<ServiceImpl<typeof Ac
   /** The person behind a distinct id (if any) and every distinct id that counts as them. */
   const person = async (projectId: string, distinctId: string): Promise<{ profile?: ProfileRow; ids: string[] }> => {
     if (distinctId === "") throw new ConnectError("distinct_id: required", Code.InvalidArgument);
+    // Postgres text cannot hold NUL (the lookup would fail as `internal`), and no stored id has one.
+    if (distinctId.includes("\u0000")) throw new ConnectError("distinct_id: must not contain NUL characters (\\u0000)", Code.InvalidArgument);
     const profile = await profileOfDistinctId(deps.sql, projectId, distinctId);
     if (!profile) return { ids: [distinctId] };
     return { profile, ids: (await distinctIdsOf(deps, projectId, [profile])).get(profile.id)! };

@@ -1,9 +1,11 @@
 // shared.insights.v1.InsightsService: authenticates (the boundary did), checks the window, picks the builder of
 // the insight type, runs its queries and shapes the answer. Query building lives in src/domain/insights/.
 
+import { create } from "@bufbuild/protobuf";
 import type { ServiceImpl } from "@connectrpc/connect";
-import { InsightType, type InsightsService } from "../../gen/shared/insights/v1/insights_pb.ts";
+import { InsightType, type InsightsService, QueryResponseSchema } from "../../gen/shared/insights/v1/insights_pb.ts";
 import { builderFor } from "../../domain/insights/builders.ts";
+import { queryCacheKey } from "../../domain/insights/cache-key.ts";
 import { FieldError } from "../../domain/field-error.ts";
 import { QueryParams } from "../../domain/insights/query-params.ts";
 import { timeWindow } from "../../domain/insights/time-window.ts";
@@ -27,8 +29,10 @@ export function insightsService(deps: SharedDeps): Partial<ServiceImpl<typeof In
       const { reportingTimezone } = await deps.projects.of(projectId);
       const window = timeWindow(request.timeRange, request.granularity, reportingTimezone);
       const plan = build({ spec, window, params: new QueryParams(projectId) });
-      const rows = await runInsightQueries(deps, plan.queries, ctx.signal);
-      return { result: plan.shape(rows) };
+      return deps.cache.answer(queryCacheKey(projectId, request, window, Date.now()), async () => {
+        const rows = await runInsightQueries(deps, plan.queries, ctx.signal);
+        return create(QueryResponseSchema, { result: plan.shape(rows) });
+      });
     },
 
     async segmentUsers(request, ctx) {

@@ -3,6 +3,7 @@ import type { Nats } from "../../infra/nats.ts";
 import type { Sql } from "../../infra/postgres.ts";
 import type { Logger } from "../../logger.ts";
 import type { ProjectSettingsCache } from "../../store/project-settings.ts";
+import type { QueryCache } from "./query-cache.ts";
 
 /** What the shared services read and write. */
 export interface SharedDeps {
@@ -12,4 +13,6 @@ export interface SharedDeps {
   log: Logger;
   /** The project's reporting time zone and other per-call settings. */
   projects: ProjectSettingsCache;
+  /** Recent Query answers (Redis; optional in effect: works without it). */
+  cache: QueryCache;
 }

@@ -16,6 +16,7 @@ import type { ApiKeyStore } from "../sdk/api-key-store.ts";
 import { activityService } from "./activity-service.ts";
 import { insightsService } from "./insights-service.ts";
 import { profilesService } from "./profiles-service.ts";
+import { queryCache } from "./query-cache.ts";
 import { sharedCors } from "./shared-cors.ts";
 
 /** Requests here are small (ids, filters); a large body is a mistake or an attack. */
@@ -29,7 +30,14 @@ export function sharedRoutes(app: App, keys: ApiKeyStore): Hono {
     jsonOptions: { ignoreUnknownFields: true },
     interceptors: [authBoundary(keys), wireErrors(app.log)],
   });
-  const deps = { sql: app.postgres(), clickhouse: app.clickhouse(), nats: app.nats, log: app.log, projects: new ProjectSettingsCache(app.postgres()) };
+  const deps = {
+    sql: app.postgres(),
+    clickhouse: app.clickhouse(),
+    nats: app.nats,
+    log: app.log,
+    projects: new ProjectSettingsCache(app.postgres()),
+    cache: queryCache(app.redis(), app.metrics, app.log),
+  };
   router.service(ProfilesService, profilesService(deps));
   router.service(ActivityService, activityService(deps));
   router.service(InsightsService, insightsService(deps));
