@@ -7,6 +7,7 @@ import pg0003 from "../../migrations/postgres/0003_api_keys.sql" with { type: "t
 import pg0004 from "../../migrations/postgres/0004_ingest_checkpoints.sql" with { type: "text" };
 import pg0005 from "../../migrations/postgres/0005_profiles.sql" with { type: "text" };
 import pg0006 from "../../migrations/postgres/0006_data_subject_erasure.sql" with { type: "text" };
+import pg0007 from "../../migrations/postgres/0007_project_reporting_timezone.sql" with { type: "text" };
 import ch0001 from "../../migrations/clickhouse/0001_events.sql" with { type: "text" };
 import ch0002 from "../../migrations/clickhouse/0002_typed_properties.sql" with { type: "text" };
 import ch0003 from "../../migrations/clickhouse/0003_profiles.sql" with { type: "text" };
@@ -23,6 +24,7 @@ export const embeddedMigrations = {
     "0004_ingest_checkpoints.sql": pg0004,
     "0005_profiles.sql": pg0005,
     "0006_data_subject_erasure.sql": pg0006,
+    "0007_project_reporting_timezone.sql": pg0007,
   },
   clickhouse: {
     "0001_events.sql": ch0001,

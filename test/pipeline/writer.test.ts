@@ -6,6 +6,7 @@ import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import { describe, expect, test } from "bun:test";
 import { IngestBatchSchema } from "../../src/gen/internal/ingest/v1/ingest_pb.ts";
+import { createPostgres } from "../../src/infra/postgres.ts";
 import { backgroundLoad, expectExactlyOnce, type IngestStack, ingestStack } from "../support/ingest-stack.ts";
 import { waitFor } from "../support/ports.ts";
 import { batchBody, sdkEvent, sdkRequest } from "../support/sdk-events.ts";
@@ -116,6 +117,32 @@ describe("leadership", () => {
       await stack.stop();
     }
   }, 150_000);
+
+  test("messages a dead leader stored but never acknowledged are removed when the next writer starts, not left for ack_wait", async () => {
+    const stack = await ingestStack("leftovers");
+    const sql = createPostgres({ url: stack.env.DATABASE_URL, maxConnections: 1 });
+    try {
+      for (let i = 0; i < 3; i++) expect((await sdkRequest(stack.baseUrl, stack.publicKey, batchBody([sdkEvent(stack.projectId)]))).status).toBe(200);
+      const stream = stack.nats.names.stream("events");
+      const { first_seq: first, last_seq: last } = (await stack.nats.jsm.streams.info(stream)).state;
+      // What a leader killed between its commit and its acks leaves: the messages delivered to it and unacknowledged,
+      // and the ledger saying they are written.
+      const consumer = await stack.nats.js.consumers.get(stream, "events-worker");
+      const held = [];
+      for await (const message of await consumer.fetch({ max_messages: 3, expires: 2_000 })) held.push(message.seq);
+      expect(held).toEqual([first, first + 1, last]);
+      await sql`INSERT INTO ingest_checkpoints (consumer, committed_seq, planned_first, planned_last) VALUES (${`${stream}/events-worker`}, ${last}, ${first}, ${last})`;
+
+      const worker = await stack.startWorker({ PUG_LOG_LEVEL: "info" });
+      await waitFor("the stream emptied", async () => (await stack.queued()) === 0, 5_000);
+      expect(worker.output()).toContain("removing messages written before this start but never acknowledged");
+      // Stored already by the dead leader (as the ledger says): not written again.
+      expect(await stack.stored()).toEqual({ rows: 0, ids: 0 });
+    } finally {
+      await sql.end();
+      await stack.stop();
+    }
+  });
 });
 
 describe("a consumer deleted under the writer", () => {

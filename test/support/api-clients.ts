@@ -63,6 +63,16 @@ export interface SeedEvent {
   country?: string;
   region?: string;
   city?: string;
+  event_id?: string;
+  is_bot?: boolean;
+  url?: string;
+  pathname?: string;
+  screen_width?: number;
+  auto_properties?: Record<string, string>;
+  auto_types?: Record<string, number>;
+  custom_properties?: Record<string, string>;
+  custom_types?: Record<string, number>;
+  custom_numbers?: Record<string, number>;
 }
 
 /** Inserts events; the materialized views fill profile_activity and profile_days from them. */

@@ -6,6 +6,7 @@
 import type { LogicalOperator } from "../../gen/common/v1/filters_pb.ts";
 import { personJoin } from "../identity/person-sql.ts";
 import { type FilterContext, type FilterGroupLike, filterGroupsSql } from "./event-filter-sql.ts";
+import type { InsightInput } from "./insight-plan.ts";
 import type { QueryParams } from "./query-params.ts";
 import { rangeCondition } from "./time-window.ts";
 
@@ -57,4 +58,17 @@ export function eventScope(input: ScopeInput): EventScope {
     person,
     filters,
   };
+}
+
+/** The scope of an insight query (spec.include_cookieless and spec.filter_groups applied). */
+export function insightEventScope({ spec, window, params }: InsightInput): EventScope {
+  return eventScope({
+    params,
+    window,
+    includeCookieless: spec.includeCookieless,
+    filterGroups: spec.filterGroups,
+    filterGroupsOperator: spec.filterGroupsOperator,
+    filterGroupsField: "spec.filter_groups",
+    filterGroupsOperatorField: "spec.filter_groups_operator",
+  });
 }

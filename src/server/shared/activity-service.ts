@@ -1,7 +1,8 @@
 // shared.activity.v1.ActivityService, the profile parts: GetProfileStats and GetActivityHeatmap, from the
 // incrementally kept activity tables. A distinct id that belongs to a person (their external id or one of their
 // aliases) stands for the whole person; any other (an anonymous visitor) for itself. Days are UTC until projects
-// get a reporting time zone (issue 11). The event feeds and the filter schema come later (unimplemented).
+// get a reporting time zone (issue 11). The event explorer and a person's feed read pages of raw events
+// (src/domain/activity/); the filter schema is shared with InsightsService (./filter-schema.ts).
 
 import type { JsonObject } from "@bufbuild/protobuf";
 import { timestampDate, timestampFromDate, type Timestamp } from "@bufbuild/protobuf/wkt";
@@ -14,6 +15,8 @@ import { Code, ConnectError } from "../connect-errors.ts";
 import { activityOf, daysOf } from "./activity-reads.ts";
 import { distinctIdsOf } from "./person-activity.ts";
 import type { SharedDeps } from "./shared-deps.ts";
+import { eventPage } from "./event-page-reads.ts";
+import { filterSchema, propertyValues } from "./filter-schema.ts";
 
 const DAY_MS = 86_400_000;
 export const HEATMAP_DEFAULT_DAYS = 60;
@@ -58,6 +61,26 @@ export function activityService(deps: SharedDeps): Partial<ServiceImpl<typeof Ac
       const { ids } = await person(projectId, request.distinctId);
       const [from, to] = request.timeRange ? days(request.timeRange) : defaultDays(Date.now());
       return { days: await daysOf(deps.clickhouse, projectId, ids, from, to) };
+    },
+
+    async getEventExplorer(request, ctx) {
+      const { projectId } = callerOf(ctx);
+      const distinctIds = request.distinctId === "" ? undefined : [request.distinctId];
+      return await eventPage(deps, projectId, request, distinctIds, ctx.signal);
+    },
+
+    async getActivityFeed(request, ctx) {
+      const { projectId } = callerOf(ctx);
+      const { ids } = await person(projectId, request.distinctId);
+      return await eventPage(deps, projectId, request, ids, ctx.signal);
+    },
+
+    async getFilterSchema(request, ctx) {
+      return await filterSchema(deps, callerOf(ctx).projectId, request, ctx.signal);
+    },
+
+    async getPropertyValues(request, ctx) {
+      return await propertyValues(deps, callerOf(ctx).projectId, request, ctx.signal);
     },
   };
 }

@@ -8,6 +8,9 @@ import { FieldError } from "../../domain/field-error.ts";
 import { QueryParams } from "../../domain/insights/query-params.ts";
 import { timeWindow } from "../../domain/insights/time-window.ts";
 import { callerOf } from "../auth/caller.ts";
+import { encodePersonPosition } from "../../domain/activity/page-token.ts";
+import { segmentUsersQuery } from "../../domain/insights/segment-users.ts";
+import { filterSchema, propertyValues } from "./filter-schema.ts";
 import { runInsightQueries } from "./insight-runner.ts";
 import type { SharedDeps } from "./shared-deps.ts";
 
@@ -26,6 +29,21 @@ export function insightsService(deps: SharedDeps): Partial<ServiceImpl<typeof In
       const plan = build({ spec, window, params: new QueryParams(projectId) });
       const rows = await runInsightQueries(deps, plan.queries, ctx.signal);
       return { result: plan.shape(rows) };
+    },
+
+    async segmentUsers(request, ctx) {
+      const { query, pageSize } = segmentUsersQuery(callerOf(ctx).projectId, request);
+      const [rows] = await runInsightQueries(deps, [query], ctx.signal);
+      const people = rows!.slice(0, pageSize).map((row) => String(row.person));
+      return { distinctIds: people, nextPageToken: rows!.length > pageSize ? encodePersonPosition(people.at(-1)!) : "" };
+    },
+
+    async getFilterSchema(request, ctx) {
+      return await filterSchema(deps, callerOf(ctx).projectId, request, ctx.signal);
+    },
+
+    async getPropertyValues(request, ctx) {
+      return await propertyValues(deps, callerOf(ctx).projectId, request, ctx.signal);
     },
   };
 }

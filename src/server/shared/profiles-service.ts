@@ -5,7 +5,7 @@
 import { create, toBinary } from "@bufbuild/protobuf";
 import type { ServiceImpl } from "@connectrpc/connect";
 import { decodePageToken, encodePageToken, type ListPosition } from "../../domain/profiles/page-token.ts";
-import { ProfileFilterError, profileFilterSql, type SqlCondition } from "../../domain/profiles/profile-filter-sql.ts";
+import { profileFilterSql, type SqlCondition } from "../../domain/profiles/profile-filter-sql.ts";
 import { ProfileRefreshSchema } from "../../gen/internal/ingest/v1/ingest_pb.ts";
 import type { FilterGroup, LogicalOperator } from "../../gen/common/v1/filters_pb.ts";
 import type { ProfilesService } from "../../gen/shared/profiles/v1/profiles_pb.ts";
@@ -106,11 +106,7 @@ function listStart(token: string): ListPosition | undefined {
   return position;
 }
 
+/** A bad filter throws a FieldError, which the service's interceptor answers as invalid_argument. */
 function listFilter(groups: FilterGroup[], operator: LogicalOperator): SqlCondition {
-  try {
-    return profileFilterSql(groups, operator, "traits", LIST_PARAMS_BEFORE_FILTER);
-  } catch (error) {
-    if (error instanceof ProfileFilterError) throw new ConnectError(error.message, Code.InvalidArgument);
-    throw error;
-  }
+  return profileFilterSql(groups, operator, "traits", LIST_PARAMS_BEFORE_FILTER);
 }

@@ -11,7 +11,7 @@ import { ProfilesService } from "../../gen/shared/profiles/v1/profiles_pb.ts";
 import { ProjectSettingsCache } from "../../store/project-settings.ts";
 import { authBoundary } from "../auth/auth-boundary.ts";
 import { explainedConnectResponse } from "../connect-errors.ts";
-import { fieldErrors } from "../field-errors.ts";
+import { wireErrors } from "../wire-errors.ts";
 import type { ApiKeyStore } from "../sdk/api-key-store.ts";
 import { activityService } from "./activity-service.ts";
 import { insightsService } from "./insights-service.ts";
@@ -27,7 +27,7 @@ export function sharedRoutes(app: App, keys: ApiKeyStore): Hono {
     requireConnectProtocolHeader: false,
     // The dashboard's client may be generated from newer protos than ours; fields we do not know are dropped.
     jsonOptions: { ignoreUnknownFields: true },
-    interceptors: [authBoundary(keys), fieldErrors],
+    interceptors: [authBoundary(keys), wireErrors(app.log)],
   });
   const deps = { sql: app.postgres(), clickhouse: app.clickhouse(), nats: app.nats, log: app.log, projects: new ProjectSettingsCache(app.postgres()) };
   router.service(ProfilesService, profilesService(deps));

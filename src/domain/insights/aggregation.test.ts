@@ -1,0 +1,62 @@
+import { create } from "@bufbuild/protobuf";
+import { describe, expect, test } from "bun:test";
+import { LogicalOperator } from "../../gen/common/v1/filters_pb.ts";
+import { AggregationType, EventQuerySchema } from "../../gen/shared/insights/v1/insights_pb.ts";
+import { refusalOf } from "../field-refusal.ts";
+import { aggregationSql } from "./aggregation.ts";
+import { eventScope } from "./event-scope.ts";
+import { QueryParams } from "./query-params.ts";
+
+const PROJECT = "6f1c1d8e-0000-4000-8000-000000000001";
+const scope = () =>
+  eventScope({
+    params: new QueryParams(PROJECT),
+    window: { fromMs: 0, toMs: 1000 },
+    includeCookieless: false,
+    filterGroups: [],
+    filterGroupsOperator: LogicalOperator.UNSPECIFIED,
+    filterGroupsField: "spec.filter_groups",
+    filterGroupsOperatorField: "spec.filter_groups_operator",
+  });
+const query = (aggregation: AggregationType, aggregationProperty = "") => create(EventQuerySchema, { aggregation, aggregationProperty });
+
+describe("aggregations", () => {
+  test("TOTAL (also when unset) counts events without joining persons", () => {
+    for (const aggregation of [AggregationType.UNSPECIFIED, AggregationType.TOTAL]) {
+      const events = scope();
+      expect(aggregationSql(query(aggregation), events, "spec.events[0]")).toEqual({ columns: [], where: "1", value: "toFloat64(count())" });
+      expect(events.from()).toBe("events AS e");
+    }
+  });
+
+  test("UNIQUE_USERS and PER_USER_AVG count persons, which joins the aliases", () => {
+    const events = scope();
+    const unique = aggregationSql(query(AggregationType.UNIQUE_USERS), events, "spec.events[0]");
+    expect(unique.value).toBe("toFloat64(uniqExact(person))");
+    expect(unique.columns).toEqual(["if(ifNull(person_aliases.person, '') != '', person_aliases.person, e.distinct_id) AS person"]);
+    expect(events.from()).toStartWith("events AS e LEFT JOIN (");
+    expect(aggregationSql(query(AggregationType.PER_USER_AVG), scope(), "spec.events[0]").value).toBe("count() / uniqExact(person)");
+  });
+
+  test("SUM…MAX read the property as a number, only where it is one; the name is a parameter", () => {
+    const events = scope();
+    const sum = aggregationSql(query(AggregationType.SUM, "amount"), events, "spec.events[0]");
+    const number = "if(mapContains(e.custom_numbers, {p2:String}), e.custom_numbers[{p2:String}], NULL)";
+    expect(sum).toEqual({ columns: [`${number} AS num`], where: `${number} IS NOT NULL`, value: "toFloat64(sum(assumeNotNull(num)))" });
+    expect(events.filters.params.values.p2).toBe("amount");
+    expect(aggregationSql(query(AggregationType.AVG, "$screenWidth"), scope(), "f").columns).toEqual(["toNullable(toFloat64(e.screen_width)) AS num"]);
+    expect(aggregationSql(query(AggregationType.MIN, "x"), scope(), "f").value).toBe("toFloat64(min(assumeNotNull(num)))");
+    expect(aggregationSql(query(AggregationType.MAX, "x"), scope(), "f").value).toBe("toFloat64(max(assumeNotNull(num)))");
+  });
+
+  test("refuses SUM…MAX without a property, an overlong property and an unknown aggregation", () => {
+    expect(refusalOf(() => aggregationSql(query(AggregationType.SUM), scope(), "spec.events[1]"))).toBe(
+      "spec.events[1].aggregation_property: required for SUM (the numeric property it reads)",
+    );
+    expect(refusalOf(() => aggregationSql(query(AggregationType.MAX, "x".repeat(201)), scope(), "spec.events[0]"))).toBe(
+      "spec.events[0].aggregation_property: longer than 200 characters",
+    );
+    expect(refusalOf(() => aggregationSql(query(AggregationType.TOTAL, "a b"), scope(), "spec.events[0]"))).toStartWith("spec.events[0].aggregation_property: letters, digits");
+    expect(refusalOf(() => aggregationSql(query(99 as AggregationType), scope(), "spec.events[0]"))).toBe("spec.events[0].aggregation: unknown aggregation 99");
+  });
+});

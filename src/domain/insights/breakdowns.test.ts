@@ -1,0 +1,67 @@
+import { create } from "@bufbuild/protobuf";
+import { describe, expect, test } from "bun:test";
+import { InsightQuerySpecSchema } from "../../gen/shared/insights/v1/insights_pb.ts";
+import { refusalOf } from "../field-refusal.ts";
+import { breakdownLimit, breakdownTerms, checkBreakdowns, combinationSql, rankedSeriesSql, trendSeries } from "./breakdowns.ts";
+import { QueryParams } from "./query-params.ts";
+
+const PROJECT = "6f1c1d8e-0000-4000-8000-000000000001";
+const spec = (properties: string[], breakdownLimit = 0) => create(InsightQuerySpecSchema, { breakdowns: properties.map((property) => ({ property })), breakdownLimit });
+
+describe("breakdowns", () => {
+  test("refuses more than 5, repeats, empty, control characters, overlong names and a limit out of 0–100", () => {
+    expect(refusalOf(() => checkBreakdowns(spec(["a", "b", "c", "d", "e", "f"])))).toBe("spec.breakdowns: 6 breakdowns; at most 5");
+    expect(refusalOf(() => checkBreakdowns(spec(["$country", "$country"])))).toBe("spec.breakdowns[1].property: '$country' is already a breakdown; each property once");
+    expect(refusalOf(() => checkBreakdowns(spec(["a", ""])))).toBe("spec.breakdowns[1].property: required");
+    expect(refusalOf(() => checkBreakdowns(spec(["plan type"])))).toStartWith("spec.breakdowns[0].property: letters, digits");
+    expect(refusalOf(() => checkBreakdowns(spec(["x".repeat(201)])))).toBe("spec.breakdowns[0].property: longer than 200 characters");
+    expect(refusalOf(() => checkBreakdowns(spec(["a"], 101)))).toStartWith("spec.breakdown_limit: 101 is out of range");
+    expect(refusalOf(() => checkBreakdowns(spec(["a"], -1)))).toStartWith("spec.breakdown_limit: -1 is out of range");
+    expect(refusalOf(() => checkBreakdowns(spec([], 5)))).toBe("spec.breakdown_limit: needs at least one breakdown");
+    expect(() => checkBreakdowns(spec(["$country", "plan", "x".repeat(200)], 100))).not.toThrow();
+  });
+
+  test("the limit defaults to 10", () => {
+    expect(breakdownLimit(spec(["a"]))).toBe(10);
+    expect(breakdownLimit(spec(["a"], 3))).toBe(3);
+  });
+
+  test("$names read the promoted column or auto_properties, other names custom_properties, the name a parameter", () => {
+    const params = new QueryParams(PROJECT);
+    const terms = breakdownTerms(spec(["$pathname", "$wifi", "plan' OR 1=1"]), "e", params); // unchecked here: still a parameter
+    expect(terms).toEqual(["CAST(e.pathname AS String)", "CAST(e.auto_properties[{p0:String}] AS String)", "CAST(e.custom_properties[{p1:String}] AS String)"]);
+    expect(params.values).toMatchObject({ p0: "$wifi", p1: "plan' OR 1=1" });
+    expect(combinationSql(terms.slice(0, 1))).toBe("CAST([CAST(e.pathname AS String)] AS Array(String))");
+    expect(combinationSql([])).toBe("CAST([] AS Array(String))");
+  });
+
+  test("without breakdowns: one group per bucket; with: ranked over the window, the rest folded into $others", () => {
+    const plain = new QueryParams(PROJECT);
+    expect(rankedSeriesSql({ rowsSql: "ROWS", value: "count()", rankBy: "count()", breakdownCount: 0, limit: 10, params: plain })).toBe(
+      "SELECT toUnixTimestamp(t) AS time, 1 AS series_rank, CAST([] AS Array(String)) AS combo, count() AS value\nFROM (ROWS) GROUP BY t ORDER BY time",
+    );
+    const params = new QueryParams(PROJECT);
+    const sql = rankedSeriesSql({ rowsSql: "ROWS", value: "uniqExact(person)", rankBy: "uniqExact(person)", breakdownCount: 2, limit: 3, params });
+    expect(sql).toStartWith("WITH series_rows AS (ROWS), (SELECT arraySlice(");
+    expect(sql).toContain("groupArray((weight, combo))");
+    expect(sql).toContain("1, {p1:UInt32})\nFROM (SELECT combo, toFloat64(uniqExact(person)) AS weight FROM series_rows GROUP BY combo)) AS kept");
+    expect(sql).toContain("indexOf(kept, series_rows.combo) AS series_rank, if(series_rank = 0, {p0:Array(String)}, series_rows.combo) AS folded, uniqExact(person) AS value");
+    expect(sql).toEndWith("FROM series_rows GROUP BY t, series_rank, folded ORDER BY series_rank = 0, series_rank, time");
+    expect(params.values).toMatchObject({ p0: ["$others", "$others"], p1: 3 });
+  });
+
+  test("rows become series in rank order, $others last, each point at its bucket's instant", () => {
+    const rows = [
+      { time: 1774566000, series_rank: 1, folded: ["/home"], value: 2 },
+      { time: 1774652400, series_rank: 1, folded: ["/home"], value: 1 },
+      { time: 1774652400, series_rank: 0, folded: ["$others"], value: 4 },
+      { time: 1774566000, series_rank: 2, folded: ["/docs"], value: 1.5 },
+    ];
+    const series = trendSeries(spec(["$pathname"]), "page_view", rows);
+    expect(series.map((s) => [s.eventKind, s.breakdown, s.points.map((p) => [Number(p.time!.seconds), p.value])])).toEqual([
+      ["page_view", { $pathname: "/home" }, [[1774566000, 2], [1774652400, 1]]],
+      ["page_view", { $pathname: "/docs" }, [[1774566000, 1.5]]],
+      ["page_view", { $pathname: "$others" }, [[1774652400, 4]]],
+    ]);
+  });
+});

@@ -1,0 +1,104 @@
+// USER_FLOW: how sessions move between pages or events. ClickHouse builds each session's path (its node labels
+// in time order, repeats in a row collapsed, the first max_hops + 1 kept) and counts the sessions per transition
+// and step; ./user-flow-graph.ts turns those counts into the Sankey (top nodes per step, "$others", link cap).
+// The scope filter decides which events become nodes, not which sessions count.
+
+import { create } from "@bufbuild/protobuf";
+import { PropertySource } from "../../gen/common/v1/filter_schema_pb.ts";
+import { type InsightQuerySpec, UserFlowQuery_GroupBy, UserFlowQuery_NodeKind, type UserFlowQuery, UserFlowResultSchema } from "../../gen/shared/insights/v1/insights_pb.ts";
+import { FieldError } from "../field-error.ts";
+import { EVENTS, insightEventScope } from "./event-scope.ts";
+import { eventFilterSql } from "./event-filter-sql.ts";
+import type { InsightBuilder } from "./insight-plan.ts";
+import { eventPropertyTerm } from "./property-sql.ts";
+import type { QueryParams } from "./query-params.ts";
+import { boundedOrDefault, checkDimensionProperty, refuseSeriesParts } from "./standalone-spec.ts";
+import { flowGraph, type Transition } from "./user-flow-graph.ts";
+
+const FIELD = "spec.user_flow";
+
+export interface FlowLimits {
+  maxHops: number;
+  maxNodes: number;
+  maxLinks: number;
+}
+
+export function flowLimits(flow: UserFlowQuery): FlowLimits {
+  return {
+    maxHops: boundedOrDefault(flow.maxHops, 5, 1, 10, `${FIELD}.max_hops`),
+    maxNodes: boundedOrDefault(flow.maxNodes, 20, 2, 50, `${FIELD}.max_nodes`),
+    maxLinks: boundedOrDefault(flow.maxLinks, 250, 1, 500, `${FIELD}.max_links`),
+  };
+}
+
+/** The label of an event as a node (String; '' where the property is absent). */
+function nodeLabel(flow: UserFlowQuery, params: QueryParams): string {
+  switch (flow.nodeKind) {
+    case UserFlowQuery_NodeKind.UNSPECIFIED:
+    case UserFlowQuery_NodeKind.EVENT_KIND:
+      if (flow.nodeProperty !== "") throw new FieldError(`${FIELD}.node_property`, "only for node_kind PROPERTY");
+      return `toString(${EVENTS}.kind)`;
+    case UserFlowQuery_NodeKind.PROPERTY: {
+      checkDimensionProperty(flow.nodeProperty, `${FIELD}.node_property`);
+      const source = flow.nodeProperty.startsWith("$") ? PropertySource.AUTO : PropertySource.CUSTOM;
+      return eventPropertyTerm(flow.nodeProperty, source, params, EVENTS).text;
+    }
+    default:
+      throw new FieldError(`${FIELD}.node_kind`, `unknown node kind ${flow.nodeKind}`);
+  }
+}
+
+function checkGroupBy(flow: UserFlowQuery): void {
+  if (flow.groupBy !== UserFlowQuery_GroupBy.UNSPECIFIED && flow.groupBy !== UserFlowQuery_GroupBy.SESSION) {
+    throw new FieldError(`${FIELD}.group_by`, `unknown grouping ${flow.groupBy}`);
+  }
+}
+
+function requireFlow(spec: InsightQuerySpec): UserFlowQuery {
+  if (!spec.userFlow) throw new FieldError(FIELD, "required for USER_FLOW");
+  refuseSeriesParts(spec, "USER_FLOW");
+  return spec.userFlow;
+}
+
+export const buildUserFlow: InsightBuilder = (input) => {
+  const { spec, params } = input;
+  const flow = requireFlow(spec);
+  checkGroupBy(flow);
+  const limits = flowLimits(flow);
+  const scope = insightEventScope(input);
+  const label = nodeLabel(flow, params);
+  const scopeFilter = eventFilterSql(flow.scope, scope.filters, `${FIELD}.scope`);
+  const nodeCount = params.add(limits.maxHops + 1, "UInt32");
+  // Events without a label are no node; so '' can stand for "no previous label" when collapsing repeats. Events
+  // at the same instant are ordered by label, so a path never depends on the order rows were read in.
+  const sql = `SELECT toUInt32(step - 1) AS depth, path[step] AS source, path[step + 1] AS target, count() AS sessions
+FROM (
+  SELECT arraySlice(arrayFilter((label, previous) -> label != previous, labels, arrayPushFront(arrayPopBack(labels), '')), 1, ${nodeCount}) AS path
+  FROM (
+    SELECT arrayMap(x -> x.2, arraySort(groupArray((${EVENTS}.occurred_at, ${label})))) AS labels
+    FROM ${scope.from()}
+    WHERE ${scope.where} AND ${EVENTS}.session_id != '' AND ${scopeFilter} AND ${label} != ''
+    GROUP BY ${EVENTS}.session_id
+  )
+)
+ARRAY JOIN arrayEnumerate(path) AS step
+WHERE step < length(path)
+GROUP BY depth, source, target`;
+  return {
+    queries: [{ sql, params: params.values }],
+    shape([rows]) {
+      const transitions: Transition[] = rows!.map((row) => ({
+        depth: Number(row.depth),
+        source: String(row.source),
+        target: String(row.target),
+        sessions: Number(row.sessions),
+      }));
+      const graph = flowGraph(transitions, limits.maxNodes, limits.maxLinks);
+      const value = create(UserFlowResultSchema, {
+        nodes: graph.nodes,
+        links: graph.links.map((link) => ({ source: link.source, target: link.target, value: BigInt(link.value) })),
+      });
+      return { case: "userFlow", value };
+    },
+  };
+};
