@@ -77,6 +77,8 @@ export const PLACES: readonly { country: string; region: string; city: string; l
   { country: "CA", region: "Ontario", city: "Toronto", locale: "en-CA" },
   { country: "JP", region: "Tokyo", city: "Tokyo", locale: "ja-JP" },
   { country: "SE", region: "Stockholm", city: "Stockholm", locale: "sv-SE" },
+  { country: "ES", region: "Madrid", city: "Madrid", locale: "es-ES" },
+  { country: "AU", region: "New South Wales", city: "Sydney", locale: "en-AU" },
 ];
 
 export interface Device {
