@@ -1,6 +1,7 @@
 // `pug seed`: realistic traffic for a project, for demos, tests and benchmarks (src/seed/).
 
 import { isUuid } from "../domain/uuid.ts";
+import { createClickHouse } from "../infra/clickhouse.ts";
 import { insertTraffic } from "../seed/bulk-events.ts";
 import { progressBar } from "../seed/progress.ts";
 import { insertPeople } from "../seed/seed-people.ts";
@@ -11,6 +12,11 @@ import { type Command, parseFlags, UsageError } from "./command.ts";
 
 /** The intake drops events older than 30 days; the window must end before now, so a day less. */
 const MAX_API_DAYS = 29;
+/**
+ * A bulk statement answers only when done (a few seconds alone, far longer on a busy server), so seeding uses a
+ * ClickHouse client of its own, configured like the app's but with a longer wait than the app's 30 s.
+ */
+const BULK_REQUEST_TIMEOUT_MS = 600_000;
 
 export const seedCommand: Command = {
   name: "seed",
@@ -39,6 +45,7 @@ export const seedCommand: Command = {
     if (!throughApi && (values.url || values.key)) throw new UsageError("--url and --key go with --through-api");
 
     const app = appFor(globals, "cli");
+    const ch = createClickHouse({ url: app.config.clickhouse.url, database: app.config.clickhouse.database, requestTimeoutMs: BULK_REQUEST_TIMEOUT_MS });
     try {
       const [project] = await app.postgres()<{ name: string }[]>`SELECT name FROM projects WHERE id = ${projectId}`;
       if (!project) throw new ExitError(1, `pug seed: no project ${projectId}; create one with \`pug project create NAME\``);
@@ -47,20 +54,21 @@ export const seedCommand: Command = {
       const started = performance.now();
       const bar = progressBar("events", events, write);
       if (throughApi) {
-        const { identified } = await sendTraffic(app.clickhouse(), { baseUrl: values.url!.replace(/\/$/, ""), apiKey: values.key! }, plan, (done) => bar.update(done));
+        const { identified } = await sendTraffic(ch, { baseUrl: values.url!.replace(/\/$/, ""), apiKey: values.key! }, plan, (done) => bar.update(done));
         bar.finish();
         globals.out(`sent ${events} events and ${identified} identify calls to ${values.url} for project '${project.name}' in ${seconds(started)} s`);
         return 0;
       }
-      await insertTraffic(app.clickhouse(), plan, (done) => bar.update(done));
+      await insertTraffic(ch, plan, (done) => bar.update(done));
       bar.finish();
       const eventSeconds = seconds(started);
       const people = progressBar("people", 0, write);
-      const created = await insertPeople(app.postgres(), app.clickhouse(), plan, (done, total) => people.update(done, total));
+      const created = await insertPeople(app.postgres(), ch, plan, (done, total) => people.update(done, total));
       people.finish();
       globals.out(`seeded ${events} events (${eventSeconds} s, ${Math.round(events / Number(eventSeconds))} events/s) and ${created} people with their anonymous ids for project '${project.name}' in ${seconds(started)} s`);
       return 0;
     } finally {
+      await ch.close().catch(() => {});
       await app.close().catch(() => {});
     }
   },

@@ -48,6 +48,16 @@ describe("pug seed", () => {
     });
   });
 
+  test.each([
+    [["--project", "p1", "--events", "10"], "pug: --project: the project's id (a UUID, as `pug project create` prints it)"],
+    [["--project", "00000000-0000-4000-8000-000000000000", "--events", "ten"], "pug: --events: a whole number from 1 to 10000000000, got 'ten'"],
+    [["--project", "00000000-0000-4000-8000-000000000000", "--events", "10", "--through-api", "--days", "30", "--url", "http://x", "--key", "k"], "pug: --days: a whole number from 1 to 29, got '30'"],
+    [["--project", "00000000-0000-4000-8000-000000000000", "--events", "10", "--through-api"], "pug: --through-api needs --url (the server, e.g. http://127.0.0.1:8080) and --key (the project's public key)"],
+  ])("%p is a usage error, exit 2", async (args, message) => {
+    const result = await runPug(["seed", ...args], stack.env);
+    expect({ code: result.code, first: result.stderr.split("\n")[0] }).toEqual({ code: 2, first: message });
+  });
+
   test("the bulk path writes exactly N events, the same for the same seed, and merges the signed-in visitors", async () => {
     const [first, second, other] = [await newProject("seed a"), await newProject("seed b"), await newProject("seed c")];
     const run = await seed(first, "--events", "20000", "--days", "30", "--seed", "7");
