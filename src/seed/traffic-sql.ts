@@ -3,8 +3,7 @@
 // and its session number: chunks can run in any order and two runs give the same rows. The lists it picks from
 // (src/seed/traffic-model.ts) travel as query parameters.
 
-import type { SeedPlan } from "./seed-plan.ts";
-import { SIGN_IN_SPREAD } from "./seed-plan.ts";
+import { type SeedPlan, SIGN_IN_SPREAD } from "./seed-plan.ts";
 import { BUTTONS, DEVICES, HOSTNAME, JOURNEYS, PAGES, PLACES, PLANS, SHAPE, SITE, SOURCES } from "./traffic-model.ts";
 
 /** The `events` columns the SELECT yields, in order; it also yields `user_agent` (for the API path). */
@@ -29,7 +28,7 @@ const VISITOR_FACTS = `${skewed("{place_country:Array(String)}", draw("visitor",
 const sessionsSql = `
   SELECT
     number AS s,
-    1 + toUInt32(floor(${SHAPE.maxSessionEvents - 1} * pow(${draw("s", "1")}, 2))) AS len,
+    1 + toUInt32(floor(${SHAPE.maxSessionEvents} * pow(${draw("s", "1")}, 2))) AS len,
     toUInt64(floor({visitors:UInt64} * pow(${draw("s", "2")}, 1.5))) AS visitor,
     visitor % ${SHAPE.knownEvery} = 0 AS known,
     -- Sessions grow denser towards the end of the window (a growing product) and finish before it.
