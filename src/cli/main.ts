@@ -8,6 +8,7 @@ import { devCommand } from "./dev.ts";
 import { doctorCommand } from "./doctor.ts";
 import { migrateCommands } from "./migrate.ts";
 import { apiKeyRevokeCommand, projectCreateCommand } from "./project.ts";
+import { seedCommand } from "./seed.ts";
 import { serverCommand } from "./server.ts";
 import { systemdCommand } from "./systemd.ts";
 import { versionCommand } from "./version.ts";
@@ -21,6 +22,7 @@ export const commands: Command[] = [
   doctorCommand,
   projectCreateCommand,
   apiKeyRevokeCommand,
+  seedCommand,
   configCommand,
   systemdCommand,
   versionCommand,

@@ -1,37 +1,11 @@
 // Identify calls sent the way the SDK sends them (binary Connect), for the profile benchmark: a saturating burst
 // for throughput, and a paced run for the latency from the call to the merge applied in Postgres.
 
-import { create, toBinary } from "@bufbuild/protobuf";
 import type { Sql } from "../../../src/infra/postgres.ts";
-import { IdentifyRequestSchema } from "../../../src/gen/sdk/profiles/v1/profiles_pb.ts";
+import { type IdentifyCall, type SdkTarget, sendIdentify } from "../../../src/seed/sdk-wire.ts";
 
-const IDENTIFY = "/sdk.profiles.v1.ProfilesSDKService/Identify";
-
-export interface IdentifyTarget {
-  baseUrl: string;
-  apiKey: string;
-}
-
-export interface IdentifyCallInit {
-  externalId: string;
-  anonymousId?: string;
-  traits: Record<string, string | number | boolean>;
-}
-
-export async function sendIdentify(target: IdentifyTarget, call: IdentifyCallInit): Promise<void> {
-  const body = toBinary(IdentifyRequestSchema, create(IdentifyRequestSchema, { externalId: call.externalId, anonymousId: call.anonymousId ?? "", traits: call.traits }));
-  for (let attempt = 1; ; attempt++) {
-    const response = await fetch(target.baseUrl + IDENTIFY, {
-      method: "POST",
-      headers: { "content-type": "application/proto", "connect-protocol-version": "1", "x-api-key": target.apiKey },
-      body,
-    });
-    if (response.status === 200) return;
-    const text = await response.text();
-    if (response.status !== 503 || attempt >= 20) throw new Error(`identify answered ${response.status}: ${text}`);
-    await Bun.sleep(200);
-  }
-}
+export type IdentifyTarget = SdkTarget;
+export type IdentifyCallInit = IdentifyCall;
 
 /** Sends `calls` with `concurrency` requests in flight, or paced at `perSecond` when given. */
 export async function sendIdentifies(target: IdentifyTarget, calls: IdentifyCallInit[], options: { concurrency: number; perSecond?: number }): Promise<void> {
