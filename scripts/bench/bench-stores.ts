@@ -28,10 +28,10 @@ export async function benchStores(name: string) {
   return {
     env,
     async cleanup() {
-      await admin.unsafe(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`).catch(() => {});
+      await admin.unsafe(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
       await admin.end();
       const ch = createClickHouse({ url: env.CLICKHOUSE_URL, database: "default" });
-      await ch.command({ query: `DROP DATABASE IF EXISTS \`${name}\`` }).catch(() => {});
+      await ch.command({ query: `DROP DATABASE IF EXISTS \`${name}\`` });
       await ch.close();
       const nats = await connectNats({ url: env.NATS_URL, prefix: name });
       for await (const stream of nats.jsm.streams.names()) if (stream.startsWith(name + "_")) await nats.jsm.streams.delete(stream);

@@ -29,3 +29,15 @@ export function appFor(globals: Globals, role: string, runsRoles = false): App {
   if (runsRoles) for (const warning of warnings) log.warn("configuration warning", { warning });
   return bootstrap(config, { log, name: `pug ${role}` });
 }
+
+/**
+ * Closes a one-shot command's connections. A command that ran has already said what it did; a connection that
+ * fails to close is reported on stderr, not thrown over the command's own result or error.
+ */
+export async function closeReporting(closable: { close(): Promise<unknown> }, what: string, globals: Globals): Promise<void> {
+  try {
+    await closable.close();
+  } catch (error) {
+    globals.err(`pug: warning: could not close the ${what} connections: ${(error as Error).message}`);
+  }
+}

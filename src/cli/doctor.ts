@@ -2,6 +2,7 @@ import { ConfigError, loadConfig } from "../config/load.ts";
 import { bootstrap } from "../app/app.ts";
 import { createLogger } from "../logger.ts";
 import { formatReport, runDoctor } from "../doctor/run-doctor.ts";
+import { closeReporting } from "./app-context.ts";
 import { type Command, parseFlags } from "./command.ts";
 
 export const doctorCommand: Command = {
@@ -27,7 +28,7 @@ export const doctorCommand: Command = {
       globals.out(values.json ? JSON.stringify({ ok: healthy, checks }, null, 2) : formatReport(checks).join("\n"));
       return healthy ? 0 : 1;
     } finally {
-      await app.close(2_000).catch(() => {});
+      await closeReporting({ close: () => app.close(2_000) }, "store", globals);
     }
   },
 };

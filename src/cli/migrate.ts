@@ -4,7 +4,7 @@
 import { MigrationError } from "../migrate/migrator.ts";
 import { stores, type Store } from "../migrate/embedded.ts";
 import { migrationStatus, runMigrations } from "../migrate/run-migrations.ts";
-import { appFor, ExitError } from "./app-context.ts";
+import { appFor, closeReporting, ExitError } from "./app-context.ts";
 import { type Command, type Globals, parseFlags, UsageError } from "./command.ts";
 
 function migrateCommand(name: string, targets: Store[]): Command {
@@ -25,7 +25,7 @@ function migrateCommand(name: string, targets: Store[]): Command {
         if (error instanceof MigrationError) throw new ExitError(1, `pug: ${error.message}`);
         throw new ExitError(1, `pug: migrate failed: ${(error as Error).message}`);
       } finally {
-        await app.close().catch(() => {});
+        await closeReporting(app, "store", globals);
       }
     },
   };

@@ -1,5 +1,5 @@
 import { createProject, revokeApiKey } from "../server/projects.ts";
-import { appFor, ExitError } from "./app-context.ts";
+import { appFor, closeReporting, ExitError } from "./app-context.ts";
 import { type Command, parseFlags, UsageError } from "./command.ts";
 
 export const projectCreateCommand: Command = {
@@ -22,7 +22,7 @@ export const projectCreateCommand: Command = {
     } catch (error) {
       throw new ExitError(1, `pug: could not create the project: ${(error as Error).message}`);
     } finally {
-      await app.close().catch(() => {});
+      await closeReporting(app, "store", globals);
     }
   },
 };
@@ -42,7 +42,7 @@ export const apiKeyRevokeCommand: Command = {
       globals.out("revoked");
       return 0;
     } finally {
-      await app.close().catch(() => {});
+      await closeReporting(app, "store", globals);
     }
   },
 };

@@ -7,7 +7,7 @@ import { progressBar } from "../seed/progress.ts";
 import { insertPeople } from "../seed/seed-people.ts";
 import { defaultEndMs, MAX_SEED, seedPlan } from "../seed/seed-plan.ts";
 import { sendTraffic } from "../seed/through-api.ts";
-import { appFor, ExitError } from "./app-context.ts";
+import { appFor, closeReporting, ExitError } from "./app-context.ts";
 import { type Command, parseFlags, UsageError } from "./command.ts";
 
 /** The intake drops events older than 30 days; the window must end before now, so a day less. */
@@ -68,8 +68,8 @@ export const seedCommand: Command = {
       globals.out(`seeded ${events} events (${eventSeconds} s, ${Math.round(events / Number(eventSeconds))} events/s) and ${created} people with their anonymous ids for project '${project.name}' in ${seconds(started)} s`);
       return 0;
     } finally {
-      await ch.close().catch(() => {});
-      await app.close().catch(() => {});
+      await closeReporting(ch, "ClickHouse", globals);
+      await closeReporting(app, "store", globals);
     }
   },
 };
