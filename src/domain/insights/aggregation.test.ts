@@ -4,6 +4,7 @@ import { LogicalOperator } from "../../gen/common/v1/filters_pb.ts";
 import { AggregationType, EventQuerySchema } from "../../gen/shared/insights/v1/insights_pb.ts";
 import { refusalOf } from "../field-refusal.ts";
 import { aggregationSql } from "./aggregation.ts";
+import { directValue, mergedValue } from "./metric-sql.ts";
 import { eventScope } from "./event-scope.ts";
 import { QueryParams } from "./query-params.ts";
 
@@ -20,36 +21,40 @@ const scope = () =>
   });
 const query = (aggregation: AggregationType, aggregationProperty = "") => create(EventQuerySchema, { aggregation, aggregationProperty });
 
+const valueOf = (metric: ReturnType<typeof aggregationSql>) => directValue(metric);
+
 describe("aggregations", () => {
   test("TOTAL (also when unset) counts events without joining persons", () => {
     for (const aggregation of [AggregationType.UNSPECIFIED, AggregationType.TOTAL]) {
       const events = scope();
-      expect(aggregationSql(query(aggregation), events, "spec.events[0]")).toEqual({ columns: [], where: "1", value: "toFloat64(count())" });
+      const metric = aggregationSql(query(aggregation), events, "spec.events[0]");
+      expect([valueOf(metric), metric.where]).toEqual(["toFloat64(count())", "1"]);
       expect(events.from()).toBe("events AS e");
     }
   });
 
   test("UNIQUE_USERS and PER_USER_AVG count persons, which joins the aliases", () => {
     const events = scope();
-    const unique = aggregationSql(query(AggregationType.UNIQUE_USERS), events, "spec.events[0]");
-    expect(unique.value).toBe("toFloat64(uniqExact(person))");
-    expect(unique.columns).toEqual(["if(ifNull(person_aliases.person, '') != '', person_aliases.person, e.distinct_id) AS person"]);
+    const person = "if(ifNull(person_aliases.person, '') != '', person_aliases.person, e.distinct_id)";
+    expect(valueOf(aggregationSql(query(AggregationType.UNIQUE_USERS), events, "spec.events[0]"))).toBe(`toFloat64(uniqExact(${person}))`);
     expect(events.from()).toStartWith("events AS e LEFT JOIN (");
-    expect(aggregationSql(query(AggregationType.PER_USER_AVG), scope(), "spec.events[0]").value).toBe("count() / uniqExact(person)");
+    const perUser = aggregationSql(query(AggregationType.PER_USER_AVG), scope(), "spec.events[0]");
+    expect(valueOf(perUser)).toBe(`toFloat64(count() / uniqExact(${person}))`);
+    expect(mergedValue(perUser)).toBe("toFloat64(countMerge(s_c) / uniqExactMerge(s_u))");
   });
 
   test("SUM…MAX read the property as a number, only where it is one; the name is a parameter", () => {
     const events = scope();
     const sum = aggregationSql(query(AggregationType.SUM, "amount"), events, "spec.events[0]");
     const number = "if(mapContains(e.custom_numbers, {p2:String}), e.custom_numbers[{p2:String}], NULL)";
-    expect(sum).toEqual({ columns: [`${number} AS num`], where: `${number} IS NOT NULL`, value: "toFloat64(sum(assumeNotNull(num)))" });
+    expect([valueOf(sum), sum.where]).toEqual([`toFloat64(sum(assumeNotNull(${number})))`, `(${number}) IS NOT NULL`]);
     expect(events.filters.params.values.p2).toBe("amount");
-    expect(aggregationSql(query(AggregationType.AVG, "$screenWidth"), scope(), "f").columns).toEqual(["toNullable(toFloat64(e.screen_width)) AS num"]);
-    expect(aggregationSql(query(AggregationType.MIN, "x"), scope(), "f").value).toBe("toFloat64(min(assumeNotNull(num)))");
-    expect(aggregationSql(query(AggregationType.MAX, "x"), scope(), "f").value).toBe("toFloat64(max(assumeNotNull(num)))");
+    expect(valueOf(aggregationSql(query(AggregationType.AVG, "$screenWidth"), scope(), "f"))).toBe("toFloat64(avg(assumeNotNull(toNullable(toFloat64(e.screen_width)))))");
+    expect(mergedValue(aggregationSql(query(AggregationType.MIN, "x"), scope(), "f"))).toBe("toFloat64(minMerge(s_n))");
+    expect(mergedValue(aggregationSql(query(AggregationType.MAX, "x"), scope(), "f"))).toBe("toFloat64(maxMerge(s_n))");
   });
 
-  test("refuses SUM…MAX without a property, an overlong property and an unknown aggregation", () => {
+  test("refuses SUM…MAX without a property, an overlong or malformed property and an unknown aggregation", () => {
     expect(refusalOf(() => aggregationSql(query(AggregationType.SUM), scope(), "spec.events[1]"))).toBe(
       "spec.events[1].aggregation_property: required for SUM (the numeric property it reads)",
     );

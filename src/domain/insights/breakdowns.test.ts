@@ -3,6 +3,7 @@ import { describe, expect, test } from "bun:test";
 import { InsightQuerySpecSchema } from "../../gen/shared/insights/v1/insights_pb.ts";
 import { refusalOf } from "../field-refusal.ts";
 import { breakdownLimit, breakdownTerms, checkBreakdowns, combinationSql, rankedSeriesSql, trendSeries } from "./breakdowns.ts";
+import type { MetricSql } from "./metric-sql.ts";
 import { QueryParams } from "./query-params.ts";
 
 const PROJECT = "6f1c1d8e-0000-4000-8000-000000000001";
@@ -35,18 +36,23 @@ describe("breakdowns", () => {
     expect(combinationSql([])).toBe("CAST([] AS Array(String))");
   });
 
-  test("without breakdowns: one group per bucket; with: ranked over the window, the rest folded into $others", () => {
-    const plain = new QueryParams(PROJECT);
-    expect(rankedSeriesSql({ rowsSql: "ROWS", value: "count()", rankBy: "count()", breakdownCount: 0, limit: 10, params: plain })).toBe(
-      "SELECT toUnixTimestamp(t) AS time, 1 AS series_rank, CAST([] AS Array(String)) AS combo, count() AS value\nFROM (ROWS) GROUP BY t ORDER BY time",
+  test("without breakdowns: one group per bucket; with: one read, ranked over the window, the rest's states merged into $others", () => {
+    const count: MetricSql = { states: [["s_c", "count", ""]], value: (read) => read("s_c", "count"), where: "1" };
+    const unique: MetricSql = { states: [["s_u", "uniqExact", "person"]], value: (read) => read("s_u", "uniqExact"), where: "1" };
+    const input = { from: "events AS e", where: "W", bucket: "B", combo: "C", limit: 3 };
+    expect(rankedSeriesSql({ ...input, metric: count, breakdownCount: 0, params: new QueryParams(PROJECT) })).toBe(
+      "SELECT toUnixTimestamp(t) AS time, 1 AS series_rank, CAST([] AS Array(String)) AS combo, toFloat64(count()) AS value\nFROM events AS e WHERE W GROUP BY B AS t ORDER BY time",
     );
     const params = new QueryParams(PROJECT);
-    const sql = rankedSeriesSql({ rowsSql: "ROWS", value: "uniqExact(person)", rankBy: "uniqExact(person)", breakdownCount: 2, limit: 3, params });
-    expect(sql).toStartWith("WITH series_rows AS (ROWS), (SELECT arraySlice(");
-    expect(sql).toContain("groupArray((weight, combo))");
-    expect(sql).toContain("1, {p1:UInt32})\nFROM (SELECT combo, toFloat64(uniqExact(person)) AS weight FROM series_rows GROUP BY combo)) AS kept");
-    expect(sql).toContain("indexOf(kept, series_rows.combo) AS series_rank, if(series_rank = 0, {p0:Array(String)}, series_rows.combo) AS folded, uniqExact(person) AS value");
-    expect(sql).toEndWith("FROM series_rows GROUP BY t, series_rank, folded ORDER BY series_rank = 0, series_rank, time");
+    const sql = rankedSeriesSql({ ...input, metric: unique, rankBy: count, breakdownCount: 2, params });
+    expect(sql).toContain("FROM (SELECT B AS t, C AS combo, uniqExactState(person) AS s_u, countState() AS s_c FROM events AS e WHERE W GROUP BY t, combo)");
+    expect(sql).toContain("toFloat64(countMerge(s_c) OVER (PARTITION BY combo)) AS weight");
+    expect(sql).toContain("dense_rank() OVER (ORDER BY weight DESC, combo ASC) AS combo_rank");
+    expect(sql).toStartWith(
+      "SELECT toUnixTimestamp(t) AS time, if(combo_rank <= {p1:UInt32}, combo_rank, 0) AS series_rank, if(series_rank = 0, {p0:Array(String)}, combo) AS folded, toFloat64(uniqExactMerge(s_u)) AS value",
+    );
+    expect(sql).toEndWith("GROUP BY t, series_rank, folded ORDER BY series_rank = 0, series_rank, time");
+    expect(sql.match(/FROM events/g)).toHaveLength(1);
     expect(params.values).toMatchObject({ p0: ["$others", "$others"], p1: 3 });
   });
 

@@ -17,6 +17,7 @@ import { DataPointSchema, type InsightQuerySpec, type TrendSeries, TrendSeriesSc
 import { PropertySource } from "../../gen/common/v1/filter_schema_pb.ts";
 import { FieldError } from "../field-error.ts";
 import { eventPropertyTerm, resolvedSource } from "./property-sql.ts";
+import { directValue, type MetricSql, mergedValue, stateColumns } from "./metric-sql.ts";
 import type { QueryParams } from "./query-params.ts";
 import { checkDimensionProperty } from "./standalone-spec.ts";
 
@@ -62,33 +63,53 @@ export function combinationSql(terms: string[]): string {
 }
 
 export interface RankedSeriesInput {
-  /** A subquery whose rows carry a bucket `t` (DateTime) and a combination `combo` (Array(String)). */
-  rowsSql: string;
-  /** The aggregate over rows that makes a point (Float64). */
-  value: string;
-  /** The aggregate over a combination's rows in the whole window that ranks it (highest first). */
-  rankBy: string;
+  /** What to read: `FROM <from> WHERE <where>` (events, or a subquery of per-session rows). */
+  from: string;
+  where: string;
+  /** A row's time bucket (DateTime) and its combination of breakdown values (Array(String)). */
+  bucket: string;
+  combo: string;
+  /** The value of a point. */
+  metric: MetricSql;
+  /** What ranks a combination over the whole window (highest first); the metric itself unless given. */
+  rankBy?: MetricSql;
   breakdownCount: number;
   limit: number;
   params: QueryParams;
 }
 
 /**
- * Rows `{time (Unix seconds), series_rank, folded, value}`: one per bucket and kept combination, `series_rank` 1… in ranking
- * order (ties by combination ascending), and 0 for "$others" (every key `$others`). Ordered by rank, then time.
+ * Rows `{time (Unix seconds), series_rank, folded, value}`: one per bucket and kept combination, `series_rank` 1…
+ * in ranking order (ties by combination ascending), and 0 for "$others" (every key `$others`). Ordered by rank,
+ * then time. One read of the rows: they are aggregated into partial states per bucket and combination, the
+ * combinations are ranked by merging their states over the window (a window function), and the states of the
+ * combinations beyond the limit are merged into "$others" (so its unique persons are counted once).
  */
 export function rankedSeriesSql(input: RankedSeriesInput): string {
-  const { rowsSql, value, rankBy, breakdownCount, limit, params } = input;
+  const { metric, breakdownCount, params } = input;
   if (breakdownCount === 0) {
-    return `SELECT toUnixTimestamp(t) AS time, 1 AS series_rank, CAST([] AS Array(String)) AS combo, ${value} AS value
-FROM (${rowsSql}) GROUP BY t ORDER BY time`;
+    return `SELECT toUnixTimestamp(t) AS time, 1 AS series_rank, CAST([] AS Array(String)) AS combo, ${directValue(metric)} AS value
+FROM ${input.from} WHERE ${input.where} GROUP BY ${input.bucket} AS t ORDER BY time`;
   }
+  const rankBy = input.rankBy ?? metric;
+  const states: MetricSql = { ...metric, states: uniqueStates([...metric.states, ...rankBy.states]) };
+  const columns = states.states.map(([column]) => column).join(", ");
   const others = params.add(Array.from({ length: breakdownCount }, () => OTHERS), "Array(String)");
-  const top = `SELECT arraySlice(arrayMap(x -> x.2, arraySort(x -> (-x.1, x.2), groupArray((weight, combo)))), 1, ${params.add(limit, "UInt32")})
-FROM (SELECT combo, toFloat64(${rankBy}) AS weight FROM series_rows GROUP BY combo)`;
-  return `WITH series_rows AS (${rowsSql}), (${top}) AS kept
-SELECT toUnixTimestamp(t) AS time, indexOf(kept, series_rows.combo) AS series_rank, if(series_rank = 0, ${others}, series_rows.combo) AS folded, ${value} AS value
-FROM series_rows GROUP BY t, series_rank, folded ORDER BY series_rank = 0, series_rank, time`;
+  const limit = params.add(input.limit, "UInt32");
+  return `SELECT toUnixTimestamp(t) AS time, if(combo_rank <= ${limit}, combo_rank, 0) AS series_rank, if(series_rank = 0, ${others}, combo) AS folded, ${mergedValue(metric)} AS value
+FROM (
+  SELECT t, combo, ${columns}, dense_rank() OVER (ORDER BY weight DESC, combo ASC) AS combo_rank
+  FROM (
+    SELECT t, combo, ${columns}, ${mergedValue(rankBy, " OVER (PARTITION BY combo)")} AS weight
+    FROM (SELECT ${input.bucket} AS t, ${input.combo} AS combo, ${stateColumns(states)} FROM ${input.from} WHERE ${input.where} GROUP BY t, combo)
+  )
+)
+GROUP BY t, series_rank, folded ORDER BY series_rank = 0, series_rank, time`;
+}
+
+function uniqueStates(states: MetricSql["states"]): MetricSql["states"] {
+  const byColumn = new Map(states.map((state) => [state[0], state]));
+  return [...byColumn.values()];
 }
 
 /** A result row of rankedSeriesSql, read back. */

@@ -12,7 +12,8 @@ import { eventPropertyTerm } from "./property-sql.ts";
 import { refuseSeriesParts } from "./standalone-spec.ts";
 import { insightEventScope } from "./event-scope.ts";
 import { topKShape } from "./top-k.ts";
-import { metricSql, RANKED_ORDER, rankedSql } from "./top-k-sql.ts";
+import { metricSql } from "./metric-sql.ts";
+import { RANKED_ORDER, rankedSql } from "./top-k-sql.ts";
 
 const FIELD = "spec.map";
 /** More than there are country codes. */
@@ -28,7 +29,7 @@ export const buildMap: InsightBuilder = (input) => {
   const map = requireMap(input.spec);
   const scope = insightEventScope(input);
   const country = eventPropertyTerm("$country", PropertySource.AUTO, input.params, EVENTS).text;
-  const metric = metricSql({ metric: map.metric, metricProperty: map.metricProperty, field: FIELD, perPersonAllowed: true }, scope, input.params);
+  const metric = metricSql({ metric: map.metric, property: map.metricProperty, metricField: `${FIELD}.metric`, propertyField: `${FIELD}.metric_property`, perPersonAllowed: true }, scope);
   const scopeFilter = eventFilterSql(map.scope, scope.filters, `${FIELD}.scope`);
   const where = [scopeFilter, `${country} != ''`];
   const ranked = rankedSql({ dimension: country, metric, scope, where, limit: ALL_COUNTRIES, omitOthers: true, params: input.params });

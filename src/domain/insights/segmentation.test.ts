@@ -15,7 +15,7 @@ describe("segmentation builder", () => {
     const built = plan({ events: [{ event: { kind: "a" }, aggregation: AggregationType.UNIQUE_USERS }, { event: { kind: "b" } }] });
     expect(built.queries).toHaveLength(1);
     const { sql, params } = built.queries[0]!;
-    expect(sql).toStartWith("SELECT if(count() = 0, 0, toFloat64(uniqExact(person))) AS value FROM (SELECT 1 AS one, ");
+    expect(sql).toStartWith("SELECT if(count() = 0, 0, toFloat64(uniqExact(if(ifNull(person_aliases.person, '') != '', person_aliases.person, e.distinct_id)))) AS value FROM events AS e LEFT JOIN (");
     expect(sql).toContain("((e.kind = {p2:String}) OR (e.kind = {p3:String}))");
     expect(params).toMatchObject({ p2: "a", p3: "b" });
     expect(built.shape([[{ value: 7 }]])).toMatchObject({ case: "segmentation", value: { total: 7 } });

@@ -7,6 +7,7 @@ import { create } from "@bufbuild/protobuf";
 import { AggregationType, SegmentationResultSchema } from "../../gen/shared/insights/v1/insights_pb.ts";
 import { FieldError } from "../field-error.ts";
 import { aggregationSql } from "./aggregation.ts";
+import { directValue } from "./metric-sql.ts";
 import { eventFilterSql } from "./event-filter-sql.ts";
 import type { InsightInput, InsightPlan } from "./insight-plan.ts";
 import { finiteOrZero, sessionPlan } from "./session-metrics.ts";
@@ -29,11 +30,10 @@ export function buildSegmentation(input: InsightInput): InsightPlan {
   const scope = insightEventScope(input);
   const matches = queries.map((query, i) => eventFilterSql(query.event, scope.filters, `spec.events[${i}].event`));
   const anyMatch = matches.includes("1") ? "1" : `(${matches.join(" OR ")})`;
-  const aggregation = aggregationSql(first, scope, "spec.events[0]");
-  const where = [scope.where, anyMatch, aggregation.where].filter((condition) => condition !== "1").join(" AND ");
-  const rowsSql = `SELECT ${["1 AS one", ...aggregation.columns].join(", ")} FROM ${scope.from()} WHERE ${where}`;
+  const metric = aggregationSql(first, scope, "spec.events[0]");
+  const where = [scope.where, anyMatch, metric.where].filter((condition) => condition !== "1").join(" AND ");
   return {
-    queries: [{ sql: `SELECT if(count() = 0, 0, ${aggregation.value}) AS value FROM (${rowsSql})`, params: params.values }],
+    queries: [{ sql: `SELECT if(count() = 0, 0, ${directValue(metric)}) AS value FROM ${scope.from()} WHERE ${where}`, params: params.values }],
     shape: (rows) => ({ case: "segmentation", value: create(SegmentationResultSchema, { total: finiteOrZero(rows[0]?.[0]?.value) }) }),
   };
 }

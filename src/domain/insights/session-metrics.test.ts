@@ -13,7 +13,7 @@ const plan = (spec: MessageInitShape<typeof InsightQuerySpecSchema>, result: "tr
 describe("session metrics", () => {
   test("sessions are read with reach around the window and chosen by their start", () => {
     const { sql, params } = plan({ session: { metric: SessionMetric.BOUNCE_RATE, scope: { kind: "page_view" } } }, "segmentation").queries[0]!;
-    expect(sql).toStartWith("SELECT if(count() = 0, 0, countIf(event_count = 1) * 100 / count()) AS value FROM (SELECT e.session_id AS session, min(e.occurred_at) AS started");
+    expect(sql).toStartWith("SELECT if(count() = 0, 0, toFloat64(countIf(event_count = 1) * 100 / count())) AS value FROM (SELECT e.session_id AS session, min(e.occurred_at) AS started");
     expect(sql).toContain("e.session_id != '' AND (e.kind = {p2:String})");
     expect(sql).toContain("GROUP BY session HAVING started >= fromUnixTimestamp64Milli({p3:Int64}, 'UTC') AND started < fromUnixTimestamp64Milli({p4:Int64}, 'UTC')");
     expect(params).toMatchObject({ p0: window.fromMs - SESSION_REACH_MS, p1: window.toMs + SESSION_REACH_MS, p2: "page_view", p3: window.fromMs, p4: window.toMs });

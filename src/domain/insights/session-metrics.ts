@@ -24,35 +24,54 @@ import { breakdownLimit, breakdownTerms, checkBreakdowns, combinationSql, ranked
 import { eventFilterSql } from "./event-filter-sql.ts";
 import { EVENTS } from "./event-scope.ts";
 import type { InsightInput, InsightPlan } from "./insight-plan.ts";
+import { directValue, type MetricSql } from "./metric-sql.ts";
 import { bucketSql, rangeCondition } from "./time-window.ts";
 import { insightEventScope } from "./event-scope.ts";
 
 export const SESSION_REACH_MS = 24 * 3_600_000;
 export const ALL_EVENTS_SESSION_KIND = "$session";
 
-/** Aggregates over the per-session rows (`event_count`, `started`, `ended`). */
-const METRIC_VALUE: Record<Exclude<SessionMetric, SessionMetric.UNSPECIFIED>, string> = {
-  [SessionMetric.SESSIONS]: "toFloat64(count())",
-  [SessionMetric.AVG_DURATION]: "avg(toUnixTimestamp64Milli(ended) - toUnixTimestamp64Milli(started)) / 1000",
-  [SessionMetric.BOUNCE_RATE]: "countIf(event_count = 1) * 100 / count()",
-  [SessionMetric.ENTRY]: "toFloat64(count())",
-  [SessionMetric.EXIT]: "toFloat64(count())",
-  [SessionMetric.AVG_EVENTS_PER_SESSION]: "avg(event_count)",
+/** Metrics over the per-session rows (`event_count`, `started`, `ended`), as partial states (./metric-sql.ts). */
+const count: MetricSql = { states: [["s_c", "count", ""]], value: (read) => read("s_c", "count"), where: "1" };
+const METRIC: Record<Exclude<SessionMetric, SessionMetric.UNSPECIFIED>, MetricSql> = {
+  [SessionMetric.SESSIONS]: count,
+  [SessionMetric.AVG_DURATION]: {
+    states: [["s_d", "avg", "(toUnixTimestamp64Milli(ended) - toUnixTimestamp64Milli(started)) / 1000"]],
+    value: (read) => read("s_d", "avg"),
+    where: "1",
+  },
+  [SessionMetric.BOUNCE_RATE]: {
+    states: [["s_b", "countIf", "event_count = 1"], ["s_c", "count", ""]],
+    value: (read) => `${read("s_b", "countIf")} * 100 / ${read("s_c", "count")}`,
+    where: "1",
+  },
+  [SessionMetric.ENTRY]: count,
+  [SessionMetric.EXIT]: count,
+  [SessionMetric.AVG_EVENTS_PER_SESSION]: { states: [["s_e", "avg", "event_count"]], value: (read) => read("s_e", "avg"), where: "1" },
 };
 
 export function sessionPlan(input: InsightInput, result: "trends" | "segmentation"): InsightPlan {
   const { spec, params } = input;
   const metric = checkSession(spec, result);
-  const value = METRIC_VALUE[metric];
+  const value = METRIC[metric];
   const sessions = sessionRowsSql(input, metric);
   if (result === "segmentation") {
     return {
-      queries: [{ sql: `SELECT if(count() = 0, 0, ${value}) AS value FROM (${sessions})`, params: params.values }],
+      queries: [{ sql: `SELECT if(count() = 0, 0, ${directValue(value)}) AS value FROM (${sessions})`, params: params.values }],
       shape: (rows) => ({ case: "segmentation", value: create(SegmentationResultSchema, { total: finiteOrZero(rows[0]?.[0]?.value) }) }),
     };
   }
-  const rowsSql = `SELECT ${bucketSql(input.window, params, "started")} AS t, combo, started, ended, event_count FROM (${sessions})`;
-  const sql = rankedSeriesSql({ rowsSql, value, rankBy: "count()", breakdownCount: spec.breakdowns.length, limit: breakdownLimit(spec), params });
+  const sql = rankedSeriesSql({
+    from: `(${sessions})`,
+    where: "1",
+    bucket: bucketSql(input.window, params, "started"),
+    combo: "combo",
+    metric: value,
+    rankBy: count,
+    breakdownCount: spec.breakdowns.length,
+    limit: breakdownLimit(spec),
+    params,
+  });
   const kind = spec.session?.scope?.kind || ALL_EVENTS_SESSION_KIND;
   return {
     queries: [{ sql, params: params.values }],
@@ -63,7 +82,7 @@ export function sessionPlan(input: InsightInput, result: "trends" | "segmentatio
 function checkSession(spec: InsightQuerySpec, result: "trends" | "segmentation"): Exclude<SessionMetric, SessionMetric.UNSPECIFIED> {
   const metric = spec.session?.metric ?? SessionMetric.UNSPECIFIED;
   if (metric === SessionMetric.UNSPECIFIED) throw new FieldError("spec.session.metric", "required");
-  if (!Object.hasOwn(METRIC_VALUE, metric)) throw new FieldError("spec.session.metric", `unknown session metric ${metric}`);
+  if (!Object.hasOwn(METRIC, metric)) throw new FieldError("spec.session.metric", `unknown session metric ${metric}`);
   if (spec.events.length > 0) throw new FieldError("spec.events", "must be empty with spec.session (a session metric reads sessions, not event queries)");
   checkBreakdowns(spec);
   const pageMetric = metric === SessionMetric.ENTRY || metric === SessionMetric.EXIT;

@@ -49,7 +49,7 @@ describe("buildTopK", () => {
     ["a property outside the pattern", { topK: { dimension: PROPERTY, property: "x')" } }, "spec.top_k.property"],
     ["a property for EVENT_KIND", { topK: { dimension: EVENT_KIND, property: "$browser" } }, "spec.top_k.property"],
     ["SUM without metric_property", { topK: { dimension: EVENT_KIND, metric: AggregationType.SUM } }, "spec.top_k.metric_property"],
-    ["metric_property for TOTAL", { topK: { dimension: EVENT_KIND, metricProperty: "amount" } }, "spec.top_k.metric_property"],
+    ["a malformed metric_property even for TOTAL", { topK: { dimension: EVENT_KIND, metricProperty: "a b" } }, "spec.top_k.metric_property"],
     ["UNIQUE_USERS per user", { topK: { dimension: USER, metric: AggregationType.UNIQUE_USERS } }, "spec.top_k.metric"],
     ["PER_USER_AVG per user", { topK: { dimension: USER, metric: AggregationType.PER_USER_AVG } }, "spec.top_k.metric"],
     ["an unknown metric", { topK: { dimension: EVENT_KIND, metric: 42 } }, "spec.top_k.metric"],

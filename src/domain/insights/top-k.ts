@@ -12,7 +12,8 @@ import { EVENTS, type EventScope, insightEventScope } from "./event-scope.ts";
 import type { InsightBuilder, InsightInput, InsightPlan } from "./insight-plan.ts";
 import { eventPropertyTerm } from "./property-sql.ts";
 import { boundedOrDefault, checkDimensionProperty, refuseSeriesParts } from "./standalone-spec.ts";
-import { metricSql, RANKED_ORDER, rankedSql } from "./top-k-sql.ts";
+import { metricSql } from "./metric-sql.ts";
+import { RANKED_ORDER, rankedSql } from "./top-k-sql.ts";
 
 const FIELD = "spec.top_k";
 
@@ -52,7 +53,7 @@ export const buildTopK: InsightBuilder = (input) => {
   const scope = insightEventScope(input);
   const dimension = dimensionSql(topK, scope, input);
   const isUser = topK.dimension === TopKQuery_Dimension.USER;
-  const metric = metricSql({ metric: topK.metric, metricProperty: topK.metricProperty, field: FIELD, perPersonAllowed: !isUser }, scope, input.params);
+  const metric = metricSql({ metric: topK.metric, property: topK.metricProperty, metricField: `${FIELD}.metric`, propertyField: `${FIELD}.metric_property`, perPersonAllowed: !isUser }, scope);
   const limit = boundedOrDefault(topK.limit, 10, 1, 100, `${FIELD}.limit`);
   const scopeFilter = eventFilterSql(topK.scope, scope.filters, `${FIELD}.scope`);
   const ranked = rankedSql({ dimension, metric, scope, where: [scopeFilter], limit, omitOthers: topK.omitOthers, params: input.params });

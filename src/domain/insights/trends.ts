@@ -35,9 +35,16 @@ function trendSql(input: InsightInput, query: EventQuery, field: string): string
   const scope = insightEventScope(input);
   const terms = breakdownTerms(spec, EVENTS, params);
   const matches = eventFilterSql(query.event, scope.filters, `${field}.event`);
-  const aggregation = aggregationSql(query, scope, field);
-  const columns = [`${bucketSql(window, params, `${EVENTS}.occurred_at`)} AS t`, `${combinationSql(terms)} AS combo`, ...aggregation.columns];
-  const where = [scope.where, matches, aggregation.where].filter((condition) => condition !== "1").join(" AND ");
-  const rowsSql = `SELECT ${columns.join(", ")} FROM ${scope.from()} WHERE ${where}`;
-  return rankedSeriesSql({ rowsSql, value: aggregation.value, rankBy: aggregation.value, breakdownCount: terms.length, limit: breakdownLimit(spec), params });
+  const metric = aggregationSql(query, scope, field);
+  const where = [scope.where, matches, metric.where].filter((condition) => condition !== "1").join(" AND ");
+  return rankedSeriesSql({
+    from: scope.from(),
+    where,
+    bucket: bucketSql(window, params, `${EVENTS}.occurred_at`),
+    combo: combinationSql(terms),
+    metric,
+    breakdownCount: terms.length,
+    limit: breakdownLimit(spec),
+    params,
+  });
 }
