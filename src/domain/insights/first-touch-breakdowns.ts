@@ -27,14 +27,19 @@ export interface FirstTouchBreakdowns {
   breakdownOf(row: Record<string, unknown>): Record<string, string>;
 }
 
-export function firstTouchBreakdowns(spec: InsightQuerySpec, params: QueryParams, events = "e"): FirstTouchBreakdowns {
+/**
+ * `among`: the condition of the events that count as touches (retention: the start events), when the per-person
+ * query also reads other events; all of them otherwise.
+ */
+export function firstTouchBreakdowns(spec: InsightQuerySpec, params: QueryParams, events = "e", among?: string): FirstTouchBreakdowns {
   const properties = checkedBreakdowns(spec);
   const limit = breakdownLimit(spec.breakdownLimit);
   const values = properties.map((_, i) => `b${i}`);
   const groups = properties.map((_, i) => `g${i}`);
   const columns = properties.map((property, i) => {
     const source = resolvedSource(property, PropertySource.UNSPECIFIED, `spec.breakdowns[${i}].property`) as PropertySource.AUTO | PropertySource.CUSTOM;
-    return `argMin(${eventPropertyTerm(property, source, params, events).text}, ${events}.occurred_at) AS b${i}`;
+    const value = eventPropertyTerm(property, source, params, events).text;
+    return among ? `argMinIf(${value}, ${events}.occurred_at, ${among}) AS b${i}` : `argMin(${value}, ${events}.occurred_at) AS b${i}`;
   });
   return {
     properties,

@@ -5,12 +5,12 @@
 // start event on, so with the start event as return event it is 100%, with another return event it may be less.
 // Points are dense (0% where nobody came back); each carries its bucket's instant. One query.
 
-import { create } from "@bufbuild/protobuf";
+import { create, equals } from "@bufbuild/protobuf";
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
-import { Granularity, type QueryResponse, RetentionCohortSchema, RetentionResultSchema, RetentionSeriesSchema } from "../../gen/shared/insights/v1/insights_pb.ts";
+import { EventQuerySchema, Granularity, type QueryResponse, RetentionCohortSchema, RetentionResultSchema, RetentionSeriesSchema } from "../../gen/shared/insights/v1/insights_pb.ts";
 import { FieldError } from "../field-error.ts";
-import { insightEventScope } from "./event-scope.ts";
-import { firstTouchBreakdowns } from "./first-touch-breakdowns.ts";
+import { type EventScope, insightEventScope } from "./event-scope.ts";
+import { type FirstTouchBreakdowns, firstTouchBreakdowns } from "./first-touch-breakdowns.ts";
 import type { InsightBuilder } from "./insight-plan.ts";
 import { refuseOtherInsightFields, stepCondition } from "./person-insights.ts";
 import type { QueryParams } from "./query-params.ts";
@@ -25,25 +25,22 @@ export const buildRetention: InsightBuilder = (input) => {
   if (spec.conversionWindow) throw new FieldError("spec.conversion_window", "funnels only");
   if (spec.includeStepTiming) throw new FieldError("spec.include_step_timing", "funnels only");
 
-  const starts = insightEventScope(input);
-  const start = stepCondition(spec, 0, starts);
-  const breakdowns = firstTouchBreakdowns(spec, params, "e");
-  const startPerson = starts.person();
-  const returns = insightEventScope(input);
-  const back = stepCondition(spec, spec.events.length - 1, returns);
-  const returnPerson = returns.person();
+  const scope = insightEventScope(input);
+  const start = stepCondition(spec, 0, scope);
+  const back = stepCondition(spec, spec.events.length - 1, scope);
+  const sameEvent = spec.events.length === 1 || equals(EventQuerySchema, spec.events[0]!, spec.events[1]!);
+  const breakdowns = firstTouchBreakdowns(spec, params, "e", sameEvent ? undefined : start.sql);
   const period = periodSql(window, params);
-
-  const cohorts = `SELECT ${startPerson} AS person, min(e.occurred_at) AS first_at${breakdowns.columns.map((c) => `, ${c}`).join("")}
-    FROM ${starts.from()} WHERE ${starts.where} AND ${start.sql} GROUP BY person`;
-  const returned = `SELECT ${returnPerson} AS returner, ${bucketSql(window, params, "e.occurred_at")} AS back_bucket, max(e.occurred_at) AS last_at
-    FROM ${returns.from()} WHERE ${returns.where} AND ${back.sql} GROUP BY returner, back_bucket`;
-  const values = breakdowns.properties.map((_, i) => `, b${i}`).join("");
-  const perPerson = `SELECT person, cohort${values},
-    groupUniqArrayIf(${period.between("cohort", "back_bucket")}, returner != '' AND last_at >= first_at) AS periods_back
-  FROM (SELECT *, ${bucketSql(window, params, "first_at")} AS cohort FROM (${cohorts})) AS s
-  LEFT JOIN (${returned}) AS r ON r.returner = s.person
-  GROUP BY person, cohort${values}`;
+  // Buckets are numbered from the window's first, per event (a time-zone function inside a lambda would cost a
+  // lookup per element), so a return's period is its bucket's number minus the cohort's.
+  const firstBucket = bucketSql(window, params, `fromUnixTimestamp64Milli(${params.add(window.fromMs, "Int64")}, 'UTC')`);
+  const parts: PersonParts = {
+    person: scope.person(),
+    number: `toInt64(${period.between(firstBucket, bucketSql(window, params, "e.occurred_at"))})`,
+    cohort: bucketSql(window, params, "first_at"),
+    breakdowns,
+  };
+  const perPerson = sameEvent ? periodsOfStartSql(parts, scope, start.sql) : periodsOfReturnSql(parts, scope, start.sql, back.sql);
 
   const lastBucket = bucketSql(window, params, `fromUnixTimestamp64Milli(${params.add(window.toMs - 1, "Int64")}, 'UTC')`);
   const groups = breakdowns.groups;
@@ -70,6 +67,48 @@ ORDER BY ${groups.length ? `${groups[0]} = '$others', ${groups.join(", ")}, ` : 
     },
   };
 };
+
+interface PersonParts {
+  person: string;
+  /** The event's bucket number. */
+  number: string;
+  /** The bucket of `first_at`. */
+  cohort: string;
+  breakdowns: FirstTouchBreakdowns;
+}
+
+/**
+ * Per person (the start event is also the return event): cohort, breakdown values b0…, and the periods they came
+ * back in. The first return is the first start, so every bucket with one counts whole; one grouping suffices.
+ */
+function periodsOfStartSql(parts: PersonParts, scope: EventScope, start: string): string {
+  const values = parts.breakdowns.properties.map((_, i) => `, b${i}`).join("");
+  return `SELECT person, ${parts.cohort} AS cohort${values}, arrayMap(n -> n - cohort_number, numbers) AS periods_back
+  FROM (SELECT ${parts.person} AS person, min(e.occurred_at) AS first_at, min(${parts.number}) AS cohort_number, groupUniqArray(${parts.number}) AS numbers${parts.breakdowns.columns.map((c) => `, ${c}`).join("")}
+    FROM ${scope.from()} WHERE ${scope.where} AND ${start} GROUP BY person)`;
+}
+
+/**
+ * The same with a return event of its own: grouped per person and bucket (the first start and the latest return
+ * in it), then per person. A return counts for a period when it is at or after the person's first start, which
+ * leaves out the buckets before the cohort and the cohort's own bucket before the first start. (maxMap of bucket →
+ * latest return in one grouping measured 2.5× slower on 10 M events.)
+ */
+function periodsOfReturnSql(parts: PersonParts, scope: EventScope, start: string, back: string): string {
+  const { breakdowns } = parts;
+  const perBucket = `SELECT ${parts.person} AS person, ${parts.number} AS number,
+      countIf(${start}) > 0 AS has_start, minIf(e.occurred_at, ${start}) AS first_in_bucket,
+      countIf(${back}) > 0 AS has_back, maxIf(toUnixTimestamp64Milli(e.occurred_at), ${back}) AS last_back_ms${breakdowns.columns.map((c) => `, ${c}`).join("")}
+    FROM ${scope.from()} WHERE ${scope.where} AND (${start} OR ${back})
+    GROUP BY person, number`;
+  const touches = breakdowns.properties.map((_, i) => `, argMinIf(b${i}, first_in_bucket, has_start) AS touch${i}`).join("");
+  const values = breakdowns.properties.map((_, i) => `, touch${i} AS b${i}`).join("");
+  return `SELECT person, ${parts.cohort} AS cohort${values},
+    arrayDistinct(arrayFilter(k -> k >= 0, arrayMap(x -> if(x.2 >= toUnixTimestamp64Milli(first_at), x.1 - cohort_number, -1), backs))) AS periods_back
+  FROM (SELECT person, minIf(first_in_bucket, has_start) AS first_at, minIf(number, has_start) AS cohort_number,
+      groupArrayIf((number, last_back_ms), has_back) AS backs${touches}
+    FROM (${perBucket}) GROUP BY person HAVING countIf(has_start) > 0)`;
+}
 
 function cohortOf(row: Record<string, unknown>) {
   const size = Number(row.cohort_size);
