@@ -21,13 +21,16 @@ describe("buildUserFlow", () => {
     expect(build({ userFlow: { nodeKind: UserFlowQuery_NodeKind.PROPERTY, nodeProperty: "$pathname" } }).queries[0]!.sql).toContain("e.pathname");
   });
 
-  test("rows become the graph, link values as int64", () => {
+  test("rows of label hashes become the graph of their labels, link values as int64", () => {
     const plan = build({ userFlow: {} });
-    const result = plan.shape([[{ depth: 0, source: "a", target: "b", sessions: "3" }]]);
+    expect(plan.queries).toHaveLength(2);
+    const labels = [{ node: "11", label: "/a" }, { node: "12", label: "/b" }];
+    const result = plan.shape([[{ depth: 0, source: "11", target: "12", sessions: "3" }], labels]);
     expect(result.case).toBe("userFlow");
-    const value = result.value as { nodes: unknown[]; links: { value: bigint }[] };
-    expect(value.nodes).toHaveLength(2);
+    const value = result.value as { nodes: { label: string }[]; links: { value: bigint }[] };
+    expect(value.nodes.map((node) => node.label)).toEqual(["/a", "/b"]);
     expect(value.links[0]!.value).toBe(3n);
+    expect(() => plan.shape([[{ depth: 0, source: "11", target: "13", sessions: "1" }], labels])).toThrow("no label for node 13");
   });
 
   test.each([

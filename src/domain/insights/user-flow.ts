@@ -69,28 +69,43 @@ export const buildUserFlow: InsightBuilder = (input) => {
   const label = nodeLabel(flow, params);
   const scopeFilter = eventFilterSql(flow.scope, scope.filters, `${FIELD}.scope`);
   const nodeCount = params.add(limits.maxHops + 1, "UInt32");
-  // Events without a label are no node; so '' can stand for "no previous label" when collapsing repeats. Events
-  // at the same instant are ordered by label, so a path never depends on the order rows were read in.
-  const sql = `SELECT toUInt32(step - 1) AS depth, path[step] AS source, path[step + 1] AS target, count() AS sessions
+  const where = `${scope.where} AND ${EVENTS}.session_id != '' AND ${scopeFilter} AND ${label} != ''`;
+  const from = scope.from();
+  // Sessions' paths are built from label hashes and times kept in two arrays: arrays of (time, text) tuples cost
+  // twice as much to collect (10 M events: 1.8 → 0.9 s). A second, light query maps the hashes back to labels.
+  // Events without a label are no node, so 0 can stand for "no previous label" when collapsing repeats; events
+  // at the same instant are ordered by label hash, so a path never depends on the order rows were read in.
+  const transitionsSql = `SELECT toUInt32(step - 1) AS depth, toString(path[step]) AS source, toString(path[step + 1]) AS target, count() AS sessions
 FROM (
-  SELECT arraySlice(arrayFilter((label, previous) -> label != previous, labels, arrayPushFront(arrayPopBack(labels), '')), 1, ${nodeCount}) AS path
+  SELECT arraySlice(arrayFilter((node, previous) -> node != previous, nodes, arrayPushFront(arrayPopBack(nodes), toUInt64(0))), 1, ${nodeCount}) AS path
   FROM (
-    SELECT arrayMap(x -> x.2, arraySort(groupArray((${EVENTS}.occurred_at, ${label})))) AS labels
-    FROM ${scope.from()}
-    WHERE ${scope.where} AND ${EVENTS}.session_id != '' AND ${scopeFilter} AND ${label} != ''
+    SELECT arraySort((node, at) -> (at, node), groupArray(cityHash64(${label})), groupArray(toUnixTimestamp64Milli(${EVENTS}.occurred_at))) AS nodes
+    FROM ${from}
+    WHERE ${where}
     GROUP BY ${EVENTS}.session_id
   )
 )
 ARRAY JOIN arrayEnumerate(path) AS step
 WHERE step < length(path)
 GROUP BY depth, source, target`;
+  const labelsSql = `SELECT toString(cityHash64(${label})) AS node, any(${label}) AS label FROM ${from} WHERE ${where} GROUP BY node`;
   return {
-    queries: [{ sql, params: params.values }],
-    shape([rows]) {
+    queries: [
+      { sql: transitionsSql, params: params.values },
+      { sql: labelsSql, params: params.values },
+    ],
+    shape([rows, labels]) {
+      const labelOf = new Map(labels!.map((row) => [String(row.node), String(row.label)]));
+      const text = (node: unknown) => {
+        const found = labelOf.get(String(node));
+        // Both queries read the same events; a node without a label means they saw different data.
+        if (found === undefined) throw new Error(`user flow: no label for node ${String(node)} (events removed between the two queries?)`);
+        return found;
+      };
       const transitions: Transition[] = rows!.map((row) => ({
         depth: Number(row.depth),
-        source: String(row.source),
-        target: String(row.target),
+        source: text(row.source),
+        target: text(row.target),
         sessions: Number(row.sessions),
       }));
       const graph = flowGraph(transitions, limits.maxNodes, limits.maxLinks);
