@@ -25,6 +25,13 @@ import type { InsightBuilder } from "./insight-plan.ts";
 import { refuseOtherInsightFields, stepCondition } from "./person-insights.ts";
 
 export const MAX_FUNNEL_STEPS = 20;
+/**
+ * A hit packs (ms since the range's start, steps matched) in one UInt64: the time above MASK_BITS bits of step mask
+ * (a range of at most 3652 days is under 2^39 ms). Arrays of numbers are collected twice as fast as arrays of
+ * tuples, and sorting the packed value orders hits by time, then steps, as the tuples did.
+ */
+const MASK_BITS = MAX_FUNNEL_STEPS;
+const timeOf = (hit: string) => `toInt64(bitShiftRight(${hit}, ${MASK_BITS}))`;
 
 export const buildFunnel: InsightBuilder = (input) => {
   const { spec, window, params } = input;
@@ -42,7 +49,7 @@ export const buildFunnel: InsightBuilder = (input) => {
   const fold = (spec.includeStepTiming ? chainsFold : startsFold)(n, params.add(windowMs, "Int64"));
   const perPerson = `SELECT person, ${fold.level} AS level${spec.includeStepTiming ? ", arrayDifference(step_state[greatest(level, 1)]) AS gaps" : ""}${breakdowns.properties.map((_, i) => `, b${i}`).join("")}
   FROM (
-    SELECT ${person} AS person, groupArray((toUnixTimestamp64Milli(e.occurred_at) - ${since}, toUInt32(${mask}))) AS hits, ${fold.sql} AS step_state${breakdowns.columns.map((c) => `, ${c}`).join("")}
+    SELECT ${person} AS person, groupArray(bitShiftLeft(toUInt64(toUnixTimestamp64Milli(e.occurred_at) - ${since}), ${MASK_BITS}) + toUInt64(${mask})) AS hits, ${fold.sql} AS step_state${breakdowns.columns.map((c) => `, ${c}`).join("")}
     FROM ${scope.from()}
     WHERE ${scope.where} AND (${steps.map((step) => step.sql).join(" OR ")})
     GROUP BY person
@@ -82,16 +89,16 @@ ${groups.length ? `GROUP BY ${groups.join(", ")}\nORDER BY ${groups[0]} = '$othe
  * per step the start time of the latest chain that reached it (-1: none).
  */
 function startsFold(n: number, within: string): { sql: string; level: string } {
-  const sql = `arrayFold((acc, x) -> arrayMap(i -> if(bitTest(x.2, i),
-      if(i = 0, x.1, if(acc[i] >= 0 AND x.1 - acc[i] <= ${within}, acc[i], acc[i + 1])),
+  const sql = `arrayFold((acc, x) -> arrayMap(i -> if(bitTest(x, i),
+      if(i = 0, ${timeOf("x")}, if(acc[i] >= 0 AND ${timeOf("x")} - acc[i] <= ${within}, acc[i], acc[i + 1])),
       acc[i + 1]), range(${n})), arraySort(hits), arrayWithConstant(${n}, toInt64(-1)))`;
   return { sql, level: "arrayCount(began -> began >= 0, step_state)" };
 }
 
 /** The same fold keeping each chain's times, for step timing. */
 function chainsFold(n: number, within: string): { sql: string; level: string } {
-  const sql = `arrayFold((acc, x) -> arrayMap(i -> if(bitTest(x.2, i),
-      if(i = 0, [x.1], if(notEmpty(acc[i]) AND x.1 - acc[i][1] <= ${within}, arrayPushBack(acc[i], x.1), acc[i + 1])),
+  const sql = `arrayFold((acc, x) -> arrayMap(i -> if(bitTest(x, i),
+      if(i = 0, [${timeOf("x")}], if(notEmpty(acc[i]) AND ${timeOf("x")} - acc[i][1] <= ${within}, arrayPushBack(acc[i], ${timeOf("x")}), acc[i + 1])),
       acc[i + 1]), range(${n})), arraySort(hits), arrayMap(i -> CAST([], 'Array(Int64)'), range(${n})))`;
   return { sql, level: "arrayCount(chain -> notEmpty(chain), step_state)" };
 }
