@@ -59,23 +59,23 @@ describe("query cache on a real Redis", () => {
     const metrics = createMetrics();
     const cache = queryCache(redis, metrics, logged().log);
     const first = counting(42);
-    expect(await cache.answer(key(PROJECT_A, "d1"), first.compute)).toEqual(answer(42));
+    expect(await cache.answer(QueryResponseSchema, key(PROJECT_A, "d1"), first.compute)).toEqual(answer(42));
     await Bun.sleep(20); // the store is not awaited by the request
-    expect(await cache.answer(key(PROJECT_A, "d1"), first.compute)).toEqual(answer(42));
+    expect(await cache.answer(QueryResponseSchema, key(PROJECT_A, "d1"), first.compute)).toEqual(answer(42));
     expect(first.calls.n).toBe(1);
     expect(await counter(metrics, "hit")).toBe(1);
     expect(await counter(metrics, "miss")).toBe(1);
 
     const other = counting(7);
-    expect(await cache.answer(key(PROJECT_B, "d1"), other.compute)).toEqual(answer(7));
+    expect(await cache.answer(QueryResponseSchema, key(PROJECT_B, "d1"), other.compute)).toEqual(answer(7));
     expect(other.calls.n).toBe(1);
     expect(await counter(metrics, "miss")).toBe(2);
   });
 
   test("entries live as long as the key says: 30 s for the past, 5 s for live ranges", async () => {
     const cache = queryCache(redis, createMetrics(), logged().log);
-    await cache.answer(key(PROJECT_A, "settled", 30), counting(1).compute);
-    await cache.answer(key(PROJECT_A, "live", 5), counting(1).compute);
+    await cache.answer(QueryResponseSchema, key(PROJECT_A, "settled", 30), counting(1).compute);
+    await cache.answer(QueryResponseSchema, key(PROJECT_A, "live", 5), counting(1).compute);
     await Bun.sleep(20);
     const ttl = (digest: string) => redis.client.send("TTL", [redis.key("insights", "q1", PROJECT_A, digest)]);
     expect(await ttl("settled")).toBeOneOf([29, 30]);
@@ -86,12 +86,12 @@ describe("query cache on a real Redis", () => {
     const cache = queryCache(redis, createMetrics(), logged().log);
     let total = 1;
     const compute = async () => answer(total);
-    expect(await cache.answer(key(PROJECT_A, "expiring", 1), compute)).toEqual(answer(1));
+    expect(await cache.answer(QueryResponseSchema, key(PROJECT_A, "expiring", 1), compute)).toEqual(answer(1));
     total = 2; // a new event arrived
     await Bun.sleep(20);
-    expect(await cache.answer(key(PROJECT_A, "expiring", 1), compute)).toEqual(answer(1));
+    expect(await cache.answer(QueryResponseSchema, key(PROJECT_A, "expiring", 1), compute)).toEqual(answer(1));
     await Bun.sleep(1_100);
-    expect(await cache.answer(key(PROJECT_A, "expiring", 1), compute)).toEqual(answer(2));
+    expect(await cache.answer(QueryResponseSchema, key(PROJECT_A, "expiring", 1), compute)).toEqual(answer(2));
   });
 
   test("an answer over the size cap is returned but not stored", async () => {
@@ -100,9 +100,9 @@ describe("query cache on a real Redis", () => {
     const big = create(QueryResponseSchema, { result: { case: "topK", value: { rows: [{ dimensionValue: "x".repeat(64), value: 1 }] } } });
     const calls = { n: 0 };
     const compute = async () => (calls.n++, big);
-    expect(await cache.answer(key(PROJECT_A, "big"), compute)).toEqual(big);
+    expect(await cache.answer(QueryResponseSchema, key(PROJECT_A, "big"), compute)).toEqual(big);
     await Bun.sleep(20);
-    expect(await cache.answer(key(PROJECT_A, "big"), compute)).toEqual(big);
+    expect(await cache.answer(QueryResponseSchema, key(PROJECT_A, "big"), compute)).toEqual(big);
     expect(calls.n).toBe(2);
     expect(await counter(metrics, "too_large")).toBe(2);
     expect(await redis.client.exists(redis.key("insights", "q1", PROJECT_A, "big"))).toBe(false);
@@ -113,14 +113,14 @@ describe("query cache on a real Redis", () => {
     const { lines, log } = logged();
     await redis.client.set(redis.key("insights", "q1", PROJECT_A, "garbage"), new Uint8Array([0xff, 0xff, 0xff]), "EX", 30);
     const cache = queryCache(redis, metrics, log);
-    expect(await cache.answer(key(PROJECT_A, "garbage"), counting(3).compute)).toEqual(answer(3));
+    expect(await cache.answer(QueryResponseSchema, key(PROJECT_A, "garbage"), counting(3).compute)).toEqual(answer(3));
     expect(await counter(metrics, "get_error")).toBe(1);
     expect(lines.map((l) => l.msg)).toEqual([expect.stringContaining("insights cache: redis get failed")]);
   });
 
   test("the query's own failure propagates and nothing is stored", async () => {
     const cache = queryCache(redis, createMetrics(), logged().log);
-    await expect(cache.answer(key(PROJECT_A, "failing"), async () => Promise.reject(new Error("ClickHouse said no")))).rejects.toThrow("ClickHouse said no");
+    await expect(cache.answer(QueryResponseSchema, key(PROJECT_A, "failing"), async () => Promise.reject(new Error("ClickHouse said no")))).rejects.toThrow("ClickHouse said no");
     expect(await redis.client.exists(redis.key("insights", "q1", PROJECT_A, "failing"))).toBe(false);
   });
 });
@@ -133,7 +133,7 @@ describe("query cache without Redis", () => {
     const { lines, log } = logged();
     const cache = queryCache(down, metrics, log);
     const { calls, compute } = counting(5);
-    for (let i = 0; i < 3; i++) expect(await cache.answer(key(PROJECT_A, "down"), compute)).toEqual(answer(5));
+    for (let i = 0; i < 3; i++) expect(await cache.answer(QueryResponseSchema, key(PROJECT_A, "down"), compute)).toEqual(answer(5));
     await Bun.sleep(20);
     expect(calls.n).toBe(3);
     expect(await counter(metrics, "get_error")).toBe(3);
@@ -154,7 +154,7 @@ describe("query cache without Redis", () => {
       const metrics = createMetrics();
       const cache = queryCache(stalled, metrics, logged().log);
       const started = performance.now();
-      expect(await cache.answer(key(PROJECT_A, "stalled"), counting(9).compute)).toEqual(answer(9));
+      expect(await cache.answer(QueryResponseSchema, key(PROJECT_A, "stalled"), counting(9).compute)).toEqual(answer(9));
       const elapsed = performance.now() - started;
       expect(elapsed).toBeGreaterThanOrEqual(49);
       expect(elapsed).toBeLessThan(500);
@@ -216,6 +216,16 @@ describe("the cache in a running server", () => {
     expect(await total(stack.baseUrl, stack.privateKey, settled, true)).toBe(3);
     expect(await scraped(stack.adminUrl, "miss")).toBe(misses + 1);
     expect(await scraped(stack.adminUrl, "hit")).toBe(hits + 1);
+  });
+
+  test("an event explorer page asked twice is a cache hit, per project", async () => {
+    const page = (key: string) => sharedClients(stack.baseUrl, false).activity.getEventExplorer({ events: [{ kind: "visit" }], timeRange: settled }, withKey(key));
+    const hits = await scraped(stack.adminUrl, "hit");
+    expect((await page(stack.privateKey)).events).toHaveLength(3);
+    await Bun.sleep(50);
+    expect((await page(stack.privateKey)).events).toHaveLength(3);
+    expect(await scraped(stack.adminUrl, "hit")).toBe(hits + 1);
+    expect((await page(other.privateKey)).events).toHaveLength(5);
   });
 
   test("another project's key asking the same question gets its own answer, never the cached one", async () => {

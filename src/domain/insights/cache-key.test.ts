@@ -1,7 +1,8 @@
 import { describe, expect, test } from "bun:test";
 import { fromBinary, fromJson, toBinary } from "@bufbuild/protobuf";
 import { Granularity, QueryRequestSchema } from "../../gen/shared/insights/v1/insights_pb.ts";
-import { LIVE_TTL_SECONDS, queryCacheKey, SETTLED_TTL_SECONDS } from "./cache-key.ts";
+import { GetEventExplorerRequestSchema } from "../../gen/shared/activity/v1/activity_pb.ts";
+import { explorerCacheKey, LIVE_TTL_SECONDS, queryCacheKey, SETTLED_TTL_SECONDS } from "./cache-key.ts";
 import { timeWindow } from "./time-window.ts";
 
 const PROJECT = "0b6f2f1e-3a52-4c1b-9d0e-1f2a3b4c5d6e";
@@ -75,5 +76,24 @@ describe("queryCacheKey", () => {
     expect(endingAt("2026-12-03T12:00:00Z")).toBe(LIVE_TTL_SECONDS);
     expect(endingAt("2026-12-04T00:00:00Z")).toBe(LIVE_TTL_SECONDS);
     expect(LIVE_TTL_SECONDS).toBe(5);
+  });
+});
+
+describe("explorerCacheKey", () => {
+  const page = (body: unknown) => fromJson(GetEventExplorerRequestSchema, body as never);
+
+  test("a page of the explorer is keyed apart from insights and per project, page token and filters", () => {
+    const first = explorerCacheKey(PROJECT, page({ pageSize: 100 }), NOW);
+    expect(first.parts.slice(0, 3)).toEqual(["explorer", "q1", PROJECT]);
+    expect(explorerCacheKey(PROJECT, page({ page_size: 100 }), NOW)).toEqual(first);
+    expect(explorerCacheKey(OTHER, page({ pageSize: 100 }), NOW).parts).not.toEqual(first.parts);
+    expect(explorerCacheKey(PROJECT, page({ pageSize: 100, pageToken: "abc" }), NOW).parts).not.toEqual(first.parts);
+    expect(explorerCacheKey(PROJECT, page({ pageSize: 100, events: [{ kind: "signup" }] }), NOW).parts).not.toEqual(first.parts);
+  });
+
+  test("without a range, or with one reaching into the last minute, a page is live", () => {
+    expect(explorerCacheKey(PROJECT, page({}), NOW).ttlSeconds).toBe(LIVE_TTL_SECONDS);
+    expect(explorerCacheKey(PROJECT, page({ timeRange: { from: "2026-11-01T00:00:00Z", to: "2026-12-03T11:59:30Z" } }), NOW).ttlSeconds).toBe(LIVE_TTL_SECONDS);
+    expect(explorerCacheKey(PROJECT, page({ timeRange: { from: "2026-11-01T00:00:00Z", to: "2026-12-01T00:00:00Z" } }), NOW).ttlSeconds).toBe(SETTLED_TTL_SECONDS);
   });
 });

@@ -1,12 +1,13 @@
-// Which cached answer a Query request may reuse, and for how long. Two requests share a key exactly when they ask
+// Which cached answer a Query request (or an event explorer page) may reuse, and for how long. Two requests share a key exactly when they ask
 // the same question: the key hashes the request's canonical protobuf binary (fields in number order, whatever the
 // JSON spelling or order was), with what the answer does not depend on left out (the ignored `timezone`, unknown
 // fields, time below the millisecond the window rounds to) and what it does depend on added (the project and its
 // reporting time zone). A key never mixes projects: the project id is a part of it, not only of the hash input.
 
-import { clone, create, toBinary } from "@bufbuild/protobuf";
-import { timestampFromMs } from "@bufbuild/protobuf/wkt";
+import { clone, create, type DescMessage, type MessageShape, toBinary } from "@bufbuild/protobuf";
+import { timestampFromMs, timestampMs } from "@bufbuild/protobuf/wkt";
 import { TimeRangeSchema } from "../../gen/common/v1/time_pb.ts";
+import { type GetEventExplorerRequest, GetEventExplorerRequestSchema } from "../../gen/shared/activity/v1/activity_pb.ts";
 import { type QueryRequest, QueryRequestSchema } from "../../gen/shared/insights/v1/insights_pb.ts";
 import type { TimeWindow } from "./time-window.ts";
 
@@ -32,12 +33,25 @@ export function queryCacheKey(projectId: string, request: QueryRequest, window: 
   const canonical = clone(QueryRequestSchema, request);
   canonical.timezone = "";
   canonical.timeRange = create(TimeRangeSchema, { from: timestampFromMs(window.fromMs), to: timestampFromMs(window.toMs) });
+  return messageKey("insights", QueryRequestSchema, projectId, canonical, window.timezone, window.toMs > nowMs - LIVE_MARGIN_MS);
+}
+
+/**
+ * An event explorer page (the live view polls it): the request as sent, page token included. Without a time range,
+ * or with one reaching into the last minute, it is live.
+ */
+export function explorerCacheKey(projectId: string, request: GetEventExplorerRequest, nowMs: number): QueryCacheKey {
+  const to = request.timeRange?.to;
+  const live = !to || timestampMs(to) > nowMs - LIVE_MARGIN_MS;
+  return messageKey("explorer", GetEventExplorerRequestSchema, projectId, request, "", live);
+}
+
+function messageKey<Desc extends DescMessage>(kind: string, schema: Desc, projectId: string, canonical: MessageShape<Desc>, context: string, live: boolean): QueryCacheKey {
   const digest = new Bun.CryptoHasher("sha256")
-    .update(window.timezone)
+    .update(context)
     .update("\0")
-    .update(toBinary(QueryRequestSchema, canonical, { writeUnknownFields: false }))
+    .update(toBinary(schema, canonical, { writeUnknownFields: false }))
     .digest("hex")
     .slice(0, 40);
-  const live = window.toMs > nowMs - LIVE_MARGIN_MS;
-  return { parts: ["insights", CACHE_KEY_VERSION, projectId, digest], ttlSeconds: live ? LIVE_TTL_SECONDS : SETTLED_TTL_SECONDS };
+  return { parts: [kind, CACHE_KEY_VERSION, projectId, digest], ttlSeconds: live ? LIVE_TTL_SECONDS : SETTLED_TTL_SECONDS };
 }

@@ -6,14 +6,9 @@
 
 import type { InsightQuerySpec } from "../../gen/shared/insights/v1/insights_pb.ts";
 import { PropertySource } from "../../gen/common/v1/filter_schema_pb.ts";
-import { FieldError } from "../field-error.ts";
-import { checkPropertyName, eventPropertyTerm, resolvedSource } from "./property-sql.ts";
+import { breakdownLimit, checkBreakdowns, OTHERS } from "./breakdowns.ts";
+import { eventPropertyTerm, resolvedSource } from "./property-sql.ts";
 import type { QueryParams } from "./query-params.ts";
-
-export const MAX_BREAKDOWNS = 5;
-export const DEFAULT_BREAKDOWN_LIMIT = 10;
-export const MAX_BREAKDOWN_LIMIT = 100;
-export const OTHERS = "$others";
 
 export interface FirstTouchBreakdowns {
   properties: string[];
@@ -32,8 +27,9 @@ export interface FirstTouchBreakdowns {
  * query also reads other events; all of them otherwise.
  */
 export function firstTouchBreakdowns(spec: InsightQuerySpec, params: QueryParams, events = "e", among?: string): FirstTouchBreakdowns {
-  const properties = checkedBreakdowns(spec);
-  const limit = breakdownLimit(spec.breakdownLimit);
+  checkBreakdowns(spec);
+  const properties = spec.breakdowns.map(({ property }) => property);
+  const limit = breakdownLimit(spec);
   const values = properties.map((_, i) => `b${i}`);
   const groups = properties.map((_, i) => `g${i}`);
   const columns = properties.map((property, i) => {
@@ -57,23 +53,4 @@ export function firstTouchBreakdowns(spec: InsightQuerySpec, params: QueryParams
       return Object.fromEntries(properties.map((property, i) => [property, String(row[`g${i}`] ?? "")]));
     },
   };
-}
-
-/** The breakdown properties: at most 5, each named, each once. */
-export function checkedBreakdowns(spec: InsightQuerySpec): string[] {
-  if (spec.breakdowns.length > MAX_BREAKDOWNS) throw new FieldError("spec.breakdowns", `${spec.breakdowns.length} breakdowns; at most ${MAX_BREAKDOWNS}`);
-  const seen = new Set<string>();
-  return spec.breakdowns.map(({ property }, i) => {
-    const field = `spec.breakdowns[${i}].property`;
-    checkPropertyName(property, field);
-    if (seen.has(property)) throw new FieldError(field, `'${property}' is already a breakdown`);
-    seen.add(property);
-    return property;
-  });
-}
-
-/** 0 means the default of 10; at most 100. */
-export function breakdownLimit(limit: number): number {
-  if (limit < 0 || limit > MAX_BREAKDOWN_LIMIT) throw new FieldError("spec.breakdown_limit", `${limit}; 0 (default ${DEFAULT_BREAKDOWN_LIMIT}) to ${MAX_BREAKDOWN_LIMIT}`);
-  return limit === 0 ? DEFAULT_BREAKDOWN_LIMIT : limit;
 }

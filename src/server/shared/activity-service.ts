@@ -1,14 +1,16 @@
-// shared.activity.v1.ActivityService, the profile parts: GetProfileStats and GetActivityHeatmap, from the
-// incrementally kept activity tables. A distinct id that belongs to a person (their external id or one of their
-// aliases) stands for the whole person; any other (an anonymous visitor) for itself. Days are UTC until projects
-// get a reporting time zone (issue 11). The event explorer and a person's feed read pages of raw events
-// (src/domain/activity/); the filter schema is shared with InsightsService (./filter-schema.ts).
+// shared.activity.v1.ActivityService. The profile parts, GetProfileStats and GetActivityHeatmap, read the
+// incrementally kept activity tables: a distinct id that belongs to a person (their external id or one of their
+// aliases) stands for the whole person; any other (an anonymous visitor) for itself. Heatmap days are UTC days
+// (profile_days is kept per UTC day), not the project's reporting time zone. The event explorer and a person's
+// feed read pages of raw events (src/domain/activity/); explorer pages are cached like insight answers (the live
+// view polls them). The filter schema is shared with InsightsService (./filter-schema.ts).
 
-import type { JsonObject } from "@bufbuild/protobuf";
+import { create, type JsonObject } from "@bufbuild/protobuf";
 import { timestampDate, timestampFromDate, type Timestamp } from "@bufbuild/protobuf/wkt";
 import type { ServiceImpl } from "@connectrpc/connect";
 import type { TimeRange } from "../../gen/common/v1/time_pb.ts";
-import type { ActivityService } from "../../gen/shared/activity/v1/activity_pb.ts";
+import { type ActivityService, GetEventExplorerResponseSchema } from "../../gen/shared/activity/v1/activity_pb.ts";
+import { explorerCacheKey } from "../../domain/insights/cache-key.ts";
 import { profileOfDistinctId, type ProfileRow } from "../../store/profile-queries.ts";
 import { callerOf } from "../auth/caller.ts";
 import { Code, ConnectError } from "../connect-errors.ts";
@@ -68,7 +70,9 @@ export function activityService(deps: SharedDeps): Partial<ServiceImpl<typeof Ac
     async getEventExplorer(request, ctx) {
       const { projectId } = callerOf(ctx);
       const distinctIds = request.distinctId === "" ? undefined : [request.distinctId];
-      return await eventPage(deps, projectId, request, distinctIds, ctx.signal);
+      return await deps.cache.answer(GetEventExplorerResponseSchema, explorerCacheKey(projectId, request, Date.now()), async () =>
+        create(GetEventExplorerResponseSchema, await eventPage(deps, projectId, request, distinctIds, ctx.signal)),
+      );
     },
 
     async getActivityFeed(request, ctx) {

@@ -29,7 +29,7 @@ export function insightsService(deps: SharedDeps): Partial<ServiceImpl<typeof In
       const { reportingTimezone } = await deps.projects.of(projectId);
       const window = timeWindow(request.timeRange, request.granularity, reportingTimezone);
       const plan = build({ spec, window, params: new QueryParams(projectId) });
-      return deps.cache.answer(queryCacheKey(projectId, request, window, Date.now()), async () => {
+      return deps.cache.answer(QueryResponseSchema, queryCacheKey(projectId, request, window, Date.now()), async () => {
         const rows = await runInsightQueries(deps, plan.queries, ctx.signal);
         return create(QueryResponseSchema, { result: plan.shape(rows) });
       });

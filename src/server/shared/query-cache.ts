@@ -3,16 +3,18 @@
 // slow or answers garbage, the query runs as if there were no cache. Every such failure is counted, and logged at
 // most once per interval so an outage does not flood the log; no request ever fails because of the cache.
 
-import { fromBinary, toBinary } from "@bufbuild/protobuf";
+import { type DescMessage, fromBinary, type MessageShape, toBinary } from "@bufbuild/protobuf";
 import type { Metrics } from "../../app/metrics.ts";
 import type { QueryCacheKey } from "../../domain/insights/cache-key.ts";
-import { type QueryResponse, QueryResponseSchema } from "../../gen/shared/insights/v1/insights_pb.ts";
 import type { Redis } from "../../infra/redis.ts";
 import type { Logger } from "../../logger.ts";
 
 export interface QueryCache {
-  /** The answer stored under `key`, else `compute`'s (stored for the next caller). Errors of `compute` propagate. */
-  answer(key: QueryCacheKey, compute: () => Promise<QueryResponse>): Promise<QueryResponse>;
+  /**
+   * The answer (a `schema` message) stored under `key`, else `compute`'s, stored for the next caller. Errors of
+   * `compute` propagate.
+   */
+  answer<Desc extends DescMessage>(schema: Desc, key: QueryCacheKey, compute: () => Promise<MessageShape<Desc>>): Promise<MessageShape<Desc>>;
 }
 
 export interface QueryCacheOptions {
@@ -40,21 +42,21 @@ export function queryCache(redis: Redis, metrics: Metrics, log: Logger, options:
     log.warn(`insights cache: redis ${step} failed, queries go to ClickHouse (failures in the next ${warnEveryMs / 1000} s are only counted: pug_insights_cache_total)`, { error });
   }
 
-  async function read(key: string): Promise<QueryResponse | undefined> {
+  async function read<Desc extends DescMessage>(schema: Desc, key: string): Promise<MessageShape<Desc> | undefined> {
     let timer: ReturnType<typeof setTimeout> | undefined;
     const late = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new Error(`no answer within ${getTimeoutMs} ms`)), getTimeoutMs);
     });
     try {
       const bytes = await Promise.race([redis.client.getBuffer(key), late]);
-      return bytes === null ? undefined : fromBinary(QueryResponseSchema, bytes);
+      return bytes === null ? undefined : fromBinary(schema, bytes);
     } finally {
       clearTimeout(timer);
     }
   }
 
-  function store(key: string, response: QueryResponse, ttlSeconds: number) {
-    const bytes = toBinary(QueryResponseSchema, response);
+  function store<Desc extends DescMessage>(schema: Desc, key: string, response: MessageShape<Desc>, ttlSeconds: number) {
+    const bytes = toBinary(schema, response);
     if (bytes.length > maxBytes) {
       metrics.insightsCache.inc({ outcome: "too_large" });
       return;
@@ -64,10 +66,10 @@ export function queryCache(redis: Redis, metrics: Metrics, log: Logger, options:
   }
 
   return {
-    async answer(key, compute) {
+    async answer(schema, key, compute) {
       const redisKey = redis.key(...key.parts);
       try {
-        const cached = await read(redisKey);
+        const cached = await read(schema, redisKey);
         if (cached) {
           metrics.insightsCache.inc({ outcome: "hit" });
           return cached;
@@ -77,7 +79,7 @@ export function queryCache(redis: Redis, metrics: Metrics, log: Logger, options:
         failed("get", error);
       }
       const response = await compute();
-      store(redisKey, response, key.ttlSeconds);
+      store(schema, redisKey, response, key.ttlSeconds);
       return response;
     },
   };
