@@ -16,7 +16,7 @@ import type { Logger } from "../logger.ts";
 import { HeldMessages } from "./held-messages.ts";
 import { acquireLeadership } from "./leadership.ts";
 import { type Ledger, ledger as ledgerOf } from "./ledger.ts";
-import { readRange, removeWritten, type StoredMessage } from "./stream-messages.ts";
+import { readRange, removeCommittedLeftovers, removeWritten, type StoredMessage } from "./stream-messages.ts";
 import { type HeldMessage, rowCount, type TableSink } from "./types.ts";
 import { Wakeup } from "./wakeup.ts";
 import { writeRange } from "./write-range.ts";
@@ -27,8 +27,6 @@ const FETCH_MAX_MESSAGES = 500;
 const DIRECT_READ_CHUNK = 500;
 /** Under JetStream's ack_wait (60 s), so held messages are never redelivered while we still work on them. */
 const KEEP_ALIVE_MS = 15_000;
-/** How far past the stream's first sequence to look for written messages a predecessor left unacknowledged. */
-const LEFTOVER_SCAN_MAX = 10_000;
 /** While idle, how often to ask whether messages were delivered elsewhere (see #probeTail). */
 const TAIL_PROBE_MS = 3_000;
 
@@ -93,7 +91,7 @@ class TableWriter<Row> {
     }, KEEP_ALIVE_MS);
     try {
       await this.#replayPlanned();
-      await this.#removeCommittedLeftovers();
+      await removeCommittedLeftovers(this.nats, this.#stream, this.#committed, this.#stop.signal, this.log);
       const consumer = await this.nats.js.consumers.get(this.#stream, this.sink.consumer);
       this.#consumer = consumer;
       this.#deliveredBefore = (await consumer.info()).delivered.stream_seq;
@@ -123,23 +121,6 @@ class TableWriter<Row> {
     await writeRange(messages, plannedFirst, plannedLast, this.#rangeContext(this.#stop.signal));
     this.#committed = plannedLast;
     await this.#removeReadDirectly(messages);
-  }
-
-  /**
-   * Messages up to the committed sequence still in the stream were written by a predecessor that died before
-   * acknowledging them: JetStream would keep them, delivered to a dead client, until ack_wait ends, and the queue
-   * would look fuller than it is. Remove them now. Only the oldest LEFTOVER_SCAN_MAX sequences are looked at; any
-   * beyond are acknowledged on redelivery, as before.
-   */
-  async #removeCommittedLeftovers(): Promise<void> {
-    const { state } = await this.nats.jsm.streams.info(this.#stream);
-    if (state.messages === 0 || state.first_seq > this.#committed) return;
-    const last = Math.min(this.#committed, state.first_seq + LEFTOVER_SCAN_MAX - 1);
-    const leftovers = await readRange(this.nats, this.#stream, state.first_seq, last, this.#stop.signal, this.log);
-    if (leftovers.length === 0) return;
-    this.log.info("removing messages written before this start but never acknowledged", { count: leftovers.length, first: leftovers[0]!.seq, last: leftovers.at(-1)!.seq });
-    const failures = await removeWritten(this.nats, this.#stream, leftovers.map((message) => message.seq));
-    if (failures.length > 0) this.log.warn("some written messages could not be removed now; their redelivery is acknowledged instead", { left: failures.length, error: failures[0] });
   }
 
   async #fetchLoop(consumer: Consumer): Promise<void> {
