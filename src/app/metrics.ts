@@ -26,7 +26,7 @@ export interface Metrics {
   apiKeysReadAt: Gauge;
   /** Times Redis was unreachable and the request went on without it. */
   redisFailOpen: Counter<"purpose">;
-  /** Query answers: from the Redis cache (hit), computed (miss), not stored (too_large), Redis failed (get_error, set_error). */
+  /** Insight answers and explorer pages: from the Redis cache (hit), computed (miss), not stored (too_large), Redis failed (get_error, set_error). */
   insightsCache: Counter<"outcome">;
   /** The stream → ClickHouse writer (src/pipeline/), one label value per table. */
   writerBatchRows: Histogram<"table">;
@@ -78,7 +78,7 @@ export function createMetrics(): Metrics {
     apiKeys: new Gauge({ name: "pug_api_keys", help: "Live API keys in this server's in-memory snapshot", registers }),
     apiKeysReadAt: new Gauge({ name: "pug_api_keys_read_timestamp_seconds", help: "When this server last read API keys from Postgres (unix time); stale past a few seconds means Postgres is unreadable", registers }),
     redisFailOpen: new Counter({ name: "pug_redis_fail_open_total", help: "Requests served without Redis because it was unreachable", labelNames: ["purpose"], registers }),
-    insightsCache: new Counter({ name: "pug_insights_cache_total", help: "Insights Query answers by cache outcome (hit, miss, too_large, get_error, set_error)", labelNames: ["outcome"], registers }),
+    insightsCache: new Counter({ name: "pug_insights_cache_total", help: "Insight answers and event explorer pages by cache outcome (hit, miss, too_large, get_error, set_error)", labelNames: ["outcome"], registers }),
     writerBatchRows: new Histogram({ name: "pug_writer_batch_rows", help: "Rows per ClickHouse insert", labelNames: ["table"], buckets: [1, 10, 50, 100, 500, 1000, 5000, 10000, 50000], registers }),
     writerInsertSeconds: new Histogram({ name: "pug_writer_insert_seconds", help: "Time of one ClickHouse insert attempt that succeeded", labelNames: ["table"], buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10], registers }),
     writerInsertFailures: new Counter({ name: "pug_writer_insert_failures_total", help: "Failed ClickHouse insert attempts, by kind (data: refused rows; unavailable: anything else, retried)", labelNames: ["table", "kind"], registers }),
