@@ -22,7 +22,8 @@ import { insightEventScope } from "./event-scope.ts";
 import { firstTouchBreakdowns } from "./first-touch-breakdowns.ts";
 import { stepTiming } from "./funnel-timing.ts";
 import type { InsightBuilder } from "./insight-plan.ts";
-import { refuseOtherInsightFields, stepCondition } from "./person-insights.ts";
+import { stepCondition } from "./person-insights.ts";
+import { refuseUnusedParts } from "./spec-scope.ts";
 
 export const MAX_FUNNEL_STEPS = 20;
 /**
@@ -35,7 +36,7 @@ const timeOf = (hit: string) => `toInt64(bitShiftRight(${hit}, ${MASK_BITS}))`;
 
 export const buildFunnel: InsightBuilder = (input) => {
   const { spec, window, params } = input;
-  refuseOtherInsightFields(spec, "FUNNEL");
+  refuseUnusedParts(spec, "FUNNEL", ["events", "breakdowns", "breakdown_limit", "conversion_window", "include_step_timing"]);
   const n = spec.events.length;
   if (n === 0 || n > MAX_FUNNEL_STEPS) throw new FieldError("spec.events", `${n} steps; a funnel has 1 to ${MAX_FUNNEL_STEPS}`);
   const windowMs = conversionWindowMs(spec.conversionWindow, window.toMs - window.fromMs);

@@ -9,7 +9,7 @@ import { eventFilterSql } from "./event-filter-sql.ts";
 import { EVENTS } from "./event-scope.ts";
 import type { InsightBuilder } from "./insight-plan.ts";
 import { eventPropertyTerm } from "./property-sql.ts";
-import { refuseSeriesParts } from "./standalone-spec.ts";
+import { refuseUnusedParts } from "./spec-scope.ts";
 import { insightEventScope } from "./event-scope.ts";
 import { topKShape } from "./top-k.ts";
 import { metricSql } from "./metric-sql.ts";
@@ -21,7 +21,7 @@ const ALL_COUNTRIES = 1000;
 
 function requireMap(spec: InsightQuerySpec): MapQuery {
   if (!spec.map) throw new FieldError(FIELD, "required for MAP");
-  refuseSeriesParts(spec, "MAP");
+  refuseUnusedParts(spec, "MAP", ["map"]);
   return spec.map;
 }
 

@@ -15,14 +15,3 @@ export function stepCondition(spec: InsightQuerySpec, i: number, scope: EventSco
   if (step.aggregationProperty !== "") throw new FieldError(`${field}.aggregation_property`, "not used by this insight type");
   return { kind: step.event.kind, sql: eventFilterSql(step.event, scope.filters, `${field}.event`) };
 }
-
-/** Refuses the parts of a spec that belong to other insight types. */
-export function refuseOtherInsightFields(spec: InsightQuerySpec, typeName: string): void {
-  const others: [string, unknown][] = [
-    ["spec.session", spec.session],
-    ["spec.user_flow", spec.userFlow],
-    ["spec.top_k", spec.topK],
-    ["spec.map", spec.map],
-  ];
-  for (const [field, value] of others) if (value !== undefined) throw new FieldError(field, `not used by ${typeName}`);
-}

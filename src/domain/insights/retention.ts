@@ -12,18 +12,17 @@ import { FieldError } from "../field-error.ts";
 import { type EventScope, insightEventScope } from "./event-scope.ts";
 import { type FirstTouchBreakdowns, firstTouchBreakdowns } from "./first-touch-breakdowns.ts";
 import type { InsightBuilder } from "./insight-plan.ts";
-import { refuseOtherInsightFields, stepCondition } from "./person-insights.ts";
+import { stepCondition } from "./person-insights.ts";
+import { refuseUnusedParts } from "./spec-scope.ts";
 import type { QueryParams } from "./query-params.ts";
 import { bucketSql, type TimeWindow } from "./time-window.ts";
 
 export const buildRetention: InsightBuilder = (input) => {
   const { spec, window, params } = input;
-  refuseOtherInsightFields(spec, "RETENTION");
+  refuseUnusedParts(spec, "RETENTION", ["events", "breakdowns", "breakdown_limit"]);
   if (spec.events.length === 0 || spec.events.length > 2) {
     throw new FieldError("spec.events", `${spec.events.length} events; retention takes a start event and optionally a return event`);
   }
-  if (spec.conversionWindow) throw new FieldError("spec.conversion_window", "funnels only");
-  if (spec.includeStepTiming) throw new FieldError("spec.include_step_timing", "funnels only");
 
   const scope = insightEventScope(input);
   const start = stepCondition(spec, 0, scope);

@@ -11,12 +11,12 @@ import { directValue } from "./metric-sql.ts";
 import { eventFilterSql } from "./event-filter-sql.ts";
 import type { InsightInput, InsightPlan } from "./insight-plan.ts";
 import { finiteOrZero, sessionPlan } from "./session-metrics.ts";
-import { eventQueries, refuseOtherInsightParts } from "./spec-scope.ts";
+import { eventQueries, refuseUnusedParts } from "./spec-scope.ts";
 import { insightEventScope } from "./event-scope.ts";
 
 export function buildSegmentation(input: InsightInput): InsightPlan {
   const { spec, params } = input;
-  refuseOtherInsightParts(spec, "SEGMENTATION");
+  refuseUnusedParts(spec, "SEGMENTATION", ["events", "session", "breakdowns", "breakdown_limit"]);
   if (spec.breakdowns.length > 0) throw new FieldError("spec.breakdowns", "SEGMENTATION takes no breakdowns; use TRENDS");
   if (spec.breakdownLimit !== 0) throw new FieldError("spec.breakdown_limit", "SEGMENTATION takes no breakdowns");
   if (spec.session) return sessionPlan(input, "segmentation");

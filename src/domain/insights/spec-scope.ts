@@ -1,5 +1,5 @@
-// The event queries of a TRENDS or SEGMENTATION spec, and the refusal of spec parts that belong to other insights.
-// (Their events' scope is insightEventScope in ./event-scope.ts.)
+// What a spec holds for each insight type: the event queries of TRENDS and SEGMENTATION, and the refusal of the
+// parts an insight type does not read.
 
 import { create } from "@bufbuild/protobuf";
 import { AggregationType, type EventQuery, EventQuerySchema, type InsightQuerySpec } from "../../gen/shared/insights/v1/insights_pb.ts";
@@ -13,14 +13,27 @@ export function eventQueries(spec: InsightQuerySpec): EventQuery[] {
   return spec.events.length > 0 ? spec.events : [create(EventQuerySchema, { aggregation: AggregationType.TOTAL })];
 }
 
-/** Refuses the parts of a spec that belong to other insight types (`type` names this one in the message). */
-export function refuseOtherInsightParts(spec: InsightQuerySpec, type: string): void {
-  const foreign: [string, boolean][] = [
-    ["spec.conversion_window", spec.conversionWindow !== undefined],
-    ["spec.include_step_timing", spec.includeStepTiming],
-    ["spec.user_flow", spec.userFlow !== undefined],
-    ["spec.top_k", spec.topK !== undefined],
-    ["spec.map", spec.map !== undefined],
-  ];
-  for (const [field, given] of foreign) if (given) throw new FieldError(field, `not used by ${type}; leave it unset`);
+/** The parts of a spec only some insight types read (filter groups and include_cookieless apply to all). */
+export type SpecPart = "events" | "session" | "breakdowns" | "breakdown_limit" | "conversion_window" | "include_step_timing" | "user_flow" | "top_k" | "map";
+
+const GIVEN: Record<SpecPart, (spec: InsightQuerySpec) => boolean> = {
+  events: (spec) => spec.events.length > 0,
+  session: (spec) => spec.session !== undefined,
+  breakdowns: (spec) => spec.breakdowns.length > 0,
+  breakdown_limit: (spec) => spec.breakdownLimit !== 0,
+  conversion_window: (spec) => spec.conversionWindow !== undefined,
+  include_step_timing: (spec) => spec.includeStepTiming,
+  user_flow: (spec) => spec.userFlow !== undefined,
+  top_k: (spec) => spec.topK !== undefined,
+  map: (spec) => spec.map !== undefined,
+};
+
+/**
+ * Refuses every part of the spec that `type` does not read (`uses` lists those it does): a request carrying one is
+ * refused rather than silently answered without what the caller asked for.
+ */
+export function refuseUnusedParts(spec: InsightQuerySpec, type: string, uses: SpecPart[]): void {
+  for (const [part, given] of Object.entries(GIVEN) as [SpecPart, (spec: InsightQuerySpec) => boolean][]) {
+    if (!uses.includes(part) && given(spec)) throw new FieldError(`spec.${part}`, `not used by ${type}; leave it unset`);
+  }
 }

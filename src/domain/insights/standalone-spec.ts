@@ -1,16 +1,7 @@
-// Insights configured by a message of their own (user_flow, top_k, map) take none of the event-series parts of
-// the spec; a request carrying them is refused rather than silently ignoring what the caller asked for.
+// What the insights configured by a message of their own (user_flow, top_k, map) check in it: bounded numbers
+// with defaults, and the property names they read.
 
-import type { InsightQuerySpec } from "../../gen/shared/insights/v1/insights_pb.ts";
 import { FieldError } from "../field-error.ts";
-
-/** Refuses events, session, breakdowns and breakdown_limit; `kind` names the insight in the message. */
-export function refuseSeriesParts(spec: InsightQuerySpec, kind: string): void {
-  if (spec.events.length > 0) throw new FieldError("spec.events", `must be empty for ${kind}`);
-  if (spec.session) throw new FieldError("spec.session", `must be unset for ${kind}`);
-  if (spec.breakdowns.length > 0) throw new FieldError("spec.breakdowns", `must be empty for ${kind}`);
-  if (spec.breakdownLimit !== 0) throw new FieldError("spec.breakdown_limit", `must be unset for ${kind}`);
-}
 
 /** `value` when set, else `fallback`; refused outside [min, max]. */
 export function boundedOrDefault(value: number, fallback: number, min: number, max: number, field: string): number {

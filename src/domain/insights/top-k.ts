@@ -11,7 +11,8 @@ import { eventFilterSql } from "./event-filter-sql.ts";
 import { EVENTS, type EventScope, insightEventScope } from "./event-scope.ts";
 import type { InsightBuilder, InsightInput, InsightPlan } from "./insight-plan.ts";
 import { eventPropertyTerm } from "./property-sql.ts";
-import { boundedOrDefault, checkDimensionProperty, refuseSeriesParts } from "./standalone-spec.ts";
+import { boundedOrDefault, checkDimensionProperty } from "./standalone-spec.ts";
+import { refuseUnusedParts } from "./spec-scope.ts";
 import { metricSql } from "./metric-sql.ts";
 import { RANKED_ORDER, rankedSql } from "./top-k-sql.ts";
 
@@ -19,7 +20,7 @@ const FIELD = "spec.top_k";
 
 function requireTopK(spec: InsightQuerySpec): TopKQuery {
   if (!spec.topK) throw new FieldError(FIELD, "required for TOP_K");
-  refuseSeriesParts(spec, "TOP_K");
+  refuseUnusedParts(spec, "TOP_K", ["top_k"]);
   return spec.topK;
 }
 

@@ -13,13 +13,13 @@ import { eventFilterSql } from "./event-filter-sql.ts";
 import { EVENTS } from "./event-scope.ts";
 import type { InsightInput, InsightPlan } from "./insight-plan.ts";
 import { sessionPlan } from "./session-metrics.ts";
-import { eventQueries, refuseOtherInsightParts } from "./spec-scope.ts";
+import { eventQueries, refuseUnusedParts } from "./spec-scope.ts";
 import { bucketSql } from "./time-window.ts";
 import { insightEventScope } from "./event-scope.ts";
 
 export function buildTrends(input: InsightInput): InsightPlan {
   const { spec, params } = input;
-  refuseOtherInsightParts(spec, "TRENDS");
+  refuseUnusedParts(spec, "TRENDS", ["events", "session", "breakdowns", "breakdown_limit"]);
   if (spec.session) return sessionPlan(input, "trends");
   checkBreakdowns(spec);
   const queries = eventQueries(spec);

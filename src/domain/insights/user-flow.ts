@@ -12,7 +12,8 @@ import { eventFilterSql } from "./event-filter-sql.ts";
 import type { InsightBuilder } from "./insight-plan.ts";
 import { eventPropertyTerm } from "./property-sql.ts";
 import type { QueryParams } from "./query-params.ts";
-import { boundedOrDefault, checkDimensionProperty, refuseSeriesParts } from "./standalone-spec.ts";
+import { boundedOrDefault, checkDimensionProperty } from "./standalone-spec.ts";
+import { refuseUnusedParts } from "./spec-scope.ts";
 import { flowGraph, type Transition } from "./user-flow-graph.ts";
 
 const FIELD = "spec.user_flow";
@@ -56,7 +57,7 @@ function checkGroupBy(flow: UserFlowQuery): void {
 
 function requireFlow(spec: InsightQuerySpec): UserFlowQuery {
   if (!spec.userFlow) throw new FieldError(FIELD, "required for USER_FLOW");
-  refuseSeriesParts(spec, "USER_FLOW");
+  refuseUnusedParts(spec, "USER_FLOW", ["user_flow"]);
   return spec.userFlow;
 }
 
