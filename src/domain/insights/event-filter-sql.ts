@@ -9,11 +9,11 @@
 import { PropertySource } from "../../gen/common/v1/filter_schema_pb.ts";
 import { type EventFilter, FilterOperator, LogicalOperator, type PropertyFilter } from "../../gen/common/v1/filters_pb.ts";
 import { FieldError } from "../field-error.ts";
+import { checkFilterValues, isDecimal } from "../filter-values.ts";
 import { checkPropertyName, eventPropertyTerm, type PropertyTerm, profileTraitTerm, resolvedSource } from "./property-sql.ts";
 import type { QueryParams } from "./query-params.ts";
 
 export const MAX_FILTERS = 50;
-export const MAX_VALUES = 100;
 export const MAX_VALUE_LENGTH = 1000;
 export const MAX_KIND_LENGTH = 200;
 
@@ -92,17 +92,7 @@ export function propertyFilterSql(filter: PropertyFilter, ctx: FilterContext, fi
 }
 
 function checkValues(filter: PropertyFilter, field: string): void {
-  const op = filter.operator;
-  const needsValues = op === FilterOperator.IN || op === FilterOperator.NOT_IN || op === FilterOperator.BETWEEN || op === FilterOperator.NOT_BETWEEN;
-  const needsNothing = op === FilterOperator.IS_SET || op === FilterOperator.IS_NOT_SET;
-  if (needsValues) {
-    if (filter.value !== "") throw new FieldError(`${field}.value`, `must be empty for ${FilterOperator[op]}; use values`);
-    if (filter.values.length === 0) throw new FieldError(`${field}.values`, `required for ${FilterOperator[op]}`);
-    if (filter.values.length > MAX_VALUES) throw new FieldError(`${field}.values`, `${filter.values.length} values; at most ${MAX_VALUES}`);
-  } else if (filter.values.length > 0) {
-    throw new FieldError(`${field}.values`, `must be empty for ${FilterOperator[op] ?? op}`);
-  }
-  if (needsNothing && filter.value !== "") throw new FieldError(`${field}.value`, `must be empty for ${FilterOperator[op]}`);
+  checkFilterValues(filter, field);
   if (filter.value.length > MAX_VALUE_LENGTH) throw new FieldError(`${field}.value`, `longer than ${MAX_VALUE_LENGTH} characters`);
   filter.values.forEach((value, i) => {
     if (value.length > MAX_VALUE_LENGTH) throw new FieldError(`${field}.values[${i}]`, `longer than ${MAX_VALUE_LENGTH} characters`);
@@ -164,7 +154,7 @@ function condition(filter: PropertyFilter, term: PropertyTerm, params: QueryPara
   }
 }
 
-/** A finite decimal number (no hex, no Infinity, no blanks). */
+/** A finite decimal number (no hex, no Infinity, no blanks): ClickHouse compares it as a Float64. */
 export function isNumber(value: string): boolean {
-  return value.length <= 100 && /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d{1,3})?$/.test(value) && Number.isFinite(Number(value));
+  return isDecimal(value) && Number.isFinite(Number(value));
 }

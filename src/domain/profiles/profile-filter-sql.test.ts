@@ -2,7 +2,8 @@ import { create } from "@bufbuild/protobuf";
 import { describe, expect, test } from "bun:test";
 import { PropertySource } from "../../gen/common/v1/filter_schema_pb.ts";
 import { FilterGroupSchema, FilterOperator as Op, LogicalOperator } from "../../gen/common/v1/filters_pb.ts";
-import { MAX_FILTERS, profileFilterSql, ProfileFilterError } from "./profile-filter-sql.ts";
+import { FieldError } from "../field-error.ts";
+import { MAX_FILTERS, profileFilterSql } from "./profile-filter-sql.ts";
 
 type FilterInit = { property: string; operator: Op; value?: string; values?: string[]; source?: PropertySource };
 const group = (filters: FilterInit[], operator = LogicalOperator.UNSPECIFIED) => create(FilterGroupSchema, { filters, operator });
@@ -11,7 +12,7 @@ const refusal = (run: () => unknown) => {
   try {
     run();
   } catch (error) {
-    if (error instanceof ProfileFilterError) return { field: error.field, message: error.message };
+    if (error instanceof FieldError) return { field: error.field, message: error.message };
     throw error;
   }
   throw new Error("no refusal");

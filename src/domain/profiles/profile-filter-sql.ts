@@ -12,14 +12,13 @@
 
 import { PropertySource } from "../../gen/common/v1/filter_schema_pb.ts";
 import { FieldError } from "../field-error.ts";
+import { checkFilterValues, isDecimal } from "../filter-values.ts";
 import { FilterOperator, type FilterGroup, LogicalOperator } from "../../gen/common/v1/filters_pb.ts";
 
 export const MAX_FILTERS = 50;
-export const MAX_VALUES = 100;
 export const MAX_PROPERTY_LENGTH = 200;
 
 /** A filter the caller must fix; `field` names it the way the request spells it. */
-export class ProfileFilterError extends FieldError {}
 
 export interface SqlCondition {
   /** A boolean SQL expression; `TRUE` without filters. */
@@ -35,7 +34,7 @@ type Filter = FilterGroup["filters"][number];
  */
 export function profileFilterSql(groups: FilterGroup[], groupsOperator: LogicalOperator, column: string, paramsBefore = 0): SqlCondition {
   const total = groups.reduce((sum, group) => sum + group.filters.length, 0);
-  if (total > MAX_FILTERS) throw new ProfileFilterError("filter_groups", `${total} filters; at most ${MAX_FILTERS} are allowed`);
+  if (total > MAX_FILTERS) throw new FieldError("filter_groups", `${total} filters; at most ${MAX_FILTERS} are allowed`);
   const params: string[] = [];
   const param = (value: string) => {
     params.push(value);
@@ -51,7 +50,7 @@ export function profileFilterSql(groups: FilterGroup[], groupsOperator: LogicalO
 
 function combine(conditions: string[], operator: LogicalOperator, field: string): string {
   if (operator !== LogicalOperator.UNSPECIFIED && operator !== LogicalOperator.AND && operator !== LogicalOperator.OR) {
-    throw new ProfileFilterError(field, `unknown logical operator ${operator}`);
+    throw new FieldError(field, `unknown logical operator ${operator}`);
   }
   if (conditions.length === 1) return conditions[0]!;
   return `(${conditions.join(operator === LogicalOperator.OR ? " OR " : " AND ")})`;
@@ -60,32 +59,23 @@ function combine(conditions: string[], operator: LogicalOperator, field: string)
 function condition(filter: Filter, field: string, column: string, param: (value: string) => string): string {
   if (filter.source !== PropertySource.UNSPECIFIED && filter.source !== PropertySource.PROFILE) {
     const name = PropertySource[filter.source] ?? String(filter.source);
-    throw new ProfileFilterError(`${field}.source`, `List filters on profile traits only (source PROFILE, or unspecified); ${name} properties belong to events`);
+    throw new FieldError(`${field}.source`, `List filters on profile traits only (source PROFILE, or unspecified); ${name} properties belong to events`);
   }
-  if (filter.property === "") throw new ProfileFilterError(`${field}.property`, "required");
-  if (filter.property.length > MAX_PROPERTY_LENGTH) throw new ProfileFilterError(`${field}.property`, `longer than ${MAX_PROPERTY_LENGTH} characters`);
+  if (filter.property === "") throw new FieldError(`${field}.property`, "required");
+  if (filter.property.length > MAX_PROPERTY_LENGTH) throw new FieldError(`${field}.property`, `longer than ${MAX_PROPERTY_LENGTH} characters`);
   const op = filter.operator;
-  const needsValues = op === FilterOperator.IN || op === FilterOperator.NOT_IN || op === FilterOperator.BETWEEN || op === FilterOperator.NOT_BETWEEN;
-  const needsNothing = op === FilterOperator.IS_SET || op === FilterOperator.IS_NOT_SET;
-  if (needsValues) {
-    if (filter.value !== "") throw new ProfileFilterError(`${field}.value`, `must be empty for ${FilterOperator[op]}; use values`);
-    if (filter.values.length === 0) throw new ProfileFilterError(`${field}.values`, `required for ${FilterOperator[op]}`);
-    if (filter.values.length > MAX_VALUES) throw new ProfileFilterError(`${field}.values`, `${filter.values.length} values; at most ${MAX_VALUES}`);
-  } else if (filter.values.length > 0) {
-    throw new ProfileFilterError(`${field}.values`, `must be empty for ${FilterOperator[op] ?? op}`);
-  }
-  if (needsNothing && filter.value !== "") throw new ProfileFilterError(`${field}.value`, `must be empty for ${FilterOperator[op]}`);
+  checkFilterValues(filter, field);
 
   const trait = `(${column} -> ${param(filter.property)}::text)`;
   const typed = (type: string, cast: string) => `CASE WHEN jsonb_typeof(${trait}) = '${type}' THEN ${trait}${cast} END`;
   const number = (value: string, at: string) => {
-    if (!isNumber(value)) throw new ProfileFilterError(at, `'${value}' is not a number; ${FilterOperator[op]} compares numbers`);
+    if (!isDecimal(value)) throw new FieldError(at, `'${value}' is not a number; ${FilterOperator[op]} compares numbers`);
     return `${param(value)}::text::numeric`;
   };
   const equals = (value: string) => {
     // The string comparison always applies; the number and boolean ones only when the value reads as one.
     const branches = [`${typed("string", " #>> '{}'")} = ${param(value)}::text`];
-    if (isNumber(value)) branches.push(`${typed("number", "::numeric")} = ${param(value)}::text::numeric`);
+    if (isDecimal(value)) branches.push(`${typed("number", "::numeric")} = ${param(value)}::text::numeric`);
     if (value === "true" || value === "false") branches.push(`${typed("boolean", "::boolean")} = ${param(value)}::text::boolean`);
     return branches.length === 1 ? branches[0]! : `(${branches.join(" OR ")})`;
   };
@@ -99,7 +89,7 @@ function condition(filter: Filter, field: string, column: string, param: (value:
       return `(${equals(filter.value)}) IS NOT TRUE`;
     case FilterOperator.CONTAINS:
     case FilterOperator.NOT_CONTAINS: {
-      if (filter.value === "") throw new ProfileFilterError(`${field}.value`, `required for ${FilterOperator[op]}`);
+      if (filter.value === "") throw new FieldError(`${field}.value`, `required for ${FilterOperator[op]}`);
       const contains = `strpos(lower(${typed("string", " #>> '{}'")}), lower(${param(filter.value)}::text)) > 0`;
       return op === FilterOperator.CONTAINS ? contains : `(${contains}) IS NOT TRUE`;
     }
@@ -122,20 +112,15 @@ function condition(filter: Filter, field: string, column: string, param: (value:
     }
     case FilterOperator.BETWEEN:
     case FilterOperator.NOT_BETWEEN: {
-      if (filter.values.length !== 2) throw new ProfileFilterError(`${field}.values`, `${FilterOperator[op]} takes exactly 2 numbers, got ${filter.values.length}`);
+      if (filter.values.length !== 2) throw new FieldError(`${field}.values`, `${FilterOperator[op]} takes exactly 2 numbers, got ${filter.values.length}`);
       const [low, high] = filter.values as [string, string];
       const lowParam = number(low, `${field}.values[0]`);
       const highParam = number(high, `${field}.values[1]`);
-      if (Number(low) > Number(high)) throw new ProfileFilterError(`${field}.values`, `${low} is greater than ${high}; give the lower bound first`);
+      if (Number(low) > Number(high)) throw new FieldError(`${field}.values`, `${low} is greater than ${high}; give the lower bound first`);
       const between = `${numeric} BETWEEN ${lowParam} AND ${highParam}`;
       return op === FilterOperator.BETWEEN ? between : `(${numeric} IS NOT NULL AND NOT (${between}))`;
     }
     default:
-      throw new ProfileFilterError(`${field}.operator`, op === FilterOperator.UNSPECIFIED ? "required" : `unknown operator ${op}`);
+      throw new FieldError(`${field}.operator`, op === FilterOperator.UNSPECIFIED ? "required" : `unknown operator ${op}`);
   }
-}
-
-/** A finite decimal number as Postgres' numeric reads it (no hex, no Infinity, no blanks). */
-function isNumber(value: string): boolean {
-  return value.length <= 100 && /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d{1,3})?$/.test(value);
 }
