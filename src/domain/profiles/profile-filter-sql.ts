@@ -18,8 +18,6 @@ import { FilterOperator, type FilterGroup, LogicalOperator } from "../../gen/com
 export const MAX_FILTERS = 50;
 export const MAX_PROPERTY_LENGTH = 200;
 
-/** A filter the caller must fix; `field` names it the way the request spells it. */
-
 export interface SqlCondition {
   /** A boolean SQL expression; `TRUE` without filters. */
   text: string;
