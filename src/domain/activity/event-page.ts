@@ -15,16 +15,14 @@
 // and a feed only reads the distinct ids it was given).
 
 import type { EventFilter, PropertyFilter } from "../../gen/common/v1/filters_pb.ts";
-import { personJoin } from "../identity/person-sql.ts";
 import { allFiltersSql, eventFilterSql, type FilterContext, MAX_FILTERS } from "../insights/event-filter-sql.ts";
 import type { QueryParams } from "../insights/query-params.ts";
-import { rangeCondition } from "../insights/time-window.ts";
+import { EVENTS as E, eventScope } from "../insights/event-scope.ts";
 import type { SqlQuery } from "../insights/insight-plan.ts";
 import { FieldError } from "../field-error.ts";
 import { PROMOTED_COLUMN_NAMES } from "./event-properties.ts";
 import type { EventPosition } from "./page-token.ts";
 
-const E = "e";
 export const MAX_SESSION_ID_LENGTH = 200;
 
 export interface EventPageInput {
@@ -47,11 +45,10 @@ export interface EventPageInput {
 /** The query; it asks for pageSize + 1 rows, so whether a next page exists is known without a count. */
 export function eventPageQuery(input: EventPageInput): SqlQuery {
   const { params } = input;
-  const join = personJoin(E);
-  let joined = false;
-  const ctx: FilterContext = { params, events: E, person: () => ((joined = true), join.person) };
-  const conditions = [`${E}.project_id = ${params.project}`, `NOT ${E}.is_bot`];
-  if (input.range) conditions.push(rangeCondition(input.range, params, `${E}.occurred_at`));
+  // The explorer shows what arrived: cookieless events included.
+  const scope = eventScope({ params, window: input.range, includeCookieless: true });
+  const ctx = scope.filters;
+  const conditions = [scope.where];
   if (input.distinctIds) conditions.push(`${E}.distinct_id IN ${params.add(input.distinctIds, "Array(String)")}`);
   if (input.sessionId !== "") {
     if (input.sessionId.length > MAX_SESSION_ID_LENGTH) throw new FieldError("session_id", `longer than ${MAX_SESSION_ID_LENGTH} characters`);
@@ -74,7 +71,7 @@ export function eventPageQuery(input: EventPageInput): SqlQuery {
     ...[...PROMOTED_COLUMN_NAMES, "auto_properties", "auto_types", "custom_properties", "custom_types"].map((column) => `${E}.${column} AS ${column}`),
   ];
   const sql = `SELECT ${columns.join(", ")}
-FROM events AS ${E}${joined ? ` ${join.join}` : ""}
+FROM ${scope.from()}
 WHERE ${conditions.join(" AND ")}
 ORDER BY toDate(${E}.occurred_at) DESC, ${E}.occurred_at DESC, ${E}.event_id DESC
 LIMIT ${params.add(input.pageSize + 1, "UInt32")}`;

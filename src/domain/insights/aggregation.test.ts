@@ -1,6 +1,5 @@
 import { create } from "@bufbuild/protobuf";
 import { describe, expect, test } from "bun:test";
-import { LogicalOperator } from "../../gen/common/v1/filters_pb.ts";
 import { AggregationType, EventQuerySchema } from "../../gen/shared/insights/v1/insights_pb.ts";
 import { refusalOf } from "../field-refusal.ts";
 import { aggregationSql } from "./aggregation.ts";
@@ -14,10 +13,6 @@ const scope = () =>
     params: new QueryParams(PROJECT),
     window: { fromMs: 0, toMs: 1000 },
     includeCookieless: false,
-    filterGroups: [],
-    filterGroupsOperator: LogicalOperator.UNSPECIFIED,
-    filterGroupsField: "spec.filter_groups",
-    filterGroupsOperatorField: "spec.filter_groups_operator",
   });
 const query = (aggregation: AggregationType, aggregationProperty = "") => create(EventQuerySchema, { aggregation, aggregationProperty });
 

@@ -1,4 +1,4 @@
-// The events an insight reads: the caller's project (always a parameter), the time window, cookieless visitors
+// The events a read takes: the caller's project (always a parameter), the time window, cookieless visitors
 // left out unless asked for, bots left out, and the request's filter groups. Builders add their own conditions
 // (event kinds, per-event filters) on top, through `filters`, then take `from()` last: it joins persons only
 // when something read `person()` (UNIQUE_USERS, funnels, PROFILE filters), so plain counts skip the join.
@@ -26,13 +26,11 @@ export interface EventScope {
 
 export interface ScopeInput {
   params: QueryParams;
-  window: { fromMs: number; toMs: number };
+  /** Absent: all time (the event explorer without a range). */
+  window?: { fromMs: number; toMs: number };
   includeCookieless: boolean;
-  filterGroups: FilterGroupLike[];
-  filterGroupsOperator: LogicalOperator;
-  /** Where the groups are in the request, for errors (`spec.filter_groups`). */
-  filterGroupsField: string;
-  filterGroupsOperatorField: string;
+  /** The request's filter groups, and where they are in it for errors (`spec.filter_groups`). */
+  groups?: { groups: FilterGroupLike[]; operator: LogicalOperator; field: string; operatorField: string };
 }
 
 export function eventScope(input: ScopeInput): EventScope {
@@ -44,14 +42,15 @@ export function eventScope(input: ScopeInput): EventScope {
     return join.person;
   };
   const filters: FilterContext = { params, events: EVENTS, person };
-  const conditions = [
-    `${EVENTS}.project_id = ${params.project}`,
-    rangeCondition(input.window, params, `${EVENTS}.occurred_at`),
-    `NOT ${EVENTS}.is_bot`,
-  ];
+  const conditions = [`${EVENTS}.project_id = ${params.project}`];
+  if (input.window) conditions.push(rangeCondition(input.window, params, `${EVENTS}.occurred_at`));
+  conditions.push(`NOT ${EVENTS}.is_bot`);
   if (!input.includeCookieless) conditions.push(`NOT ${EVENTS}.cookieless`);
-  const groups = filterGroupsSql(input.filterGroups, input.filterGroupsOperator, filters, input.filterGroupsField, input.filterGroupsOperatorField);
-  if (groups !== "1") conditions.push(groups);
+  if (input.groups) {
+    const { groups, operator, field, operatorField } = input.groups;
+    const sql = filterGroupsSql(groups, operator, filters, field, operatorField);
+    if (sql !== "1") conditions.push(sql);
+  }
   return {
     from: () => (joined ? `events AS ${EVENTS} ${join.join}` : `events AS ${EVENTS}`),
     where: conditions.join(" AND "),
@@ -66,9 +65,6 @@ export function insightEventScope({ spec, window, params }: InsightInput): Event
     params,
     window,
     includeCookieless: spec.includeCookieless,
-    filterGroups: spec.filterGroups,
-    filterGroupsOperator: spec.filterGroupsOperator,
-    filterGroupsField: "spec.filter_groups",
-    filterGroupsOperatorField: "spec.filter_groups_operator",
+    groups: { groups: spec.filterGroups, operator: spec.filterGroupsOperator, field: "spec.filter_groups", operatorField: "spec.filter_groups_operator" },
   });
 }

@@ -35,10 +35,7 @@ export function segmentUsersQuery(projectId: string, request: SegmentUsersReques
     params,
     window,
     includeCookieless: false,
-    filterGroups: request.filterGroups,
-    filterGroupsOperator: request.filterGroupsOperator,
-    filterGroupsField: "filter_groups",
-    filterGroupsOperatorField: "filter_groups_operator",
+    groups: { groups: request.filterGroups, operator: request.filterGroupsOperator, field: "filter_groups", operatorField: "filter_groups_operator" },
   });
   if (request.events.length > MAX_FILTERS) throw new FieldError("events", `${request.events.length} events; at most ${MAX_FILTERS} are allowed`);
   const each = request.events.map((event, i) => eventFilterSql(event.event, scope.filters, `events[${i}].event`));
