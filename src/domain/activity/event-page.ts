@@ -15,7 +15,7 @@
 // and a feed only reads the distinct ids it was given).
 
 import type { EventFilter, PropertyFilter } from "../../gen/common/v1/filters_pb.ts";
-import { allFiltersSql, eventFilterSql, type FilterContext, MAX_FILTERS } from "../insights/event-filter-sql.ts";
+import { allFiltersSql, anyEventFilterSql } from "../insights/event-filter-sql.ts";
 import type { QueryParams } from "../insights/query-params.ts";
 import { EVENTS as E, eventScope } from "../insights/event-scope.ts";
 import type { SqlQuery } from "../insights/insight-plan.ts";
@@ -56,7 +56,7 @@ export function eventPageQuery(input: EventPageInput): SqlQuery {
   }
   const filters = allFiltersSql(input.propertyFilters, ctx, "property_filters");
   if (filters !== "1") conditions.push(filters);
-  const kinds = anyEventSql(input.events, ctx);
+  const kinds = anyEventFilterSql(input.events, ctx, "events", (i) => `events[${i}]`);
   if (kinds !== "1") conditions.push(kinds);
   if (input.after) {
     const at = `fromUnixTimestamp64Milli(${params.add(input.after.occurredMs, "Int64")}, 'UTC')`;
@@ -76,11 +76,4 @@ WHERE ${conditions.join(" AND ")}
 ORDER BY toDate(${E}.occurred_at) DESC, ${E}.occurred_at DESC, ${E}.event_id DESC
 LIMIT ${params.add(input.pageSize + 1, "UInt32")}`;
   return { sql, params: params.values };
-}
-
-function anyEventSql(events: EventFilter[], ctx: FilterContext): string {
-  if (events.length > MAX_FILTERS) throw new FieldError("events", `${events.length} event filters; at most ${MAX_FILTERS} are allowed`);
-  const each = events.map((filter, i) => eventFilterSql(filter, ctx, `events[${i}]`));
-  if (each.length === 0 || each.includes("1")) return "1";
-  return each.length === 1 ? each[0]! : `(${each.join(" OR ")})`;
 }

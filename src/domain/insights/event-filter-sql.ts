@@ -66,6 +66,17 @@ export function eventFilterSql(filter: EventFilter | undefined, ctx: FilterConte
   return parts.length === 0 ? "1" : `(${parts.join(" AND ")})`;
 }
 
+/**
+ * Events matching any of `filters` (`1` when there are none, or one matches everything). `fieldOf(i)` names the
+ * i-th filter in the request; `listField` the list, whose length is bounded.
+ */
+export function anyEventFilterSql(filters: (EventFilter | undefined)[], ctx: FilterContext, listField: string, fieldOf: (i: number) => string): string {
+  if (filters.length > MAX_FILTERS) throw new FieldError(listField, `${filters.length} event filters; at most ${MAX_FILTERS} are allowed`);
+  const each = filters.map((filter, i) => eventFilterSql(filter, ctx, fieldOf(i)));
+  if (each.length === 0 || each.includes("1")) return "1";
+  return each.length === 1 ? each[0]! : `(${each.join(" OR ")})`;
+}
+
 /** Filters that must all hold (the activity feeds' `property_filters`). */
 export function allFiltersSql(filters: PropertyFilter[], ctx: FilterContext, field: string): string {
   if (filters.length > MAX_FILTERS) throw new FieldError(field, `${filters.length} filters; at most ${MAX_FILTERS} are allowed`);

@@ -11,7 +11,7 @@ import type { SegmentUsersRequest } from "../../gen/shared/insights/v1/insights_
 import { decodePersonPosition } from "../activity/page-token.ts";
 import { pageSizeOf } from "../activity/page-size.ts";
 import { FieldError } from "../field-error.ts";
-import { eventFilterSql, MAX_FILTERS } from "./event-filter-sql.ts";
+import { anyEventFilterSql } from "./event-filter-sql.ts";
 import { eventScope } from "./event-scope.ts";
 import type { SqlQuery } from "./insight-plan.ts";
 import { QueryParams } from "./query-params.ts";
@@ -37,10 +37,9 @@ export function segmentUsersQuery(projectId: string, request: SegmentUsersReques
     includeCookieless: false,
     groups: { groups: request.filterGroups, operator: request.filterGroupsOperator, field: "filter_groups", operatorField: "filter_groups_operator" },
   });
-  if (request.events.length > MAX_FILTERS) throw new FieldError("events", `${request.events.length} events; at most ${MAX_FILTERS} are allowed`);
-  const each = request.events.map((event, i) => eventFilterSql(event.event, scope.filters, `events[${i}].event`));
+  const anyEvent = anyEventFilterSql(request.events.map((query) => query.event), scope.filters, "events", (i) => `events[${i}].event`);
   const conditions = [scope.where];
-  if (each.length > 0 && !each.includes("1")) conditions.push(each.length === 1 ? each[0]! : `(${each.join(" OR ")})`);
+  if (anyEvent !== "1") conditions.push(anyEvent);
   const person = scope.person();
   if (after !== undefined) conditions.push(`${person} > ${params.add(after, "String")}`);
   const sql = `SELECT ${person} AS person

@@ -8,7 +8,7 @@ import { AggregationType, SegmentationResultSchema } from "../../gen/shared/insi
 import { FieldError } from "../field-error.ts";
 import { aggregationSql } from "./aggregation.ts";
 import { directValue } from "./metric-sql.ts";
-import { eventFilterSql } from "./event-filter-sql.ts";
+import { anyEventFilterSql } from "./event-filter-sql.ts";
 import type { InsightInput, InsightPlan } from "./insight-plan.ts";
 import { finiteOrZero, sessionPlan } from "./session-metrics.ts";
 import { eventQueries, refuseUnusedParts } from "./spec-scope.ts";
@@ -28,8 +28,7 @@ export function buildSegmentation(input: InsightInput): InsightPlan {
     }
   });
   const scope = insightEventScope(input);
-  const matches = queries.map((query, i) => eventFilterSql(query.event, scope.filters, `spec.events[${i}].event`));
-  const anyMatch = matches.includes("1") ? "1" : `(${matches.join(" OR ")})`;
+  const anyMatch = anyEventFilterSql(queries.map((query) => query.event), scope.filters, "spec.events", (i) => `spec.events[${i}].event`);
   const metric = aggregationSql(first, scope, "spec.events[0]");
   const where = [scope.where, anyMatch, metric.where].filter((condition) => condition !== "1").join(" AND ");
   return {
