@@ -14,9 +14,8 @@
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import { create } from "@bufbuild/protobuf";
 import { DataPointSchema, type InsightQuerySpec, type TrendSeries, TrendSeriesSchema } from "../../gen/shared/insights/v1/insights_pb.ts";
-import { PropertySource } from "../../gen/common/v1/filter_schema_pb.ts";
 import { FieldError } from "../field-error.ts";
-import { eventPropertyTerm, resolvedSource } from "./property-sql.ts";
+import { namedEventProperty } from "./property-sql.ts";
 import { directValue, type MetricSql, mergedValue, stateColumns } from "./metric-sql.ts";
 import type { QueryParams } from "./query-params.ts";
 import { checkDimensionProperty } from "./standalone-spec.ts";
@@ -52,8 +51,7 @@ export function breakdownLimit(spec: BreakdownSpec): number {
 /** Each breakdown's value as text: `$names` are automatic properties, other names custom ones. */
 export function breakdownTerms(spec: BreakdownSpec, events: string, params: QueryParams): string[] {
   return spec.breakdowns.map(({ property }, i) => {
-    const source = resolvedSource(property, PropertySource.UNSPECIFIED, `spec.breakdowns[${i}].property`) as PropertySource.AUTO | PropertySource.CUSTOM;
-    return `CAST(${eventPropertyTerm(property, source, params, events).text} AS String)`;
+    return `CAST(${namedEventProperty(property, params, events).text} AS String)`;
   });
 }
 

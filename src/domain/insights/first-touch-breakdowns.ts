@@ -5,9 +5,8 @@
 // person once without any union of sets. Ranking ties break on the values, ascending.
 
 import type { InsightQuerySpec } from "../../gen/shared/insights/v1/insights_pb.ts";
-import { PropertySource } from "../../gen/common/v1/filter_schema_pb.ts";
 import { breakdownLimit, checkBreakdowns, OTHERS } from "./breakdowns.ts";
-import { eventPropertyTerm, resolvedSource } from "./property-sql.ts";
+import { namedEventProperty } from "./property-sql.ts";
 import type { QueryParams } from "./query-params.ts";
 
 export interface FirstTouchBreakdowns {
@@ -33,8 +32,7 @@ export function firstTouchBreakdowns(spec: InsightQuerySpec, params: QueryParams
   const values = properties.map((_, i) => `b${i}`);
   const groups = properties.map((_, i) => `g${i}`);
   const columns = properties.map((property, i) => {
-    const source = resolvedSource(property, PropertySource.UNSPECIFIED, `spec.breakdowns[${i}].property`) as PropertySource.AUTO | PropertySource.CUSTOM;
-    const value = eventPropertyTerm(property, source, params, events).text;
+    const value = namedEventProperty(property, params, events).text;
     return among ? `argMinIf(${value}, ${events}.occurred_at, ${among}) AS b${i}` : `argMin(${value}, ${events}.occurred_at) AS b${i}`;
   });
   return {

@@ -7,8 +7,7 @@
 import { AggregationType } from "../../gen/shared/insights/v1/insights_pb.ts";
 import { FieldError } from "../field-error.ts";
 import { EVENTS, type EventScope } from "./event-scope.ts";
-import { eventPropertyTerm, resolvedSource } from "./property-sql.ts";
-import { PropertySource } from "../../gen/common/v1/filter_schema_pb.ts";
+import { namedEventProperty } from "./property-sql.ts";
 import { checkDimensionProperty } from "./standalone-spec.ts";
 
 /** A metric as partial states: each `[column, aggregate function, argument]`, and the value they give. */
@@ -43,8 +42,7 @@ export function metricSql(request: MetricRequest, scope: EventScope): MetricSql 
   if (fn) {
     if (property === "") throw new FieldError(request.propertyField, `required for ${AggregationType[metric]} (the numeric property it reads)`);
     checkDimensionProperty(property, request.propertyField);
-    const source = resolvedSource(property, PropertySource.UNSPECIFIED, request.propertyField) as PropertySource.AUTO | PropertySource.CUSTOM;
-    const number = eventPropertyTerm(property, source, scope.filters.params, EVENTS).number;
+    const number = namedEventProperty(property, scope.filters.params, EVENTS).number;
     return { states: [["s_n", fn, `assumeNotNull(${number})`]], value: (read) => read("s_n", fn), where: `(${number}) IS NOT NULL` };
   }
   // A property sent with another metric (a dashboard switching from SUM to TOTAL may keep it) is checked, not used.

@@ -77,6 +77,11 @@ export function eventPropertyTerm(property: string, source: PropertySource.AUTO 
   };
 }
 
+/** An event property by name alone (breakdowns, metrics, dimensions): `$names` automatic, other names custom. */
+export function namedEventProperty(property: string, params: QueryParams, table = "events"): PropertyTerm {
+  return eventPropertyTerm(property, property.startsWith("$") ? PropertySource.AUTO : PropertySource.CUSTOM, params, table);
+}
+
 /** A trait of a profile in the latest-profiles subquery (see LATEST_PROFILES_SQL in event-filter-sql.ts). */
 export function profileTraitTerm(property: string, params: QueryParams): PropertyTerm {
   const key = params.add(property, "String");

@@ -4,13 +4,12 @@
 // ClickHouse mirror in the same query (newest version, not deleted); anonymous people have none.
 
 import { create, type JsonObject } from "@bufbuild/protobuf";
-import { PropertySource } from "../../gen/common/v1/filter_schema_pb.ts";
 import { type InsightQuerySpec, type TopKQuery, TopKQuery_Dimension, TopKResultSchema } from "../../gen/shared/insights/v1/insights_pb.ts";
 import { FieldError } from "../field-error.ts";
 import { eventFilterSql } from "./event-filter-sql.ts";
 import { EVENTS, type EventScope, insightEventScope } from "./event-scope.ts";
 import type { InsightBuilder, InsightInput, InsightPlan } from "./insight-plan.ts";
-import { eventPropertyTerm } from "./property-sql.ts";
+import { namedEventProperty } from "./property-sql.ts";
 import { boundedOrDefault, checkDimensionProperty } from "./standalone-spec.ts";
 import { refuseUnusedParts } from "./spec-scope.ts";
 import { metricSql } from "./metric-sql.ts";
@@ -30,8 +29,7 @@ function dimensionSql(topK: TopKQuery, scope: EventScope, input: InsightInput): 
   switch (dimension) {
     case TopKQuery_Dimension.PROPERTY: {
       checkDimensionProperty(property, `${FIELD}.property`);
-      const source = property.startsWith("$") ? PropertySource.AUTO : PropertySource.CUSTOM;
-      return eventPropertyTerm(property, source, input.params, EVENTS).text;
+      return namedEventProperty(property, input.params, EVENTS).text;
     }
     case TopKQuery_Dimension.EVENT_KIND:
       return `toString(${EVENTS}.kind)`;

@@ -4,13 +4,12 @@
 // The scope filter decides which events become nodes, not which sessions count.
 
 import { create } from "@bufbuild/protobuf";
-import { PropertySource } from "../../gen/common/v1/filter_schema_pb.ts";
 import { type InsightQuerySpec, UserFlowQuery_GroupBy, UserFlowQuery_NodeKind, type UserFlowQuery, UserFlowResultSchema } from "../../gen/shared/insights/v1/insights_pb.ts";
 import { FieldError } from "../field-error.ts";
 import { EVENTS, insightEventScope } from "./event-scope.ts";
 import { eventFilterSql } from "./event-filter-sql.ts";
 import type { InsightBuilder } from "./insight-plan.ts";
-import { eventPropertyTerm } from "./property-sql.ts";
+import { namedEventProperty } from "./property-sql.ts";
 import type { QueryParams } from "./query-params.ts";
 import { boundedOrDefault, checkDimensionProperty } from "./standalone-spec.ts";
 import { refuseUnusedParts } from "./spec-scope.ts";
@@ -41,8 +40,7 @@ function nodeLabel(flow: UserFlowQuery, params: QueryParams): string {
       return `toString(${EVENTS}.kind)`;
     case UserFlowQuery_NodeKind.PROPERTY: {
       checkDimensionProperty(flow.nodeProperty, `${FIELD}.node_property`);
-      const source = flow.nodeProperty.startsWith("$") ? PropertySource.AUTO : PropertySource.CUSTOM;
-      return eventPropertyTerm(flow.nodeProperty, source, params, EVENTS).text;
+      return namedEventProperty(flow.nodeProperty, params, EVENTS).text;
     }
     default:
       throw new FieldError(`${FIELD}.node_kind`, `unknown node kind ${flow.nodeKind}`);
