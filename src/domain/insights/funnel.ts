@@ -19,6 +19,7 @@ import { type Duration } from "@bufbuild/protobuf/wkt";
 import { FunnelResultSchema, FunnelSeriesSchema, FunnelStepSchema, type QueryResponse } from "../../gen/shared/insights/v1/insights_pb.ts";
 import { FieldError } from "../field-error.ts";
 import { insightEventScope } from "./event-scope.ts";
+import { OTHERS } from "./breakdowns.ts";
 import { firstTouchBreakdowns } from "./first-touch-breakdowns.ts";
 import { stepTiming } from "./funnel-timing.ts";
 import type { InsightBuilder } from "./insight-plan.ts";
@@ -62,7 +63,7 @@ export const buildFunnel: InsightBuilder = (input) => {
   const groups = breakdowns.groups;
   const sql = `SELECT ${[...groups, ...totals, ...timings].join(", ")}
 FROM (${breakdowns.ranked(perPerson)})
-${groups.length ? `GROUP BY ${groups.join(", ")}\nORDER BY ${groups[0]} = '$others', s0 DESC, ${groups.join(", ")}` : ""}`;
+${groups.length ? `GROUP BY ${groups.join(", ")}\nORDER BY ${groups[0]} = '${OTHERS}', s0 DESC, ${groups.join(", ")}` : ""}`;
 
   return {
     queries: [{ sql, params: params.values }],

@@ -10,6 +10,7 @@ import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import { EventQuerySchema, Granularity, type QueryResponse, RetentionCohortSchema, RetentionResultSchema, RetentionSeriesSchema } from "../../gen/shared/insights/v1/insights_pb.ts";
 import { FieldError } from "../field-error.ts";
 import { type EventScope, insightEventScope } from "./event-scope.ts";
+import { OTHERS } from "./breakdowns.ts";
 import { type FirstTouchBreakdowns, firstTouchBreakdowns } from "./first-touch-breakdowns.ts";
 import type { InsightBuilder } from "./insight-plan.ts";
 import { stepCondition } from "./person-insights.ts";
@@ -48,7 +49,7 @@ export const buildRetention: InsightBuilder = (input) => {
   arrayMap(k -> toUnixTimestamp(${period.add("cohort", "k")}), range(toUInt64(${period.between("cohort", lastBucket)} + 1))) AS period_starts
 FROM (${breakdowns.ranked(perPerson)})
 GROUP BY ${[...groups, "cohort"].join(", ")}
-ORDER BY ${groups.length ? `${groups[0]} = '$others', ${groups.join(", ")}, ` : ""}cohort`;
+ORDER BY ${groups.length ? `${groups[0]} = '${OTHERS}', ${groups.join(", ")}, ` : ""}cohort`;
 
   return {
     queries: [{ sql, params: params.values }],

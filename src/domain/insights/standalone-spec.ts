@@ -2,6 +2,7 @@
 // with defaults, and the property names they read.
 
 import { FieldError } from "../field-error.ts";
+import { checkPropertyName } from "./property-sql.ts";
 
 /** `value` when set, else `fallback`; refused outside [min, max]. */
 export function boundedOrDefault(value: number, fallback: number, min: number, max: number, field: string): number {
@@ -14,7 +15,6 @@ export function boundedOrDefault(value: number, fallback: number, min: number, m
 export const PROPERTY_NAME = /^\$?[a-zA-Z0-9_.-]+$/;
 
 export function checkDimensionProperty(property: string, field: string): void {
-  if (property === "") throw new FieldError(field, "required");
-  if (property.length > 200) throw new FieldError(field, "longer than 200 characters");
+  checkPropertyName(property, field);
   if (!PROPERTY_NAME.test(property)) throw new FieldError(field, "letters, digits, '_', '.' and '-' only, after an optional '$'");
 }

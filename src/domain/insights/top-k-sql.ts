@@ -3,11 +3,10 @@
 // per-value results, so UNIQUE_USERS in "$others" counts each person once however many values they touched,
 // and AVG/MIN/MAX of the rest are those of the rest's events. One scan of events.
 
+import { OTHERS } from "./breakdowns.ts";
 import type { EventScope } from "./event-scope.ts";
 import { finalValue, type MetricSql, mergedValue, stateColumns } from "./metric-sql.ts";
 import type { QueryParams } from "./query-params.ts";
-
-export const OTHERS_VALUE = "$others";
 
 export interface RankedInput {
   /** The dimension (String). */
@@ -31,7 +30,7 @@ export function rankedSql(input: RankedInput): string {
   const columns = metric.states.map(([column]) => column).join(", ");
   const limit = input.params.add(input.limit, "UInt64");
   const where = [scope.where, metric.where, ...input.where].join(" AND ");
-  return `SELECT if(rank > ${limit}, '${OTHERS_VALUE}', dimension) AS dimension_value, rank > ${limit} AS is_others, ${mergedValue(metric)} AS value
+  return `SELECT if(rank > ${limit}, '${OTHERS}', dimension) AS dimension_value, rank > ${limit} AS is_others, ${mergedValue(metric)} AS value
 FROM (
   SELECT dimension, ${columns}, row_number() OVER (ORDER BY ${finalValue(metric)} DESC, dimension ASC) AS rank
   FROM (SELECT ${input.dimension} AS dimension, ${states} FROM ${scope.from()} WHERE ${where} GROUP BY dimension)

@@ -4,7 +4,7 @@
 // `maxLinks` kept; nodes no kept link touches are left out. A link always joins two depths, so no remapping can
 // make a self-loop; repeats of a label in a row are collapsed before (in SQL), so A → A never appears either.
 
-export const OTHERS_LABEL = "$others";
+import { OTHERS } from "./breakdowns.ts";
 
 /** Sessions that went from `source` at `depth` to `target` at `depth + 1`. */
 export interface Transition {
@@ -77,9 +77,9 @@ export function flowGraph(transitions: Transition[], maxNodes: number, maxLinks:
     const rest = ranked.slice(maxNodes);
     if (rest.length > 0) {
       // A real label may be "$others" too: the bucket gets an id of its own.
-      let id = `${depth}:${OTHERS_LABEL}`;
+      let id = `${depth}:${OTHERS}`;
       while (nodes.has(id)) id += "~";
-      nodes.set(id, { id, isOthers: true, depth, label: OTHERS_LABEL, sessions: 0 });
+      nodes.set(id, { id, isOthers: true, depth, label: OTHERS, sessions: 0 });
       for (const [label] of rest) ids.set(label, id);
     }
     nodeOf.set(depth, ids);
