@@ -2,6 +2,7 @@
 // event id, the order the pages are sorted by); a segment page after its last person. Both are base64url JSON
 // with a tag, and decoding validates every part, so a made-up token is refused instead of reaching SQL.
 
+import { decodeToken, encodeToken } from "../opaque-token.ts";
 import { isUuid } from "../uuid.ts";
 
 export interface EventPosition {
@@ -11,22 +12,14 @@ export interface EventPosition {
 
 const MAX_TOKEN_LENGTH = 2000;
 
-const encode = (value: unknown[]) => Buffer.from(JSON.stringify(value)).toString("base64url");
-
+/** The parts of a token tagged `tag` with `length` parts (the tag included), or undefined when it is not one. */
 function decode(token: string, tag: string, length: number): unknown[] | undefined {
-  if (token.length > MAX_TOKEN_LENGTH || !/^[A-Za-z0-9_-]+$/.test(token)) return undefined;
-  let decoded: unknown;
-  try {
-    decoded = JSON.parse(Buffer.from(token, "base64url").toString("utf8"));
-  } catch {
-    return undefined; // not JSON: not ours
-  }
-  if (!Array.isArray(decoded) || decoded.length !== length || decoded[0] !== tag) return undefined;
-  return decoded;
+  const decoded = decodeToken(token, length, MAX_TOKEN_LENGTH);
+  return decoded?.[0] === tag ? decoded : undefined;
 }
 
 export function encodeEventPosition(position: EventPosition): string {
-  return encode(["e", position.occurredMs, position.eventId]);
+  return encodeToken(["e", position.occurredMs, position.eventId]);
 }
 
 /** The position an event page token holds, or undefined when it is not one this server issued. */
@@ -39,7 +32,7 @@ export function decodeEventPosition(token: string): EventPosition | undefined {
 }
 
 export function encodePersonPosition(person: string): string {
-  return encode(["p", person]);
+  return encodeToken(["p", person]);
 }
 
 /** The last person of a segment page, or undefined when the token is not one this server issued. */

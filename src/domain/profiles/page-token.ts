@@ -2,6 +2,7 @@
 // microsecond, with its offset) and id, base64url-encoded. Decoding validates both, so a made-up token is
 // refused instead of reaching SQL as something unexpected.
 
+import { decodeToken, encodeToken } from "../opaque-token.ts";
 import { isUuid } from "../uuid.ts";
 
 export interface ListPosition {
@@ -12,20 +13,14 @@ export interface ListPosition {
 const PG_TIMESTAMPTZ = /^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}(\.\d{1,6})?([+-]\d{2}(:?\d{2}){0,2}|Z)$/;
 
 export function encodePageToken(position: ListPosition): string {
-  return Buffer.from(JSON.stringify([position.createdAt, position.id])).toString("base64url");
+  return encodeToken([position.createdAt, position.id]);
 }
 
 /** The position a token holds, or undefined when it is not one this server issued. */
 export function decodePageToken(token: string): ListPosition | undefined {
-  if (!/^[A-Za-z0-9_-]{1,200}$/.test(token)) return undefined;
-  let decoded: unknown;
-  try {
-    decoded = JSON.parse(Buffer.from(token, "base64url").toString("utf8"));
-  } catch {
-    return undefined; // not JSON: not ours
-  }
-  if (!Array.isArray(decoded) || decoded.length !== 2) return undefined;
-  const [createdAt, id] = decoded as unknown[];
+  const decoded = decodeToken(token, 2, 200);
+  if (!decoded) return undefined;
+  const [createdAt, id] = decoded;
   if (typeof createdAt !== "string" || typeof id !== "string" || !PG_TIMESTAMPTZ.test(createdAt) || !isUuid(id)) return undefined;
   return { createdAt, id };
 }
