@@ -2,11 +2,11 @@ import { Hono } from "hono";
 import { routePath } from "hono/route";
 import type { App } from "../app/app.ts";
 import { isClientAbort, unhandledErrorResponse } from "./connect-errors.ts";
+import { apiRoutes } from "./api-routes.ts";
 import { healthRoutes } from "./health-routes.ts";
 import { httpMetrics } from "./http-metrics.ts";
 import { apiKeyStore } from "./sdk/api-key-store.ts";
 import { sdkRoutes } from "./sdk/sdk-routes.ts";
-import { sharedRoutes } from "./shared/shared-routes.ts";
 
 /** Everything `pug server` answers on its public port (metrics are on the admin listener, see run-roles.ts). */
 export function createHttpApp(app: App, signal: AbortSignal): Hono {
@@ -16,7 +16,7 @@ export function createHttpApp(app: App, signal: AbortSignal): Hono {
   // One snapshot of the API keys for every service the auth boundary guards.
   const keys = apiKeyStore(app.postgres(), app.log, app.metrics, signal);
   http.route("/", sdkRoutes(app, signal, keys));
-  http.route("/", sharedRoutes(app, keys));
+  http.route("/", apiRoutes(app, keys));
   // Hono's default prints the error with console.error, dozens of lines that are not JSON. A client that
   // hung up mid-body is routine (slow mobile connections, closed tabs): counted, not logged as an error.
   http.onError((error, c) => {

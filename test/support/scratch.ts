@@ -14,6 +14,11 @@ export type ScratchEnv = Record<string, string> & {
   PUG_REDIS_PREFIX: string;
 };
 
+/** Signs dashboard tokens in every test stack; tests sign their own tokens with it too. */
+export const TEST_JWT_SECRET = "test-secret-of-the-pug-test-suite-0123456789";
+/** The dashboard origin every test stack allows (PUG_CORS_ORIGINS). */
+export const TEST_DASHBOARD_ORIGIN = "http://dashboard.test:5173";
+
 export async function scratchEnv(name: string): Promise<ScratchEnv> {
   if (!/^[a-z0-9_]+$/.test(name)) throw new Error(`scratch name '${name}': lower-case letters, digits and _ only`);
   const env = testEnv();
@@ -32,5 +37,7 @@ export async function scratchEnv(name: string): Promise<ScratchEnv> {
     PUG_NATS_PREFIX: `${env.natsPrefix}_${name}`,
     REDIS_URL: env.redisUrl,
     PUG_REDIS_PREFIX: `${env.redisPrefix}:${name}`,
+    PUG_JWT_SECRET_KEY: TEST_JWT_SECRET,
+    PUG_CORS_ORIGINS: TEST_DASHBOARD_ORIGIN,
   };
 }

@@ -1,33 +1,97 @@
 // The one place credentials are checked: a Connect interceptor that looks the procedure up in the access table,
-// checks what the request presents against it and puts the caller in the call's context.
+// checks what the request presents against it (API key, dashboard token, project or org membership and role) and
+// puts the caller in the call's context.
 
-import type { Interceptor } from "@connectrpc/connect";
+import { create } from "@bufbuild/protobuf";
+import type { Interceptor, UnaryRequest, StreamRequest } from "@connectrpc/connect";
+import { AccessTokenRefused, verifyAccessToken } from "../../domain/auth/access-token.ts";
+import { type Role, roleAtLeast } from "../../domain/auth/roles.ts";
 import { apiKeyKind } from "../../domain/api-keys.ts";
+import { isUuid } from "../../domain/uuid.ts";
+import { ErrorInfoSchema } from "../../gen/google/rpc/error_info_pb.ts";
+import type { Memberships } from "../../store/memberships.ts";
 import { Code, ConnectError } from "../connect-errors.ts";
 import type { ApiKeyStore } from "../sdk/api-key-store.ts";
-import { type Caller, callerKey } from "./caller.ts";
-import { type Access, accessOf, procedurePath } from "./procedure-access.ts";
+import { type Caller, callerKey, signedInKey } from "./caller.ts";
+import { type Rule, procedurePath, ruleOf } from "./procedure-access.ts";
 
-export const JWT_NOT_YET = "dashboard sign-in arrives with the control plane; until then send a private API key (prv_…) in the x-api-key header";
+export interface AuthBoundaryDeps {
+  keys: ApiKeyStore;
+  memberships: Memberships;
+  /** PUG_JWT_SECRET_KEY; undefined turns dashboard sign-in off. */
+  jwtSecret: string | undefined;
+}
 
-export function authBoundary(keys: ApiKeyStore): Interceptor {
+export function authBoundary(deps: AuthBoundaryDeps): Interceptor {
   return (next) =>
     async function authenticateCall(req) {
       const procedure = procedurePath(req.service, req.method);
-      const access = accessOf(procedure);
-      if (!access) throw new ConnectError(`${procedure} has no access rule`, Code.PermissionDenied);
-      if (access !== "public") req.contextValues.set(callerKey, await callerFor(access, req.header, new URL(req.url), keys));
+      const rule = ruleOf(procedure);
+      if (!rule) throw new ConnectError(`${procedure} has no access rule`, Code.PermissionDenied);
+      await admit(rule, req, deps);
       return await next(req);
     };
 }
 
-async function callerFor(access: Exclude<Access, "public">, header: Headers, url: URL, keys: ApiKeyStore): Promise<Caller> {
-  const bearer = /^bearer\s+(.+)$/i.exec(header.get("authorization")?.trim() ?? "")?.[1];
-  if (access === "dashboard_jwt" || (access === "jwt_or_private_key" && bearer)) {
-    if (!bearer) throw new ConnectError("missing credentials: send the dashboard token as 'authorization: Bearer …'", Code.Unauthenticated);
-    throw new ConnectError(JWT_NOT_YET, Code.Unauthenticated);
+async function admit(rule: Rule, req: UnaryRequest | StreamRequest, deps: AuthBoundaryDeps): Promise<void> {
+  if (rule.access === "public") return;
+  const bearer = /^bearer\s+(.+)$/i.exec(req.header.get("authorization")?.trim() ?? "")?.[1];
+  if (rule.access === "sdk_key" || (rule.access === "project_or_private_key" && !bearer)) {
+    req.contextValues.set(callerKey, await keyCaller(rule.access, req.header, new URL(req.url), deps.keys));
+    return;
   }
+  if (!bearer) throw new ConnectError("missing credentials: send the dashboard token as 'authorization: Bearer …'", Code.Unauthenticated);
+  const customerId = await signedIn(bearer, deps.jwtSecret);
 
+  if (rule.access === "signed_in") {
+    req.contextValues.set(signedInKey, { customerId });
+  } else if (rule.access === "org") {
+    const orgId = (req.stream ? undefined : (req.message as { orgId?: unknown }).orgId) ?? "";
+    if (typeof orgId !== "string" || !isUuid(orgId)) throw new ConnectError("org_id: must be the UUID of an org", Code.InvalidArgument);
+    const role = await lookup(() => deps.memberships.roleInOrg(customerId, orgId));
+    if (!role) throw refusal("you are not a member of this org", "ORG_NOT_A_MEMBER");
+    demandRole(role, rule.role);
+    req.contextValues.set(signedInKey, { customerId, org: { orgId, role } });
+  } else {
+    const projectId = req.header.get("x-project-id")?.trim();
+    if (!projectId) throw new ConnectError("missing x-project-id header: name the project this call is for", Code.Unauthenticated);
+    if (!isUuid(projectId)) throw new ConnectError("x-project-id: must be a project's UUID", Code.Unauthenticated);
+    const role = await lookup(() => deps.memberships.roleInProject(customerId, projectId));
+    // Not told apart from a project that does not exist: a stranger learns nothing about other orgs' projects.
+    if (!role) throw new ConnectError("no such project among your orgs' projects", Code.Unauthenticated);
+    demandRole(role, rule.role);
+    req.contextValues.set(signedInKey, { customerId });
+    req.contextValues.set(callerKey, { projectId, credential: "dashboard_jwt", customerId, role } satisfies Caller);
+  }
+}
+
+async function signedIn(bearer: string, secret: string | undefined): Promise<string> {
+  if (!secret) throw new ConnectError("dashboard sign-in is off on this server: PUG_JWT_SECRET_KEY is not set", Code.Unauthenticated);
+  try {
+    return (await verifyAccessToken(secret, bearer)).customerId;
+  } catch (error) {
+    if (error instanceof AccessTokenRefused) throw new ConnectError(error.message, Code.Unauthenticated);
+    throw error;
+  }
+}
+
+function demandRole(role: Role, needed: Role): void {
+  if (!roleAtLeast(role, needed)) throw refusal(`this needs the ${needed} role in the org; you are ${role === "admin" ? "an" : "a"} ${role}`, "ORG_ROLE_FORBIDDEN");
+}
+
+function refusal(message: string, reason: "ORG_NOT_A_MEMBER" | "ORG_ROLE_FORBIDDEN"): ConnectError {
+  return new ConnectError(message, Code.PermissionDenied, undefined, [{ desc: ErrorInfoSchema, value: create(ErrorInfoSchema, { reason, domain: "pug" }) }]);
+}
+
+async function lookup<T>(read: () => Promise<T>): Promise<T> {
+  try {
+    return await read();
+  } catch (error) {
+    throw new ConnectError("cannot check your membership right now (database unavailable); retry", Code.Unavailable, undefined, undefined, error);
+  }
+}
+
+async function keyCaller(access: "sdk_key" | "project_or_private_key", header: Headers, url: URL, keys: ApiKeyStore): Promise<Caller> {
   let key = header.get("x-api-key")?.trim();
   // sendBeacon cannot set headers: SDK calls may carry their public key in the URL (a URL ends up in logs).
   if (!key && access === "sdk_key") {
@@ -43,7 +107,7 @@ async function callerFor(access: Exclude<Access, "public">, header: Headers, url
   }
   const kind = apiKeyKind(key);
   if (!kind) throw new ConnectError("malformed API key: expected pub_ or prv_ followed by 32 hex digits", Code.Unauthenticated);
-  if (access === "jwt_or_private_key" && kind === "public") {
+  if (access === "project_or_private_key" && kind === "public") {
     throw new ConnectError("a public key (pub_…) may only send events; this service takes a private key (prv_…) in x-api-key", Code.PermissionDenied);
   }
   let owner;

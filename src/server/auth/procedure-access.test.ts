@@ -1,20 +1,54 @@
 import { describe, expect, test } from "bun:test";
+import { CustomersService } from "../../gen/dashboard/customers/v1/customers_pb.ts";
+import { DashboardsService } from "../../gen/dashboard/dashboards/v1/dashboards_pb.ts";
+import { OrgsService } from "../../gen/dashboard/orgs/v1/orgs_pb.ts";
+import { ProjectsService } from "../../gen/dashboard/projects/v1/projects_pb.ts";
+import { UsageService } from "../../gen/dashboard/usage/v1/usage_pb.ts";
+import { AuthService } from "../../gen/public/auth/v1/auth_pb.ts";
+import { SharedDashboardsService } from "../../gen/public/dashboards/v1/dashboards_pb.ts";
+import { EventsService } from "../../gen/sdk/events/v1/events_pb.ts";
+import { ProfilesSDKService } from "../../gen/sdk/profiles/v1/profiles_pb.ts";
 import { ActivityService } from "../../gen/shared/activity/v1/activity_pb.ts";
 import { InsightsService } from "../../gen/shared/insights/v1/insights_pb.ts";
 import { ProfilesService } from "../../gen/shared/profiles/v1/profiles_pb.ts";
-import { EventsService } from "../../gen/sdk/events/v1/events_pb.ts";
-import { ProfilesSDKService } from "../../gen/sdk/profiles/v1/profiles_pb.ts";
-import { accessOf, proceduresWithoutRule } from "./procedure-access.ts";
+import { accessOf, allRules, procedurePath, proceduresWithoutRule, ruleOf } from "./procedure-access.ts";
+
+const everyService = [
+  EventsService,
+  ProfilesSDKService,
+  ProfilesService,
+  ActivityService,
+  InsightsService,
+  AuthService,
+  SharedDashboardsService,
+  CustomersService,
+  OrgsService,
+  ProjectsService,
+  DashboardsService,
+  UsageService,
+];
 
 describe("procedure access table", () => {
-  test("every procedure of every service the server mounts has a rule", () => {
-    expect(proceduresWithoutRule([EventsService, ProfilesSDKService, ProfilesService, ActivityService, InsightsService])).toEqual([]);
+  test("every procedure of every service has a rule, and the table names no procedure that does not exist", () => {
+    expect(proceduresWithoutRule(everyService)).toEqual([]);
+    const known = new Set(everyService.flatMap((s) => s.methods.map((m) => procedurePath(s, m))));
+    expect(allRules().map(([path]) => path).filter((path) => !known.has(path))).toEqual([]);
   });
 
-  test("SDK services take SDK keys; shared services a dashboard token or a private key", () => {
+  test("SDK services take SDK keys; shared services a dashboard token or a private key; sign-in is public", () => {
     expect(accessOf("/sdk.events.v1.EventsService/BatchCreate")).toBe("sdk_key");
-    expect(accessOf("/shared.profiles.v1.ProfilesService/Delete")).toBe("jwt_or_private_key");
-    expect(accessOf("/shared.activity.v1.ActivityService/GetProfileStats")).toBe("jwt_or_private_key");
+    expect(ruleOf("/shared.profiles.v1.ProfilesService/Delete")).toEqual({ access: "project_or_private_key", role: "member" });
+    expect(ruleOf("/shared.activity.v1.ActivityService/GetProfileStats")).toEqual({ access: "project_or_private_key", role: "viewer" });
+    expect(accessOf("/public.auth.v1.AuthService/RequestMagicLink")).toBe("public");
+    expect(ruleOf("/dashboard.projects.v1.ProjectsService/CreateApiKey")).toEqual({ access: "project", role: "admin" });
+  });
+
+  test("viewers only read: every rule a viewer passes is a read", () => {
+    const viewerWrites = allRules()
+      .filter(([, rule]) => "role" in rule && rule.role === "viewer")
+      .map(([path]) => path.split("/")[2]!)
+      .filter((method) => !/^(Get|List|BatchGet|Query|QueryDashboard|SegmentUsers|GetFilterSchema|GetPropertyValues|GetActivityFeed|GetEventExplorer|GetActivityHeatmap|GetProfileStats|GetDeletionRequest|GetByExternalId|ListMembers|GetUsage|Leave)$/.test(method));
+    expect(viewerWrites).toEqual([]);
   });
 
   test("an unknown procedure, or an inherited property name, has no rule", () => {

@@ -12,7 +12,7 @@ import { callerOf } from "../auth/caller.ts";
 import { Code, ConnectError } from "../connect-errors.ts";
 import type { ClientFactsSource } from "./client-facts-source.ts";
 import { MessageTooLarge, publishEvents } from "./ingest-publisher.ts";
-import { clientIpKey, userAgentKey } from "./intake-context.ts";
+import { clientIpKey, userAgentKey } from "../request-context.ts";
 import { queueFull, refuseQueueing } from "./queue-full.ts";
 import { eventBatchBytes, type QueueRoom } from "./queue-room.ts";
 import { enforceRateLimit, type RateLimiter } from "./rate-limiter.ts";

@@ -11,11 +11,12 @@ import { EventsService } from "../../gen/sdk/events/v1/events_pb.ts";
 import { ProfilesSDKService } from "../../gen/sdk/profiles/v1/profiles_pb.ts";
 import { explainedConnectResponse } from "../connect-errors.ts";
 import { authBoundary } from "../auth/auth-boundary.ts";
+import { memberships } from "../../store/memberships.ts";
 import type { ApiKeyStore } from "./api-key-store.ts";
 import { bodyLimit } from "./body-limit.ts";
 import { clientFactsSource } from "./client-facts-source.ts";
 import { eventsService, type IntakeDeps } from "./events-service.ts";
-import { clientIpKey, userAgentKey } from "./intake-context.ts";
+import { clientIpKey, userAgentKey } from "../request-context.ts";
 import { profilesSdkService } from "./profiles-sdk-service.ts";
 import { queueRoom } from "./queue-room.ts";
 import { ipRateLimit, rateLimiter } from "./rate-limiter.ts";
@@ -38,7 +39,7 @@ export function sdkRoutes(app: App, signal: AbortSignal, keys: ApiKeyStore): Hon
     requireConnectProtocolHeader: false,
     // A field the server does not know is a client bug worth hearing about, not something to drop silently.
     jsonOptions: { ignoreUnknownFields: false },
-    interceptors: [authBoundary(keys)],
+    interceptors: [authBoundary({ keys, memberships: memberships(app.postgres()), jwtSecret: app.config.server.jwtSecret })],
   });
   router.service(EventsService, eventsService(deps));
   router.service(ProfilesSDKService, profilesSdkService(deps));
