@@ -15,6 +15,15 @@ export interface Config {
   serverAdmin: { host: string; port: number } | undefined;
   workerHealth: { host: string; port: number } | undefined;
   smtp: { url: string; from: string } | undefined;
+  controlPlane: {
+    /** Where the dashboard is served: sign-in and invitation links point at it. */
+    dashboardUrl: string;
+    /** open: the first sign-in of a new address creates its account, org and project; invite_only: only invited
+     * addresses (and the operator's `pug login-link`) get in. */
+    signup: "open" | "invite_only";
+    /** Days a soft-deleted project's data is kept before the scheduler purges it. */
+    purgeGraceDays: number;
+  };
   intake: {
     trustedProxies: string[];
     /** Requests per second per client IP; 0 = unlimited. */
@@ -43,6 +52,7 @@ export function toConfig(raw: RawConfig): Config {
     serverAdmin: raw.PUG_SERVER_ADMIN_ADDR,
     workerHealth: raw.PUG_WORKER_HEALTH_ADDR,
     smtp: raw.PUG_SMTP_URL ? { url: raw.PUG_SMTP_URL, from: raw.PUG_EMAIL_FROM } : undefined,
+    controlPlane: { dashboardUrl: raw.PUG_DASHBOARD_URL.replace(/\/+$/, ""), signup: raw.PUG_SIGNUP, purgeGraceDays: raw.PUG_PROJECT_PURGE_GRACE_DAYS },
     intake: {
       trustedProxies: raw.PUG_TRUSTED_PROXIES,
       ipRequestsPerSecond: raw.PUG_RATE_LIMIT_IP_RPS,
