@@ -3,6 +3,7 @@
 import type { App } from "../app/app.ts";
 import type { CheckResult } from "./check.ts";
 import { clickhouseChecks } from "./clickhouse-checks.ts";
+import { controlPlaneChecks } from "./control-plane-checks.ts";
 import { migrationChecks } from "./migration-checks.ts";
 import { natsChecks } from "./nats-checks.ts";
 import { postgresChecks } from "./postgres-checks.ts";
@@ -23,7 +24,7 @@ export async function runDoctor(app: App, timeoutMs = 3_000): Promise<CheckResul
     clickhouse: usable(clickhouse, "clickhouse authenticated"),
     nats: usable(nats, "nats jetstream enabled"),
   });
-  return [...postgres, ...clickhouse, ...nats, ...redis, ...migrations, ...smtp];
+  return [...postgres, ...clickhouse, ...nats, ...redis, ...migrations, ...smtp, ...controlPlaneChecks(app.config)];
 }
 
 const marks = { ok: "✓", warn: "!", fail: "✗", skip: "–" };
