@@ -6,6 +6,7 @@ import { type Command, type Globals, UsageError } from "./command.ts";
 import { configCommand } from "./config.ts";
 import { devCommand } from "./dev.ts";
 import { doctorCommand } from "./doctor.ts";
+import { loginLinkCommand } from "./login-link.ts";
 import { migrateCommands } from "./migrate.ts";
 import { apiKeyRevokeCommand, projectCreateCommand } from "./project.ts";
 import { seedCommand } from "./seed.ts";
@@ -22,6 +23,7 @@ export const commands: Command[] = [
   doctorCommand,
   projectCreateCommand,
   apiKeyRevokeCommand,
+  loginLinkCommand,
   seedCommand,
   configCommand,
   systemdCommand,

@@ -2,7 +2,8 @@
 // public and one private key.
 
 import type { Sql } from "../infra/postgres.ts";
-import { apiKeyHash, apiKeyHint, generateApiKey } from "../domain/api-keys.ts";
+import { apiKeyHash } from "../domain/api-keys.ts";
+import { insertProjectWithKeys } from "../store/project-with-keys.ts";
 
 export interface CreatedProject {
   projectId: string;
@@ -12,17 +13,10 @@ export interface CreatedProject {
 }
 
 export async function createProject(sql: Sql, name: string, orgName = "Default"): Promise<CreatedProject> {
-  const publicKey = generateApiKey("public");
-  const privateKey = generateApiKey("private");
   return await sql.begin(async (tx) => {
     const [existing] = await tx<{ id: string }[]>`SELECT id FROM orgs WHERE name = ${orgName} ORDER BY created_at LIMIT 1`;
     const orgId = existing?.id ?? (await tx<{ id: string }[]>`INSERT INTO orgs (name) VALUES (${orgName}) RETURNING id`)[0]!.id;
-    const [project] = await tx<{ id: string }[]>`INSERT INTO projects (org_id, name) VALUES (${orgId}, ${name}) RETURNING id`;
-    const projectId = project!.id;
-    await tx`INSERT INTO api_keys (project_id, kind, key_sha256, public_key, hint) VALUES
-      (${projectId}, 'public', ${apiKeyHash(publicKey)}, ${publicKey}, ${apiKeyHint(publicKey)}),
-      (${projectId}, 'private', ${apiKeyHash(privateKey)}, NULL, ${apiKeyHint(privateKey)})`;
-    return { projectId, orgId, publicKey, privateKey };
+    return { orgId, ...(await insertProjectWithKeys(tx, orgId, name)) };
   });
 }
 

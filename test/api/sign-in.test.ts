@@ -1,0 +1,314 @@
+// Sign-in for the dashboard against a running `pug server`: mailed links (read from the email stream, as the
+// email worker would), passwords, rotating refresh tokens, invitations and `pug login-link`.
+
+import { type Client, Code, ConnectError, createClient } from "@connectrpc/connect";
+import { createConnectTransport } from "@connectrpc/connect-web";
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { signAccessToken, verifyAccessToken } from "../../src/domain/auth/access-token.ts";
+import { generateSecretToken, secretTokenHash } from "../../src/domain/auth/secret-token.ts";
+import { decodeEmailJob, type EmailJob } from "../../src/domain/email/email-job.ts";
+import { CustomersService } from "../../src/gen/dashboard/customers/v1/customers_pb.ts";
+import { AuthService } from "../../src/gen/public/auth/v1/auth_pb.ts";
+import { createPostgres, type Sql } from "../../src/infra/postgres.ts";
+import { type IngestStack, ingestStack } from "../support/ingest-stack.ts";
+import { freePort } from "../support/ports.ts";
+import { expectSuccess, type RunningPug, runPug, startPug, waitForHttp } from "../support/pug-process.ts";
+import { TEST_JWT_SECRET } from "../support/scratch.ts";
+
+const DASHBOARD = "http://localhost:5173";
+
+let stack: IngestStack;
+let sql: Sql;
+let inviteOnlyServer: RunningPug;
+let auth: Client<typeof AuthService>;
+let inviteOnlyAuth: Client<typeof AuthService>;
+let customers: Client<typeof CustomersService>;
+
+beforeAll(async () => {
+  // The test runner is its own proxy: each test speaks from addresses of its own (X-Forwarded-For), so the
+  // per-IP limit of one test does not spill into the next.
+  stack = await ingestStack("sign_in", { env: { PUG_SIGNUP: "open", PUG_TRUSTED_PROXIES: "127.0.0.1", PUG_DASHBOARD_URL: DASHBOARD } });
+  sql = createPostgres({ url: stack.env.DATABASE_URL, maxConnections: 2 });
+  const transport = createConnectTransport({ baseUrl: stack.baseUrl, useBinaryFormat: false });
+  auth = createClient(AuthService, transport);
+  customers = createClient(CustomersService, transport);
+  // A second server on the same stores, with sign-up by invitation only.
+  const port = freePort();
+  inviteOnlyServer = startPug(["server"], { ...stack.env, PUG_SIGNUP: "invite_only", PUG_SERVER_PORT: String(port) });
+  await waitForHttp(`http://127.0.0.1:${port}/readyz`);
+  inviteOnlyAuth = createClient(AuthService, createConnectTransport({ baseUrl: `http://127.0.0.1:${port}`, useBinaryFormat: false }));
+});
+afterAll(async () => {
+  await inviteOnlyServer?.stop();
+  await sql?.end();
+  await stack?.stop();
+});
+
+let lastIp = 0;
+/** Call options from an address no other call used. */
+const fresh = () => ({ headers: { "x-forwarded-for": `198.51.100.${++lastIp}` } });
+const bearer = (token: string) => ({ headers: { authorization: `Bearer ${token}` } });
+
+/** Every mail queued for `to`, oldest first, as the email worker would read them. */
+async function mailsTo(to: string): Promise<EmailJob[]> {
+  const stream = stack.nats.names.stream("email");
+  const { state } = await stack.nats.jsm.streams.info(stream);
+  const jobs: EmailJob[] = [];
+  for (let seq = state.first_seq; seq <= state.last_seq && state.messages > 0; seq++) {
+    const message = await stack.nats.jsm.streams.getMessage(stream, { seq });
+    const job = message && decodeEmailJob(message.data);
+    if (job?.to === to) jobs.push(job);
+  }
+  return jobs;
+}
+
+async function lastLinkTo(to: string): Promise<string> {
+  const job = (await mailsTo(to)).at(-1);
+  if (job?.template !== "magic_link") throw new Error(`no sign-in mail to ${to}`);
+  return job.data.link;
+}
+
+const tokenOf = (link: string) => new URL(link).searchParams.get("token") ?? "";
+
+async function requestToken(email: string, client = auth): Promise<string> {
+  await client.requestMagicLink({ email }, fresh());
+  return tokenOf(await lastLinkTo(email));
+}
+
+async function signIn(email: string, timezone = "UTC") {
+  return await auth.completeMagicLink({ token: await requestToken(email), timezone });
+}
+
+/** "Code: message" of a refused call; "ok" when it was not refused. */
+async function refusal(call: Promise<unknown>): Promise<string> {
+  return await call.then(
+    () => "ok",
+    (error) => (error instanceof ConnectError ? `${Code[error.code]}: ${error.rawMessage}` : `not a ConnectError: ${error}`),
+  );
+}
+
+const USED = "Unauthenticated: this sign-in link is invalid, used or expired; request a new one";
+
+async function customerIdOf(email: string): Promise<string> {
+  const [row] = await sql<{ id: string }[]>`SELECT id FROM customers WHERE email = ${email}`;
+  return row!.id;
+}
+
+describe("magic links", () => {
+  test("request → mail queued with a link → complete → tokens; the first sign-in creates org, project and keys", async () => {
+    expect(await refusal(auth.requestMagicLink({ email: "  Ada@Example.COM " }, fresh()))).toBe("ok");
+    const [mail] = await mailsTo("ada@example.com");
+    expect(mail).toMatchObject({ template: "magic_link", to: "ada@example.com", data: { expiresMinutes: 15 } });
+    expect(mail!.idempotencyKey).toMatch(/^magic-link-[0-9a-f]{32}$/);
+    const link = (mail as Extract<EmailJob, { template: "magic_link" }>).data.link;
+    expect(link).toMatch(new RegExp(`^${DASHBOARD}/magic-link\\?token=[0-9a-f]{64}$`));
+    const [stored] = await sql<{ hashed: boolean; minutes: number }[]>`
+      SELECT token_sha256 = ${secretTokenHash(tokenOf(link))} AS hashed, round(extract(epoch FROM expires_at - created_at) / 60)::int AS minutes
+      FROM magic_links WHERE email = 'ada@example.com'`;
+    expect(stored).toEqual({ hashed: true, minutes: 15 });
+
+    const session = await auth.completeMagicLink({ token: tokenOf(link), timezone: "Europe/Berlin" });
+    expect(session.refreshToken).toMatch(/^[0-9a-f]{64}$/);
+    const customerId = await customerIdOf("ada@example.com");
+    expect((await verifyAccessToken(TEST_JWT_SECRET, session.token)).customerId).toBe(customerId);
+
+    const me = await customers.getMe({}, bearer(session.token));
+    expect({ customerId: me.customerId, email: me.email, emailVerified: me.emailVerified }).toEqual({ customerId, email: "ada@example.com", emailVerified: true });
+
+    const made = await sql`
+      SELECT o.name AS org, m.role, p.name AS project, p.reporting_timezone,
+        (SELECT array_agg(k.kind ORDER BY k.kind) FROM api_keys k WHERE k.project_id = p.id AND k.revoked_at IS NULL) AS keys
+      FROM org_members m JOIN orgs o ON o.id = m.org_id JOIN projects p ON p.org_id = o.id WHERE m.customer_id = ${customerId}`;
+    expect([...made]).toEqual([{ org: "ada's org", role: "admin", project: "My project", reporting_timezone: "Europe/Berlin", keys: ["private", "public"] }]);
+  });
+
+  test("a link is single use, and a returning person gets no second org", async () => {
+    const token = await requestToken("ada@example.com");
+    await auth.completeMagicLink({ token, timezone: "UTC" });
+    expect(await refusal(auth.completeMagicLink({ token, timezone: "UTC" }))).toBe(USED);
+    const memberships = await sql`SELECT role FROM org_members WHERE customer_id = ${await customerIdOf("ada@example.com")}`;
+    expect([...memberships]).toEqual([{ role: "admin" }]);
+  });
+
+  test("a newer link voids the older one", async () => {
+    const older = await requestToken("bea@example.com");
+    const newer = await requestToken("bea@example.com");
+    expect(older).not.toBe(newer);
+    expect(await refusal(auth.completeMagicLink({ token: older, timezone: "UTC" }))).toBe(USED);
+    expect(await refusal(auth.completeMagicLink({ token: newer, timezone: "Not/AZone" }))).toBe("ok");
+    const [project] = await sql`SELECT p.reporting_timezone FROM projects p JOIN org_members m ON m.org_id = p.org_id WHERE m.customer_id = ${await customerIdOf("bea@example.com")}`;
+    expect(project).toEqual({ reporting_timezone: "UTC" });
+  });
+
+  test("an expired link is refused", async () => {
+    const token = await requestToken("cleo@example.com");
+    await sql`UPDATE magic_links SET expires_at = now() - interval '1 second' WHERE token_sha256 = ${secretTokenHash(token)}`;
+    expect(await refusal(auth.completeMagicLink({ token, timezone: "UTC" }))).toBe(USED);
+    expect(await sql`SELECT 1 FROM customers WHERE email = 'cleo@example.com'`).toHaveLength(0);
+  });
+
+  test("bad input names the field", async () => {
+    expect(await refusal(auth.requestMagicLink({ email: "ada lovelace@example.com" }, fresh()))).toBe("InvalidArgument: email: must not contain spaces, quotes or any of <>()[]\\,;:");
+    expect(await refusal(auth.requestMagicLink({ email: "" }, fresh()))).toBe("InvalidArgument: email: required");
+    expect(await refusal(auth.signInWithEmail({ email: "ada@example.com", password: "" }))).toBe("InvalidArgument: password: required");
+    expect(await refusal(auth.completeMagicLink({ token: "abc", timezone: "UTC" }))).toBe("InvalidArgument: token: must be the 64 hex digits of a sign-in or invitation link");
+    expect(await refusal(auth.completeMagicLink({ token: generateSecretToken(), timezone: "UTC" }))).toBe(USED);
+  });
+
+  test("under invite_only, unknown addresses are answered OK and sent nothing; known ones get their link", async () => {
+    expect(await refusal(inviteOnlyAuth.requestMagicLink({ email: "stranger@example.org" }, fresh()))).toBe("ok");
+    expect(await mailsTo("stranger@example.org")).toEqual([]);
+    const token = await requestToken("ada@example.com", inviteOnlyAuth);
+    expect(await refusal(inviteOnlyAuth.completeMagicLink({ token, timezone: "UTC" }))).toBe("ok");
+    // A link for a new address (asked for while sign-up was open) does not sign it up, and is not spent by trying.
+    const pending = await requestToken("dora@example.com");
+    expect(await refusal(inviteOnlyAuth.completeMagicLink({ token: pending, timezone: "UTC" }))).toBe(
+      "PermissionDenied: sign-up on this server is by invitation only: ask an admin of your team to invite you",
+    );
+    expect(await sql`SELECT 1 FROM customers WHERE email = 'dora@example.com'`).toHaveLength(0);
+    expect(await refusal(auth.completeMagicLink({ token: pending, timezone: "UTC" }))).toBe("ok");
+  });
+
+  test("requests are limited per address and per client IP", async () => {
+    for (let i = 0; i < 5; i++) await auth.requestMagicLink({ email: "eve@example.com" }, fresh());
+    expect(await refusal(auth.requestMagicLink({ email: "eve@example.com" }, fresh()))).toMatch(
+      /^ResourceExhausted: too many sign-in links requested for this address; try again in \d+ minutes?$/,
+    );
+    expect(await mailsTo("eve@example.com")).toHaveLength(5);
+    const oneIp = fresh();
+    for (let i = 0; i < 20; i++) await auth.requestMagicLink({ email: `flood${i}@example.com` }, oneIp);
+    expect(await refusal(auth.requestMagicLink({ email: "flood-last@example.com" }, oneIp))).toMatch(
+      /^ResourceExhausted: too many sign-in links requested from your network; try again in \d+ minutes?$/,
+    );
+  });
+});
+
+describe("passwords", () => {
+  test("set a password, sign in with it; wrong or unknown is one answer", async () => {
+    const { token } = await signIn("fay@example.com");
+    expect(await refusal(customers.setPassword({ password: "short" }, bearer(token)))).toBe("InvalidArgument: password: must be 10 to 200 characters (got 5)");
+    await customers.setPassword({ password: "a long enough secret" }, bearer(token));
+    const [row] = await sql<{ password_hash: string }[]>`SELECT password_hash FROM customers WHERE email = 'fay@example.com'`;
+    expect(row!.password_hash).toStartWith("$argon2id$");
+
+    const session = await auth.signInWithEmail({ email: "Fay@Example.com", password: "a long enough secret" });
+    expect((await customers.getMe({}, bearer(session.token))).email).toBe("fay@example.com");
+    expect(session.refreshToken).toMatch(/^[0-9a-f]{64}$/);
+
+    const wrong = "Unauthenticated: wrong email or password";
+    expect(await refusal(auth.signInWithEmail({ email: "fay@example.com", password: "a long enough secreT" }))).toBe(wrong);
+    expect(await refusal(auth.signInWithEmail({ email: "nobody@example.com", password: "a long enough secret" }))).toBe(wrong);
+    await signIn("gus@example.com");
+    expect(await refusal(auth.signInWithEmail({ email: "gus@example.com", password: "no password was ever set" }))).toBe(wrong);
+  });
+
+  test("failed attempts are limited per address, after which even the right password waits", async () => {
+    const { token } = await signIn("hal@example.com");
+    await customers.setPassword({ password: "the right password" }, bearer(token));
+    for (let i = 0; i < 10; i++) expect(await refusal(auth.signInWithEmail({ email: "hal@example.com", password: `wrong guess ${i}` }))).toBe("Unauthenticated: wrong email or password");
+    expect(await refusal(auth.signInWithEmail({ email: "hal@example.com", password: "the right password" }))).toMatch(
+      /^ResourceExhausted: too many failed password sign-ins for this address; use a sign-in link, or wait; try again in \d+ minutes?$/,
+    );
+  });
+});
+
+describe("sessions", () => {
+  test("refresh rotates; a spent token presented again ends the whole family", async () => {
+    const first = await signIn("ivy@example.com");
+    const second = await auth.refreshSession({ refreshToken: first.refreshToken });
+    expect(second.refreshToken).toMatch(/^[0-9a-f]{64}$/);
+    expect(second.refreshToken).not.toBe(first.refreshToken);
+    expect((await customers.getMe({}, bearer(second.token))).email).toBe("ivy@example.com");
+    const third = await auth.refreshSession({ refreshToken: second.refreshToken });
+
+    expect(await refusal(auth.refreshSession({ refreshToken: first.refreshToken }))).toBe(
+      "Unauthenticated: this refresh token was already used or signed out; the session has been ended for safety; sign in again",
+    );
+    expect(await refusal(auth.refreshSession({ refreshToken: third.refreshToken }))).toStartWith("Unauthenticated: this refresh token was already used or signed out");
+    const families = await sql`SELECT count(DISTINCT family_id)::int AS families, count(*)::int AS tokens, count(revoked_at)::int AS revoked
+      FROM refresh_tokens WHERE customer_id = ${await customerIdOf("ivy@example.com")}`;
+    expect([...families]).toEqual([{ families: 1, tokens: 3, revoked: 3 }]);
+  });
+
+  test("expired, unknown and malformed refresh tokens", async () => {
+    const { refreshToken } = await signIn("jo@example.com");
+    await sql`UPDATE refresh_tokens SET expires_at = now() - interval '1 second' WHERE token_sha256 = ${secretTokenHash(refreshToken)}`;
+    expect(await refusal(auth.refreshSession({ refreshToken }))).toBe("Unauthenticated: this session has expired; sign in again");
+    expect(await refusal(auth.refreshSession({ refreshToken: generateSecretToken() }))).toBe("Unauthenticated: unknown refresh token; sign in again");
+    expect(await refusal(auth.refreshSession({ refreshToken: "x" }))).toBe("InvalidArgument: refresh_token: must be the 64 hex digits the last sign-in or refresh returned");
+  });
+
+  test("sign-out revokes the family; unknown tokens are fine, malformed ones are not", async () => {
+    const { refreshToken } = await signIn("kit@example.com");
+    const next = await auth.refreshSession({ refreshToken });
+    expect(await refusal(auth.signOut({ refreshToken: next.refreshToken }))).toBe("ok");
+    expect(await refusal(auth.refreshSession({ refreshToken: next.refreshToken }))).toStartWith("Unauthenticated: this refresh token was already used or signed out");
+    expect(await refusal(auth.signOut({ refreshToken: generateSecretToken() }))).toBe("ok");
+    expect(await refusal(auth.signOut({ refreshToken: "nope" }))).toBe("InvalidArgument: refresh_token: must be the 64 hex digits the last sign-in or refresh returned");
+  });
+
+  test("a deleted account is signed out; other sign-in methods are off", async () => {
+    expect(await refusal(customers.getMe({}, bearer(await signAccessToken(TEST_JWT_SECRET, crypto.randomUUID()))))).toBe("Unauthenticated: this account no longer exists; sign in again");
+    expect((await auth.getAuthConfig({})).providers).toEqual([]);
+    expect(await refusal(auth.completeOIDCSignIn({ providerId: "google", code: "c" }))).toBe("FailedPrecondition: no OIDC provider 'google' is configured on this server");
+    expect(await refusal(auth.demoSignIn({}))).toBe("FailedPrecondition: demo sign-in is off on this server");
+  });
+});
+
+describe("invitations", () => {
+  async function invite(orgId: string, email: string, role: string, expiresIn = "7 days"): Promise<string> {
+    const token = generateSecretToken();
+    await sql`INSERT INTO invitations (org_id, email, role, token_sha256, expires_at) VALUES (${orgId}, ${email}, ${role}, ${secretTokenHash(token)}, now() + ${expiresIn}::interval)`;
+    return token;
+  }
+
+  test("redeeming makes the person a member with the invited role, once; a member keeps a higher role", async () => {
+    const [org] = await sql<{ id: string }[]>`INSERT INTO orgs (name) VALUES ('Acme') RETURNING id`;
+    const orgId = org!.id;
+    const token = await invite(orgId, "lee@example.com", "member");
+    const session = await auth.completeMagicLink({ token, timezone: "UTC" });
+    const lee = await customerIdOf("lee@example.com");
+    expect((await customers.getMe({}, bearer(session.token))).customerId).toBe(lee);
+    expect([...(await sql`SELECT org_id, role FROM org_members WHERE customer_id = ${lee}`)]).toEqual([{ org_id: orgId, role: "member" }]);
+    expect(await sql`SELECT 1 FROM invitations WHERE token_sha256 = ${secretTokenHash(token)} AND accepted_at IS NOT NULL`).toHaveLength(1);
+    expect(await refusal(auth.completeMagicLink({ token, timezone: "UTC" }))).toBe(USED);
+
+    await sql`UPDATE org_members SET role = 'admin' WHERE customer_id = ${lee}`;
+    await auth.completeMagicLink({ token: await invite(orgId, "lee@example.com", "viewer"), timezone: "UTC" });
+    expect([...(await sql`SELECT role FROM org_members WHERE customer_id = ${lee}`)]).toEqual([{ role: "admin" }]);
+    await sql`UPDATE org_members SET role = 'viewer' WHERE customer_id = ${lee}`;
+    await auth.completeMagicLink({ token: await invite(orgId, "lee@example.com", "member"), timezone: "UTC" });
+    expect([...(await sql`SELECT role FROM org_members WHERE customer_id = ${lee}`)]).toEqual([{ role: "member" }]);
+
+    const expired = await invite(orgId, "max@example.com", "member", "-1 second");
+    expect(await refusal(auth.completeMagicLink({ token: expired, timezone: "UTC" }))).toBe(USED);
+  });
+});
+
+describe("pug login-link", () => {
+  test("prints a link that signs in, creating account, org and project for a new address even under invite_only", async () => {
+    const run = expectSuccess(await runPug(["login-link", "Op@Example.com", "--timezone", "Asia/Tokyo"], { ...stack.env, PUG_SIGNUP: "invite_only" }), "pug login-link");
+    const line = (label: string) => new RegExp(`^${label}: +(.+)$`, "m").exec(run.stdout)?.[1];
+    expect(line("account")).toBe("op@example.com (created now)");
+    expect(line("org")).toBe("op's org (created now, you are its admin)");
+    expect(line("project")).toBe("My project (created now, reporting time zone Asia/Tokyo)");
+    expect(line("public key")).toMatch(/^pub_[0-9a-f]{32}$/);
+    expect(line("private key")).toMatch(/^prv_[0-9a-f]{32} /);
+    const link = line("sign-in link")!;
+    expect(link).toStartWith(`${DASHBOARD}/magic-link?token=`);
+
+    const session = await auth.completeMagicLink({ token: tokenOf(link), timezone: "UTC" });
+    expect((await customers.getMe({}, bearer(session.token))).email).toBe("op@example.com");
+    const [project] = await sql`SELECT p.id::text, p.reporting_timezone FROM projects p JOIN orgs o ON o.id = p.org_id WHERE o.id = ${line("org id")!}`;
+    expect(project).toEqual({ id: line("project id")!, reporting_timezone: "Asia/Tokyo" });
+
+    const again = expectSuccess(await runPug(["login-link", "op@example.com"], stack.env), "pug login-link (again)");
+    expect(again.stdout).toContain("account:      op@example.com (existing)");
+    expect(again.stdout).toContain(`public key:   ${line("public key")}`);
+    expect(again.stdout).not.toContain("private key");
+    expect(await refusal(auth.completeMagicLink({ token: tokenOf(/^sign-in link: (\S+)$/m.exec(again.stdout)![1]!), timezone: "UTC" }))).toBe("ok");
+
+    const bad = await runPug(["login-link", "not-an-address"], stack.env);
+    expect([bad.code, bad.stderr]).toEqual([2, expect.stringContaining("EMAIL: must be an address like name@example.com")]);
+  });
+});
