@@ -2,9 +2,16 @@
 // (shared dashboards). Each registers itself here; the auth boundary's table decides who may call what.
 
 import type { ConnectRouter } from "@connectrpc/connect";
+import { DashboardsService } from "../../gen/dashboard/dashboards/v1/dashboards_pb.ts";
+import { UsageService } from "../../gen/dashboard/usage/v1/usage_pb.ts";
+import { SharedDashboardsService } from "../../gen/public/dashboards/v1/dashboards_pb.ts";
 import type { DashboardDeps } from "./dashboard-deps.ts";
+import { dashboardsService } from "./dashboards-service.ts";
+import { sharedDashboardsService } from "./shared-dashboards-service.ts";
+import { usageService } from "./usage-service.ts";
 
 export function registerDashboardServices(router: ConnectRouter, deps: DashboardDeps): void {
-  void router;
-  void deps;
+  router.service(DashboardsService, dashboardsService(deps));
+  router.service(SharedDashboardsService, sharedDashboardsService(deps));
+  router.service(UsageService, usageService(deps));
 }
