@@ -5,7 +5,7 @@
 
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import { timestampDate, timestampFromDate, timestampMs } from "@bufbuild/protobuf/wkt";
-import { Code, ConnectError, createClient } from "@connectrpc/connect";
+import { createClient } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-web";
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { signAccessToken } from "../../src/domain/auth/access-token.ts";
@@ -17,6 +17,7 @@ import { createPostgres, type Sql } from "../../src/infra/postgres.ts";
 import { createProject, type CreatedProject } from "../../src/server/projects.ts";
 import { seedEvents } from "../support/api-clients.ts";
 import { type IngestStack, ingestStack } from "../support/ingest-stack.ts";
+import { refusal } from "../support/connect-refusal.ts";
 import { TEST_JWT_SECRET } from "../support/scratch.ts";
 
 let stack: IngestStack;
@@ -73,16 +74,6 @@ const purchaseTotal: TileInput = {
   thresholds: [{ operator: ThresholdRule_Operator.GT, value: 2, tone: ThresholdRule_Tone.GOOD }],
   position: { x: 0, y: 8, w: 24, h: 6 },
 };
-
-async function refusal(call: Promise<unknown>): Promise<string> {
-  try {
-    await call;
-  } catch (error) {
-    if (error instanceof ConnectError) return `${Code[error.code]}: ${error.rawMessage}`;
-    throw error;
-  }
-  throw new Error("the call was not refused");
-}
 
 /** Each tile as `name → series points {iso: value} | segmentation total | error | "markdown"`. */
 function outcomes(rendered: RenderedDashboard | undefined): Record<string, unknown> {
