@@ -162,6 +162,7 @@ describe("a dashboard's life", () => {
     shareId = updated.shareId;
     expect(shareId).toMatch(/^[A-Za-z0-9_-]{24}$/);
     expect([updated.displayName, updated.description]).toEqual(["Sales", "daily"]);
+    expect(timestampMs(updated.updateTime!)).toBeGreaterThan(timestampMs(dashboard.updateTime!));
     expect((await dashboards().update({ id: dashboard.id, displayName: "Sales (EU)" }, { headers })).dashboard!.shareId).toBe(shareId);
     const own = (await dashboards().queryDashboard({ dashboardId: dashboard.id, timeRange: APRIL, granularity: Granularity.DAY }, { headers })).dashboard;
     const viaLink = (await shared().query({ shareId, timeRange: APRIL, granularity: Granularity.DAY })).dashboard;
