@@ -6,9 +6,18 @@ import { AuthService } from "../../gen/public/auth/v1/auth_pb.ts";
 import { CustomersService } from "../../gen/dashboard/customers/v1/customers_pb.ts";
 import { authService } from "./auth-service.ts";
 import { customersService } from "./customers-service.ts";
+import { DashboardsService } from "../../gen/dashboard/dashboards/v1/dashboards_pb.ts";
+import { UsageService } from "../../gen/dashboard/usage/v1/usage_pb.ts";
+import { SharedDashboardsService } from "../../gen/public/dashboards/v1/dashboards_pb.ts";
 import type { DashboardDeps } from "./dashboard-deps.ts";
+import { dashboardsService } from "./dashboards-service.ts";
+import { sharedDashboardsService } from "./shared-dashboards-service.ts";
+import { usageService } from "./usage-service.ts";
 
 export function registerDashboardServices(router: ConnectRouter, deps: DashboardDeps): void {
   router.service(AuthService, authService(deps));
   router.service(CustomersService, customersService(deps));
+  router.service(DashboardsService, dashboardsService(deps));
+  router.service(SharedDashboardsService, sharedDashboardsService(deps));
+  router.service(UsageService, usageService(deps));
 }

@@ -1,0 +1,23 @@
+import { describe, expect, test } from "bun:test";
+import { TimeRangePreset } from "../../gen/common/v1/time_pb.ts";
+import { isKnownPreset, presetRange } from "./time-range-preset.ts";
+
+const NOW = Date.parse("2026-05-10T12:34:56.789Z");
+const iso = (range: { fromMs: number; toMs: number }) => [new Date(range.fromMs).toISOString(), new Date(range.toMs).toISOString()];
+
+describe("time range presets", () => {
+  test("a preset is a range ending at the next whole minute after now", () => {
+    expect(iso(presetRange(TimeRangePreset.LAST_1_HOUR, NOW))).toEqual(["2026-05-10T11:35:00.000Z", "2026-05-10T12:35:00.000Z"]);
+    expect(iso(presetRange(TimeRangePreset.LAST_30_DAYS, NOW))).toEqual(["2026-04-10T12:35:00.000Z", "2026-05-10T12:35:00.000Z"]);
+    expect(iso(presetRange(TimeRangePreset.LAST_365_DAYS, Date.parse("2026-05-10T12:00:00.000Z")))).toEqual(["2025-05-10T12:00:00.000Z", "2026-05-10T12:00:00.000Z"]);
+  });
+
+  test("no preset means the last 7 days", () => {
+    expect(iso(presetRange(TimeRangePreset.UNSPECIFIED, NOW))).toEqual(["2026-05-03T12:35:00.000Z", "2026-05-10T12:35:00.000Z"]);
+  });
+
+  test("known presets are the contract's nine and unset; anything else is not", () => {
+    expect([0, 1, 5, 9].map(isKnownPreset)).toEqual([true, true, true, true]);
+    expect([10, -1, 99].map(isKnownPreset)).toEqual([false, false, false]);
+  });
+});
