@@ -2,12 +2,11 @@
 // each call's answer and the rows it leaves, the last-admin rule (also under a race), invitations and their mail
 // on the email stream, and ids of another org not found.
 
-import { Code, ConnectError } from "@connectrpc/connect";
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { secretTokenHash } from "../../src/domain/auth/secret-token.ts";
 import { InvitationStatus, OrgRole } from "../../src/gen/dashboard/orgs/v1/orgs_pb.ts";
 import { createPostgres, type Sql } from "../../src/infra/postgres.ts";
-import { type DashboardClients, dashboardClients, type Person, queuedMail, seedOrg, seedPerson } from "../support/dashboard-people.ts";
+import { type DashboardClients, dashboardClients, outcome, type Person, queuedMail, seedOrg, seedPerson } from "../support/dashboard-people.ts";
 import { type IngestStack, ingestStack } from "../support/ingest-stack.ts";
 
 let stack: IngestStack;
@@ -33,13 +32,6 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-/** "ok", or the Connect code and message a call was refused with. */
-async function outcome(call: Promise<unknown>): Promise<string> {
-  return call.then(
-    () => "ok",
-    (error) => (error instanceof ConnectError ? `${Code[error.code]}: ${error.rawMessage}` : String(error)),
-  );
-}
 
 const rolesOf = async (orgId: string) =>
   Object.fromEntries((await sql<{ email: string; role: string }[]>`SELECT c.email, m.role FROM org_members m JOIN customers c ON c.id = m.customer_id WHERE m.org_id = ${orgId}`).map((r) => [r.email, r.role]));

@@ -2,7 +2,7 @@
 // dashboard tokens, the orgs and projects clients on the dashboard's own transport, and the mail they are sent
 // (as queued on the stack's email stream).
 
-import { type Client, createClient } from "@connectrpc/connect";
+import { type Client, Code, ConnectError, createClient } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-web";
 import { signAccessToken } from "../../src/domain/auth/access-token.ts";
 import type { Role } from "../../src/domain/auth/roles.ts";
@@ -54,4 +54,12 @@ export async function queuedMail(nats: Nats): Promise<EmailJob[]> {
     if (message) jobs.push(decodeEmailJob(message.data));
   }
   return jobs;
+}
+
+/** "ok", or the Connect code and message a call was refused with. */
+export async function outcome(call: Promise<unknown>): Promise<string> {
+  return call.then(
+    () => "ok",
+    (error) => (error instanceof ConnectError ? `${Code[error.code]}: ${error.rawMessage}` : String(error)),
+  );
 }
