@@ -1,5 +1,6 @@
-import { emailProblem, normaliseEmail } from "../domain/auth/email-address.ts";
-import { isIanaTimeZone } from "../domain/iana-time-zone.ts";
+import { emailProblem, normaliseEmail } from "../domain/email/email-address.ts";
+import { FieldError } from "../domain/field-error.ts";
+import { reportingTimeZone } from "../domain/time-zone.ts";
 import { operatorSignInLink } from "../server/dashboard/operator-link.ts";
 import { MAGIC_LINK_TTL_MINUTES } from "../store/sign-in-links.ts";
 import { appFor, closeReporting, ExitError } from "./app-context.ts";
@@ -14,8 +15,7 @@ export const loginLinkCommand: Command = {
     const email = normaliseEmail(positionals[0] ?? "");
     const problem = emailProblem(email);
     if (problem) throw new UsageError(`EMAIL: ${problem}`);
-    const timezone = values.timezone ?? "UTC";
-    if (!isIanaTimeZone(timezone)) throw new UsageError(`--timezone: '${timezone}' is not an IANA time zone (e.g. Europe/Berlin)`);
+    const timezone = canonicalZone(values.timezone ?? "UTC");
     const app = appFor(globals, "cli");
     try {
       const { link, created, existing } = await operatorSignInLink(app.postgres(), email, app.config.controlPlane.dashboardUrl, timezone);
@@ -46,3 +46,12 @@ export const loginLinkCommand: Command = {
     }
   },
 };
+
+function canonicalZone(zone: string): string {
+  try {
+    return reportingTimeZone(zone, "--timezone");
+  } catch (error) {
+    if (error instanceof FieldError) throw new UsageError(error.message);
+    throw error;
+  }
+}

@@ -1,4 +1,5 @@
-import { createProject, revokeApiKey } from "../server/projects.ts";
+import { createProject } from "../server/projects.ts";
+import { revokeApiKey } from "../store/api-keys.ts";
 import { appFor, closeReporting, ExitError } from "./app-context.ts";
 import { type Command, parseFlags, UsageError } from "./command.ts";
 

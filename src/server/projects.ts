@@ -1,9 +1,10 @@
-// Minimal project bootstrap until the control plane exists: a project in a default organisation, with one
-// public and one private key.
+// Project bootstrap for the operator (`pug project create`) and tests: a project in a default organisation, with
+// one public and one private key. The dashboard creates projects and keys one by one (projects-service.ts).
 
 import type { Sql } from "../infra/postgres.ts";
-import { apiKeyHash } from "../domain/api-keys.ts";
 import { insertProjectWithKeys } from "../store/project-with-keys.ts";
+
+export { revokeApiKey } from "../store/api-keys.ts";
 
 export interface CreatedProject {
   projectId: string;
@@ -18,9 +19,4 @@ export async function createProject(sql: Sql, name: string, orgName = "Default")
     const orgId = existing?.id ?? (await tx<{ id: string }[]>`INSERT INTO orgs (name) VALUES (${orgName}) RETURNING id`)[0]!.id;
     return { orgId, ...(await insertProjectWithKeys(tx, orgId, name)) };
   });
-}
-
-export async function revokeApiKey(sql: Sql, key: string): Promise<boolean> {
-  const rows = await sql`UPDATE api_keys SET revoked_at = now() WHERE key_sha256 = ${apiKeyHash(key)} AND revoked_at IS NULL RETURNING id`;
-  return rows.length > 0;
 }

@@ -23,4 +23,9 @@ export class ProjectSettingsCache {
     this.#cache.set(projectId, { settings, until: Date.now() + TTL_MS });
     return settings;
   }
+
+  /** Drops what is cached of the project, after a change this process made (others see it within the TTL). */
+  forget(projectId: string): void {
+    this.#cache.delete(projectId);
+  }
 }

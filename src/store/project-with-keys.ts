@@ -2,7 +2,8 @@
 // and sign-up; runs inside the caller's transaction.
 
 import type { TransactionSql } from "postgres";
-import { apiKeyHash, apiKeyHint, generateApiKey } from "../domain/api-keys.ts";
+import { createApiKey } from "./api-keys.ts";
+import { insertProject } from "./projects.ts";
 
 export interface ProjectWithKeys {
   projectId: string;
@@ -12,13 +13,8 @@ export interface ProjectWithKeys {
 }
 
 export async function insertProjectWithKeys(tx: TransactionSql, orgId: string, name: string, reportingTimezone = "UTC"): Promise<ProjectWithKeys> {
-  const publicKey = generateApiKey("public");
-  const privateKey = generateApiKey("private");
-  const [project] = await tx<{ id: string }[]>`
-    INSERT INTO projects (org_id, name, reporting_timezone) VALUES (${orgId}, ${name}, ${reportingTimezone}) RETURNING id`;
-  const projectId = project!.id;
-  await tx`INSERT INTO api_keys (project_id, kind, key_sha256, public_key, hint) VALUES
-    (${projectId}, 'public', ${apiKeyHash(publicKey)}, ${publicKey}, ${apiKeyHint(publicKey)}),
-    (${projectId}, 'private', ${apiKeyHash(privateKey)}, NULL, ${apiKeyHint(privateKey)})`;
+  const projectId = (await insertProject(tx, { orgId, name, reportingTimezone })).id;
+  const publicKey = (await createApiKey(tx, projectId, "public")).key;
+  const privateKey = (await createApiKey(tx, projectId, "private")).key;
   return { projectId, publicKey, privateKey };
 }

@@ -3,7 +3,7 @@
 // inviting org instead. Each runs inside the caller's transaction, so a failure leaves nothing half made.
 
 import type { TransactionSql } from "postgres";
-import { defaultOrgName } from "../domain/auth/email-address.ts";
+import { defaultOrgName } from "../domain/email/email-address.ts";
 import type { Role } from "../domain/auth/roles.ts";
 import { insertCustomer } from "./customers.ts";
 import { insertProjectWithKeys, type ProjectWithKeys } from "./project-with-keys.ts";

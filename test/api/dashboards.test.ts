@@ -17,7 +17,7 @@ import { createPostgres, type Sql } from "../../src/infra/postgres.ts";
 import { createProject, type CreatedProject } from "../../src/server/projects.ts";
 import { seedEvents } from "../support/api-clients.ts";
 import { type IngestStack, ingestStack } from "../support/ingest-stack.ts";
-import { refusal } from "../support/connect-refusal.ts";
+import { refusal } from "../support/dashboard-people.ts";
 import { TEST_JWT_SECRET } from "../support/scratch.ts";
 
 let stack: IngestStack;

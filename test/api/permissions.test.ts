@@ -27,7 +27,7 @@ import { InsightsService } from "../../src/gen/shared/insights/v1/insights_pb.ts
 import { ProfilesService } from "../../src/gen/shared/profiles/v1/profiles_pb.ts";
 import { createPostgres, type Sql } from "../../src/infra/postgres.ts";
 import { procedurePath, type Rule, ruleOf } from "../../src/server/auth/procedure-access.ts";
-import { seedMember, type SeededMember } from "../support/control-plane.ts";
+import { seedMember, type SeededMember } from "../support/dashboard-people.ts";
 import { type IngestStack, ingestStack } from "../support/ingest-stack.ts";
 import { TEST_DASHBOARD_ORIGIN, TEST_JWT_SECRET } from "../support/scratch.ts";
 

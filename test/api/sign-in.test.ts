@@ -6,10 +6,11 @@ import { createConnectTransport } from "@connectrpc/connect-web";
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { signAccessToken, verifyAccessToken } from "../../src/domain/auth/access-token.ts";
 import { generateSecretToken, secretTokenHash } from "../../src/domain/auth/secret-token.ts";
-import { decodeEmailJob, type EmailJob } from "../../src/domain/email/email-job.ts";
+import type { EmailJob } from "../../src/domain/email/email-job.ts";
 import { CustomersService } from "../../src/gen/dashboard/customers/v1/customers_pb.ts";
 import { AuthService } from "../../src/gen/public/auth/v1/auth_pb.ts";
 import { createPostgres, type Sql } from "../../src/infra/postgres.ts";
+import { queuedMail, refusal } from "../support/dashboard-people.ts";
 import { type IngestStack, ingestStack } from "../support/ingest-stack.ts";
 import { freePort } from "../support/ports.ts";
 import { expectSuccess, type RunningPug, runPug, startPug, waitForHttp } from "../support/pug-process.ts";
@@ -51,15 +52,7 @@ const bearer = (token: string) => ({ headers: { authorization: `Bearer ${token}`
 
 /** Every mail queued for `to`, oldest first, as the email worker would read them. */
 async function mailsTo(to: string): Promise<EmailJob[]> {
-  const stream = stack.nats.names.stream("email");
-  const { state } = await stack.nats.jsm.streams.info(stream);
-  const jobs: EmailJob[] = [];
-  for (let seq = state.first_seq; seq <= state.last_seq && state.messages > 0; seq++) {
-    const message = await stack.nats.jsm.streams.getMessage(stream, { seq });
-    const job = message && decodeEmailJob(message.data);
-    if (job?.to === to) jobs.push(job);
-  }
-  return jobs;
+  return (await queuedMail(stack.nats)).filter((job) => job.to === to);
 }
 
 async function lastLinkTo(to: string): Promise<string> {
@@ -79,13 +72,6 @@ async function signIn(email: string, timezone = "UTC") {
   return await auth.completeMagicLink({ token: await requestToken(email), timezone });
 }
 
-/** "Code: message" of a refused call; "ok" when it was not refused. */
-async function refusal(call: Promise<unknown>): Promise<string> {
-  return await call.then(
-    () => "ok",
-    (error) => (error instanceof ConnectError ? `${Code[error.code]}: ${error.rawMessage}` : `not a ConnectError: ${error}`),
-  );
-}
 
 const USED = "Unauthenticated: this sign-in link is invalid, used or expired; request a new one";
 

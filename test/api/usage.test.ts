@@ -11,7 +11,7 @@ import { type UsageDay, UsageService } from "../../src/gen/dashboard/usage/v1/us
 import { createPostgres, type Sql } from "../../src/infra/postgres.ts";
 import { createProject, type CreatedProject } from "../../src/server/projects.ts";
 import { type IngestStack, ingestStack } from "../support/ingest-stack.ts";
-import { refusal } from "../support/connect-refusal.ts";
+import { refusal } from "../support/dashboard-people.ts";
 import { TEST_JWT_SECRET } from "../support/scratch.ts";
 
 let stack: IngestStack;

@@ -3,7 +3,7 @@
 // No OIDC provider and no demo on this server.
 
 import type { ServiceImpl } from "@connectrpc/connect";
-import { emailProblem, normaliseEmail } from "../../domain/auth/email-address.ts";
+import { normalizedEmail } from "../../domain/email/email-address.ts";
 import { passwordMatches } from "../../domain/auth/password.ts";
 import { generateSecretToken, isSecretToken, secretTokenHash, signInLink } from "../../domain/auth/secret-token.ts";
 import { FieldError } from "../../domain/field-error.ts";
@@ -45,7 +45,7 @@ export function authService(deps: DashboardDeps): ServiceImpl<typeof AuthService
     // Always {} for a well-formed address: whether it has an account is not to be learnt here.
     async requestMagicLink(request, ctx) {
       jwtSecretOrRefuse(server.jwtSecret);
-      const email = emailOf(request.email);
+      const email = normalizedEmail(request.email, "email");
       await limits.take(`magic-link:ip:${ctx.values.get(clientIpKey)}`, MAGIC_LINKS_PER_IP, "too many sign-in links requested from your network");
       await limits.take(emailBucket("magic-link", email), MAGIC_LINKS_PER_EMAIL, "too many sign-in links requested for this address");
       if (controlPlane.signup === "invite_only" && !(await customerByEmail(deps.sql, email))) return {};
@@ -75,7 +75,7 @@ export function authService(deps: DashboardDeps): ServiceImpl<typeof AuthService
 
     async signInWithEmail(request) {
       const secret = jwtSecretOrRefuse(server.jwtSecret);
-      const email = emailOf(request.email);
+      const email = normalizedEmail(request.email, "email");
       if (request.password === "") throw new FieldError("password", "required");
       if (request.password.length > 1000) throw new FieldError("password", "must be at most 1000 characters");
       const failures = emailBucket("password", email);
@@ -111,12 +111,6 @@ export function authService(deps: DashboardDeps): ServiceImpl<typeof AuthService
   };
 }
 
-function emailOf(raw: string): string {
-  const email = normaliseEmail(raw);
-  const problem = emailProblem(email);
-  if (problem) throw new FieldError("email", problem);
-  return email;
-}
 
 function refreshTokenHash(raw: string): Buffer {
   const token = raw.trim();

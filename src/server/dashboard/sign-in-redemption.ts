@@ -3,7 +3,7 @@
 // caller's transaction, so a refusal leaves the link unspent and nothing half made.
 
 import type { TransactionSql } from "postgres";
-import { timeZoneOrUtc } from "../../domain/iana-time-zone.ts";
+import { timeZoneOrUtc } from "../../domain/time-zone.ts";
 import { customerByEmail, customerIdFor, recordSignIn } from "../../store/customers.ts";
 import { spendInvitation, spendMagicLink } from "../../store/sign-in-links.ts";
 import { joinOrg, signUp } from "../../store/sign-up.ts";

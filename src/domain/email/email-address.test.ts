@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { defaultOrgName, emailProblem, normaliseEmail } from "./email-address.ts";
+import { defaultOrgName, emailProblem, normaliseEmail, normalizedEmail } from "./email-address.ts";
 
 describe("normaliseEmail", () => {
   test("trims and lower-cases", () => {
@@ -35,5 +35,12 @@ describe("defaultOrgName", () => {
   test("names the org after the part before the @", () => {
     expect(defaultOrgName("ada@example.com")).toBe("ada's org");
     expect(defaultOrgName(`${"a".repeat(64)}@x.io`).length).toBeLessThanOrEqual(200);
+  });
+});
+
+describe("normalizedEmail", () => {
+  test("names the field and says why", () => {
+    expect(normalizedEmail("  Ada@Example.COM ", "email")).toBe("ada@example.com");
+    expect(() => normalizedEmail("ada", "invitation.email")).toThrow("must be an address like name@example.com");
   });
 });

@@ -2,6 +2,8 @@
 // however it is typed), and checked for a shape a mail server could deliver to. Not a full RFC 5322 parser: quoted
 // local parts and IP-literal domains are refused; `dev@localhost` is fine.
 
+import { FieldError } from "../field-error.ts";
+
 const FORBIDDEN = /[\s<>()[\]\\,;:"]/;
 const LABEL = /^[\p{L}\p{N}](?:[\p{L}\p{N}-]*[\p{L}\p{N}])?$/u;
 
@@ -23,6 +25,14 @@ export function emailProblem(email: string): string | undefined {
   if (local.startsWith(".") || local.endsWith(".") || local.includes("..")) return "the part before the @ must not start or end with a dot, nor hold two in a row";
   if (!domain.split(".").every((label) => LABEL.test(label) && label.length <= 63)) return `'${domain}' is not a valid mail domain`;
   return undefined;
+}
+
+/** The normalised address in `value`; throws a FieldError on `field` saying what is wrong with it. */
+export function normalizedEmail(value: string, field: string): string {
+  const email = normaliseEmail(value);
+  const problem = emailProblem(email);
+  if (problem) throw new FieldError(field, problem);
+  return email;
 }
 
 /** The name of the org made for a new account: `ada's org` for ada@example.com. */

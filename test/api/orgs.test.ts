@@ -1,0 +1,252 @@
+// dashboard.orgs.v1.OrgsService against a running `pug server`, on the dashboard's own transport (Connect JSON):
+// each call's answer and the rows it leaves, the last-admin rule (also under a race), invitations and their mail
+// on the email stream, and ids of another org not found.
+
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { secretTokenHash } from "../../src/domain/auth/secret-token.ts";
+import { InvitationStatus, OrgRole } from "../../src/gen/dashboard/orgs/v1/orgs_pb.ts";
+import { createPostgres, type Sql } from "../../src/infra/postgres.ts";
+import { type DashboardClients, dashboardClients, refusal, type Person, queuedMail, seedOrg, seedPerson } from "../support/dashboard-people.ts";
+import { type IngestStack, ingestStack } from "../support/ingest-stack.ts";
+
+let stack: IngestStack;
+let sql: Sql;
+let api: DashboardClients;
+let ada: Person, bob: Person, cy: Person, eve: Person;
+/** Ada's org (ada admin, bob member, cy viewer) and Eve's (eve admin). */
+let orgA: string, orgB: string;
+
+beforeAll(async () => {
+  stack = await ingestStack("api_orgs", { env: { PUG_DASHBOARD_URL: "https://dash.example.test" } });
+  sql = createPostgres({ url: stack.env.DATABASE_URL, maxConnections: 2 });
+  api = dashboardClients(stack.baseUrl);
+  ada = await seedPerson(sql, "ada@example.com", "Ada");
+  bob = await seedPerson(sql, "bob@example.com", "Bob");
+  cy = await seedPerson(sql, "cy@example.com");
+  eve = await seedPerson(sql, "eve@example.com", "Eve");
+  orgA = await seedOrg(sql, "Analytical Engines", [[ada, "admin"], [bob, "member"], [cy, "viewer"]]);
+  orgB = await seedOrg(sql, "Eve's", [[eve, "admin"]]);
+});
+afterAll(async () => {
+  await sql?.end();
+  await stack?.stop();
+});
+
+
+const rolesOf = async (orgId: string) =>
+  Object.fromEntries((await sql<{ email: string; role: string }[]>`SELECT c.email, m.role FROM org_members m JOIN customers c ON c.id = m.customer_id WHERE m.org_id = ${orgId}`).map((r) => [r.email, r.role]));
+
+const invitationRow = async (id: string) =>
+  (await sql<{ email: string; role: string; token_sha256: Buffer; invited_by: string; expires_at: Date; revoked_at: Date | null }[]>`
+    SELECT email, role, token_sha256, invited_by, expires_at, revoked_at FROM invitations WHERE id = ${id}`)[0]!;
+const mailFor = async (email: string) => (await queuedMail(stack.nats)).filter((job) => job.to === email);
+const tokenOf = (link: string) => new URL(link).searchParams.get("token")!;
+const days = (date: Date | string) => (new Date(date).getTime() - Date.now()) / 86_400_000;
+
+describe("orgs", () => {
+  test("Create makes the caller its admin; List and Get show it with the caller's role", async () => {
+    const { org } = await api.orgs.create({ displayName: "  Difference Engines  " }, { headers: bob.headers });
+    expect(org).toMatchObject({ displayName: "Difference Engines", role: OrgRole.ADMIN });
+    expect([...(await sql`SELECT name FROM orgs WHERE id = ${org!.id}`)]).toEqual([{ name: "Difference Engines" }]);
+    expect(await rolesOf(org!.id)).toEqual({ "bob@example.com": "admin" });
+
+    const listed = (await api.orgs.list({}, { headers: bob.headers })).orgs.map((o) => [o.displayName, o.id, OrgRole[o.role]]);
+    expect(listed).toEqual([["Analytical Engines", orgA, "MEMBER"], ["Difference Engines", org!.id, "ADMIN"]]);
+    expect((await api.orgs.list({}, { headers: eve.headers })).orgs.map((o) => o.id)).toEqual([orgB]);
+    expect((await api.orgs.get({ orgId: orgA }, { headers: cy.headers })).org).toMatchObject({ id: orgA, displayName: "Analytical Engines", role: OrgRole.VIEWER });
+    await sql`DELETE FROM orgs WHERE id = ${org!.id}`;
+  });
+
+  test.each([
+    ["empty", "", "InvalidArgument: display_name: required"],
+    ["blank", "   ", "InvalidArgument: display_name: required"],
+    ["of 201 characters", "x".repeat(201), "InvalidArgument: display_name: at most 200 characters, got 201"],
+  ])("Create and UpdateDisplayName refuse a name %s", async (_, name, expected) => {
+    expect(await refusal(api.orgs.create({ displayName: name }, { headers: ada.headers }))).toBe(expected);
+    expect(await refusal(api.orgs.updateDisplayName({ orgId: orgA, displayName: name }, { headers: ada.headers }))).toBe(expected);
+  });
+
+  test("UpdateDisplayName renames the org; only an admin may", async () => {
+    const { org } = await api.orgs.updateDisplayName({ orgId: orgB, displayName: "Eve & Co" }, { headers: eve.headers });
+    expect(org).toMatchObject({ id: orgB, displayName: "Eve & Co", role: OrgRole.ADMIN });
+    expect([...(await sql`SELECT name FROM orgs WHERE id = ${orgB}`)]).toEqual([{ name: "Eve & Co" }]);
+    expect(await refusal(api.orgs.updateDisplayName({ orgId: orgA, displayName: "Mine" }, { headers: bob.headers }))).toBe("PermissionDenied: this needs the admin role in the org; you are a member");
+  });
+
+  test("ListMembers shows every member's email, name and role", async () => {
+    const { members } = await api.orgs.listMembers({ orgId: orgA }, { headers: cy.headers });
+    expect(members.map((m) => [m.customerId, m.orgId, m.email, m.displayName, OrgRole[m.role]])).toEqual([
+      [ada.id, orgA, "ada@example.com", "Ada", "ADMIN"],
+      [bob.id, orgA, "bob@example.com", "Bob", "MEMBER"],
+      [cy.id, orgA, "cy@example.com", "", "VIEWER"],
+    ]);
+  });
+
+  test("UpdateMemberRole changes a member's role and answers the member", async () => {
+    const { member } = await api.orgs.updateMemberRole({ orgId: orgA, customerId: cy.id, role: OrgRole.MEMBER }, { headers: ada.headers });
+    expect(member).toMatchObject({ customerId: cy.id, orgId: orgA, email: "cy@example.com", role: OrgRole.MEMBER });
+    expect((await rolesOf(orgA))["cy@example.com"]).toBe("member");
+    await api.orgs.updateMemberRole({ orgId: orgA, customerId: cy.id, role: OrgRole.VIEWER }, { headers: ada.headers });
+    expect((await rolesOf(orgA))["cy@example.com"]).toBe("viewer");
+
+    expect(await refusal(api.orgs.updateMemberRole({ orgId: orgA, customerId: cy.id, role: OrgRole.UNSPECIFIED }, { headers: ada.headers }))).toBe(
+      "InvalidArgument: role: required: ORG_ROLE_ADMIN, ORG_ROLE_MEMBER or ORG_ROLE_VIEWER",
+    );
+    expect(await refusal(api.orgs.updateMemberRole({ orgId: orgA, customerId: "someone", role: OrgRole.MEMBER }, { headers: ada.headers }))).toBe(
+      "InvalidArgument: customer_id: not a customer id (a UUID)",
+    );
+    expect(await refusal(api.orgs.updateMemberRole({ orgId: orgA, customerId: crypto.randomUUID(), role: OrgRole.MEMBER }, { headers: ada.headers }))).toBe(
+      "NotFound: no such member in this org",
+    );
+  });
+
+  test("the last admin can neither leave, be removed, nor be demoted; with a second admin they can", async () => {
+    const org = await seedOrg(sql, "Solo", [[ada, "admin"], [bob, "member"]]);
+    const asAda = { headers: ada.headers };
+    expect(await refusal(api.orgs.leave({ orgId: org }, asAda))).toBe("FailedPrecondition: the org's last admin cannot leave the org: make another member an admin first");
+    expect(await refusal(api.orgs.removeMember({ orgId: org, customerId: ada.id }, asAda))).toBe("FailedPrecondition: the org's last admin cannot be removed: make another member an admin first");
+    expect(await refusal(api.orgs.updateMemberRole({ orgId: org, customerId: ada.id, role: OrgRole.VIEWER }, asAda))).toBe(
+      "FailedPrecondition: the org's last admin cannot be demoted: make another member an admin first",
+    );
+    expect(await rolesOf(org)).toEqual({ "ada@example.com": "admin", "bob@example.com": "member" });
+
+    await api.orgs.updateMemberRole({ orgId: org, customerId: bob.id, role: OrgRole.ADMIN }, asAda);
+    await api.orgs.updateMemberRole({ orgId: org, customerId: ada.id, role: OrgRole.MEMBER }, { headers: bob.headers });
+    expect(await rolesOf(org)).toEqual({ "ada@example.com": "member", "bob@example.com": "admin" });
+    await api.orgs.leave({ orgId: org }, asAda);
+    expect(await rolesOf(org)).toEqual({ "bob@example.com": "admin" });
+    expect(await refusal(api.orgs.get({ orgId: org }, asAda))).toBe("PermissionDenied: you are not a member of this org");
+  });
+
+  test("two admins demoting each other at once: one wins, the org keeps an admin", async () => {
+    for (let round = 0; round < 5; round++) {
+      const org = await seedOrg(sql, `Race ${round}`, [[ada, "admin"], [bob, "admin"]]);
+      const results = await Promise.all([
+        refusal(api.orgs.updateMemberRole({ orgId: org, customerId: bob.id, role: OrgRole.MEMBER }, { headers: ada.headers })),
+        refusal(api.orgs.updateMemberRole({ orgId: org, customerId: ada.id, role: OrgRole.MEMBER }, { headers: bob.headers })),
+      ]);
+      expect(results.filter((r) => r === "ok")).toHaveLength(1);
+      expect(results.filter((r) => r !== "ok")[0]).toMatch(/^(FailedPrecondition: the org's last admin cannot be demoted|PermissionDenied: this needs the admin role)/);
+      expect(Object.values(await rolesOf(org)).sort()).toEqual(["admin", "member"]);
+    }
+  });
+
+  test("RemoveMember removes a member; a second time they are not found", async () => {
+    const org = await seedOrg(sql, "Removals", [[ada, "admin"], [cy, "viewer"]]);
+    await api.orgs.removeMember({ orgId: org, customerId: cy.id }, { headers: ada.headers });
+    expect(await rolesOf(org)).toEqual({ "ada@example.com": "admin" });
+    expect(await refusal(api.orgs.removeMember({ orgId: org, customerId: cy.id }, { headers: ada.headers }))).toBe("NotFound: no such member in this org");
+  });
+
+  test("Leave removes the caller", async () => {
+    const org = await seedOrg(sql, "Leaving", [[ada, "admin"], [cy, "viewer"]]);
+    await api.orgs.leave({ orgId: org }, { headers: cy.headers });
+    expect(await rolesOf(org)).toEqual({ "ada@example.com": "admin" });
+  });
+});
+
+describe("invitations", () => {
+  test("InviteMember stores a pending invitation with the link's token hashed and queues its mail", async () => {
+    const { invitation } = await api.orgs.inviteMember({ orgId: orgA, email: "  New.Person@Example.COM ", role: OrgRole.MEMBER }, { headers: ada.headers });
+    expect(invitation).toMatchObject({ orgId: orgA, email: "new.person@example.com", role: OrgRole.MEMBER, status: InvitationStatus.PENDING });
+    expect(days(invitation!.expiresAt)).toBeGreaterThan(6.99);
+    expect(days(invitation!.expiresAt)).toBeLessThanOrEqual(7);
+    const row = await invitationRow(invitation!.id);
+    expect(row).toMatchObject({ email: "new.person@example.com", role: "member", invited_by: ada.id, revoked_at: null });
+    expect(row.expires_at.toISOString()).toBe(invitation!.expiresAt);
+
+    const [mail, ...more] = await mailFor("new.person@example.com");
+    expect(more).toEqual([]);
+    expect(mail!.template).toBe("invitation");
+    expect(mail!.data).toMatchObject({ orgName: "Analytical Engines", invitedBy: "ada@example.com", role: "member", expiresDays: 7 });
+    const link = (mail!.data as { link: string }).link;
+    expect(link).toStartWith("https://dash.example.test/magic-link?token=");
+    expect(secretTokenHash(tokenOf(link)).equals(row.token_sha256)).toBe(true);
+    expect(mail!.idempotencyKey).toBe(`invitation-${invitation!.id}-${row.token_sha256.toString("hex").slice(0, 16)}`);
+
+    expect((await api.orgs.listInvitations({ orgId: orgA }, { headers: bob.headers })).invitations.map((i) => i.email)).toContain("new.person@example.com");
+  });
+
+  test("inviting an address again re-issues its pending invitation: same id, new role and token, a new mail", async () => {
+    const first = (await api.orgs.inviteMember({ orgId: orgA, email: "twice@example.com", role: OrgRole.MEMBER }, { headers: ada.headers })).invitation!;
+    const before = await invitationRow(first.id);
+    const again = (await api.orgs.inviteMember({ orgId: orgA, email: "Twice@example.com", role: OrgRole.VIEWER }, { headers: ada.headers })).invitation!;
+    expect(again).toMatchObject({ id: first.id, role: OrgRole.VIEWER });
+    const after = await invitationRow(first.id);
+    expect(after.role).toBe("viewer");
+    expect(after.token_sha256.equals(before.token_sha256)).toBe(false);
+    expect([...(await sql`SELECT count(*)::int AS n FROM invitations WHERE org_id = ${orgA} AND email = 'twice@example.com'`)]).toEqual([{ n: 1 }]);
+    const links = (await mailFor("twice@example.com")).map((job) => tokenOf((job.data as { link: string }).link));
+    expect(links).toHaveLength(2);
+    expect(secretTokenHash(links[1]!).equals(after.token_sha256)).toBe(true);
+  });
+
+  test.each([
+    ["a member's address", { email: "bob@example.com", role: OrgRole.ADMIN }, "AlreadyExists: bob@example.com is already a member of this org"],
+    ["a member's address spelled otherwise", { email: " BOB@example.com", role: OrgRole.ADMIN }, "AlreadyExists: bob@example.com is already a member of this org"],
+    ["no role", { email: "someone@example.com", role: OrgRole.UNSPECIFIED }, "InvalidArgument: role: required: ORG_ROLE_ADMIN, ORG_ROLE_MEMBER or ORG_ROLE_VIEWER"],
+    ["not an address", { email: "not an address", role: OrgRole.MEMBER }, "InvalidArgument: email: must be an address like name@example.com"],
+    ["no address", { email: "", role: OrgRole.MEMBER }, "InvalidArgument: email: required"],
+  ] as const)("InviteMember refuses %s", async (_, request, expected) => {
+    const before = await sql`SELECT count(*)::int AS n FROM invitations`;
+    expect(await refusal(api.orgs.inviteMember({ orgId: orgA, ...request }, { headers: ada.headers }))).toBe(expected);
+    expect(await sql`SELECT count(*)::int AS n FROM invitations`).toEqual(before);
+  });
+
+  test("ResendInvite replaces the token (the old hash is gone) and gives 7 more days", async () => {
+    const { invitation } = await api.orgs.inviteMember({ orgId: orgA, email: "resend@example.com", role: OrgRole.VIEWER }, { headers: ada.headers });
+    const old = await invitationRow(invitation!.id);
+    // Expired: not listed any more, but can be sent again.
+    await sql`UPDATE invitations SET expires_at = now() - interval '1 hour' WHERE id = ${invitation!.id}`;
+    expect((await api.orgs.listInvitations({ orgId: orgA }, { headers: ada.headers })).invitations.map((i) => i.id)).not.toContain(invitation!.id);
+
+    const resent = (await api.orgs.resendInvite({ orgId: orgA, invitationId: invitation!.id }, { headers: ada.headers })).invitation!;
+    expect(resent).toMatchObject({ id: invitation!.id, email: "resend@example.com", role: OrgRole.VIEWER, status: InvitationStatus.PENDING });
+    expect(days(resent.expiresAt)).toBeGreaterThan(6.99);
+    const row = await invitationRow(invitation!.id);
+    expect(row.token_sha256.equals(old.token_sha256)).toBe(false);
+    expect(await sql`SELECT id FROM invitations WHERE token_sha256 = ${old.token_sha256}`).toHaveLength(0);
+    const mails = await mailFor("resend@example.com");
+    expect(mails).toHaveLength(2);
+    expect(secretTokenHash(tokenOf((mails[1]!.data as { link: string }).link)).equals(row.token_sha256)).toBe(true);
+    expect((await api.orgs.listInvitations({ orgId: orgA }, { headers: ada.headers })).invitations.map((i) => i.id)).toContain(invitation!.id);
+  });
+
+  test("RevokeInvite ends a pending invitation; it is no longer listed, resent or revoked", async () => {
+    const { invitation } = await api.orgs.inviteMember({ orgId: orgA, email: "revoke@example.com", role: OrgRole.MEMBER }, { headers: ada.headers });
+    await api.orgs.revokeInvite({ orgId: orgA, invitationId: invitation!.id }, { headers: ada.headers });
+    expect((await invitationRow(invitation!.id)).revoked_at).toBeInstanceOf(Date);
+    expect((await api.orgs.listInvitations({ orgId: orgA }, { headers: ada.headers })).invitations.map((i) => i.email)).not.toContain("revoke@example.com");
+    const id = { orgId: orgA, invitationId: invitation!.id };
+    expect(await refusal(api.orgs.revokeInvite(id, { headers: ada.headers }))).toBe("NotFound: no such pending invitation in this org");
+    expect(await refusal(api.orgs.resendInvite(id, { headers: ada.headers }))).toBe("NotFound: no such pending invitation in this org");
+    expect(await mailFor("revoke@example.com")).toHaveLength(1);
+  });
+
+  test("ListInvitations answers the org's open invitations; a viewer may not list them", async () => {
+    const { invitations } = await api.orgs.listInvitations({ orgId: orgB }, { headers: eve.headers });
+    expect(invitations).toEqual([]);
+    await api.orgs.inviteMember({ orgId: orgB, email: "friend@example.com", role: OrgRole.ADMIN }, { headers: eve.headers });
+    const listed = (await api.orgs.listInvitations({ orgId: orgB }, { headers: eve.headers })).invitations;
+    expect(listed.map((i) => [i.orgId, i.email, OrgRole[i.role], InvitationStatus[i.status]])).toEqual([[orgB, "friend@example.com", "ADMIN", "PENDING"]]);
+    expect(await refusal(api.orgs.listInvitations({ orgId: orgA }, { headers: cy.headers }))).toBe("PermissionDenied: this needs the member role in the org; you are a viewer");
+  });
+});
+
+describe("another org's ids", () => {
+  test("an admin of org B cannot touch org A's members or invitations: not found", async () => {
+    const { invitation } = await api.orgs.inviteMember({ orgId: orgA, email: "guarded@example.com", role: OrgRole.MEMBER }, { headers: ada.headers });
+    const asEve = { headers: eve.headers };
+    const cases: [string, () => Promise<unknown>, string][] = [
+      ["RemoveMember", () => api.orgs.removeMember({ orgId: orgB, customerId: bob.id }, asEve), "NotFound: no such member in this org"],
+      ["UpdateMemberRole", () => api.orgs.updateMemberRole({ orgId: orgB, customerId: bob.id, role: OrgRole.ADMIN }, asEve), "NotFound: no such member in this org"],
+      ["ResendInvite", () => api.orgs.resendInvite({ orgId: orgB, invitationId: invitation!.id }, asEve), "NotFound: no such pending invitation in this org"],
+      ["RevokeInvite", () => api.orgs.revokeInvite({ orgId: orgB, invitationId: invitation!.id }, asEve), "NotFound: no such pending invitation in this org"],
+      ["RemoveMember naming org A", () => api.orgs.removeMember({ orgId: orgA, customerId: bob.id }, asEve), "PermissionDenied: you are not a member of this org"],
+    ];
+    for (const [name, call, expected] of cases) expect(`${name}: ${await refusal(call())}`).toBe(`${name}: ${expected}`);
+    expect((await rolesOf(orgA))["bob@example.com"]).toBe("member");
+    expect((await invitationRow(invitation!.id)).revoked_at).toBeNull();
+    expect(await mailFor("guarded@example.com")).toHaveLength(1);
+  });
+});
