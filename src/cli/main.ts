@@ -6,6 +6,7 @@ import { type Command, type Globals, UsageError } from "./command.ts";
 import { configCommand } from "./config.ts";
 import { devCommand } from "./dev.ts";
 import { doctorCommand } from "./doctor.ts";
+import { emailPreviewCommand } from "./email.ts";
 import { migrateCommands } from "./migrate.ts";
 import { apiKeyRevokeCommand, projectCreateCommand } from "./project.ts";
 import { seedCommand } from "./seed.ts";
@@ -23,6 +24,7 @@ export const commands: Command[] = [
   projectCreateCommand,
   apiKeyRevokeCommand,
   seedCommand,
+  emailPreviewCommand,
   configCommand,
   systemdCommand,
   versionCommand,
