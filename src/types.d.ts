@@ -18,3 +18,7 @@ declare module "*.json" {
   const text: string;
   export default text;
 }
+declare module "*.txt" {
+  const text: string;
+  export default text;
+}

@@ -49,6 +49,8 @@ export interface Metrics {
   erasedDropped: Counter<"table">;
   /** Erasure requests finished by the worker: completed, or failed for good. */
   erasures: Counter<"outcome">;
+  /** Mail jobs handled by the email worker, by outcome (sent, duplicate, retried, dead_lettered). */
+  emails: Counter<"outcome">;
   text(): Promise<string>;
 }
 
@@ -93,6 +95,7 @@ export function createMetrics(): Metrics {
     identityLinks: new Counter({ name: "pug_identity_links_total", help: "Anonymous ids named by identify calls, by outcome (linked, merged, already_linked, refused) and refusal reason", labelNames: ["outcome", "reason"], registers }),
     erasedDropped: new Counter({ name: "pug_erased_dropped_total", help: "Data of an erased person dropped by a writer instead of being stored", labelNames: ["table"], registers }),
     erasures: new Counter({ name: "pug_erasures_total", help: "Data-subject erasure requests finished, by outcome (completed, failed)", labelNames: ["outcome"], registers }),
+    emails: new Counter({ name: "pug_email_jobs_total", help: "Mail jobs handled by the email worker, by outcome (sent, duplicate: already sent and skipped, retried, dead_lettered)", labelNames: ["outcome"], registers }),
     text: () => registry.metrics(),
   };
 }

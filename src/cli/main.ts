@@ -6,6 +6,7 @@ import { type Command, type Globals, UsageError } from "./command.ts";
 import { configCommand } from "./config.ts";
 import { devCommand } from "./dev.ts";
 import { doctorCommand } from "./doctor.ts";
+import { emailPreviewCommand } from "./email.ts";
 import { loginLinkCommand } from "./login-link.ts";
 import { migrateCommands } from "./migrate.ts";
 import { apiKeyRevokeCommand, projectCreateCommand } from "./project.ts";
@@ -25,6 +26,7 @@ export const commands: Command[] = [
   apiKeyRevokeCommand,
   loginLinkCommand,
   seedCommand,
+  emailPreviewCommand,
   configCommand,
   systemdCommand,
   versionCommand,

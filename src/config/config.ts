@@ -15,6 +15,8 @@ export interface Config {
   serverAdmin: { host: string; port: number } | undefined;
   workerHealth: { host: string; port: number } | undefined;
   smtp: { url: string; from: string } | undefined;
+  /** A mail refused for now is tried again after about this, doubling with each attempt (see src/domain/backoff.ts). */
+  emailWorker: { retryBaseMs: number };
   controlPlane: {
     /** Where the dashboard is served: sign-in and invitation links point at it. */
     dashboardUrl: string;
@@ -52,6 +54,7 @@ export function toConfig(raw: RawConfig): Config {
     serverAdmin: raw.PUG_SERVER_ADMIN_ADDR,
     workerHealth: raw.PUG_WORKER_HEALTH_ADDR,
     smtp: raw.PUG_SMTP_URL ? { url: raw.PUG_SMTP_URL, from: raw.PUG_EMAIL_FROM } : undefined,
+    emailWorker: { retryBaseMs: raw.PUG_EMAIL_RETRY_BASE_MS },
     controlPlane: { dashboardUrl: raw.PUG_DASHBOARD_URL.replace(/\/+$/, ""), signup: raw.PUG_SIGNUP, purgeGraceDays: raw.PUG_PROJECT_PURGE_GRACE_DAYS },
     intake: {
       trustedProxies: raw.PUG_TRUSTED_PROXIES,

@@ -137,6 +137,7 @@ export const variables = {
   PUG_GEOIP_CITY_DB: variable(v.string(), "/var/lib/pug/GeoLite2-City.mmdb"),
   PUG_SMTP_URL: variable(optional(url(["smtp:", "smtps:"])), "smtp://mailer:secret@mail.example.com:587", true),
   PUG_EMAIL_FROM: variable(v.pipe(v.string(), v.regex(/^(.*<)?[^@\s<>]+@[^@\s<>]+>?$/, "must be an address like Pug <pug@example.com>")), "Pug <pug@example.com>"),
+  PUG_EMAIL_RETRY_BASE_MS: variable(integer(100, 600_000), "10000"),
   PUG_SHUTDOWN_GRACE_MS: variable(integer(0, 600_000), "10000"),
   PUG_RESTART_BACKOFF_MAX_MS: variable(integer(100, 3_600_000), "30000"),
 } satisfies Record<string, Variable>;

@@ -39,6 +39,13 @@ describe("dist/pug alone", () => {
     expect(expectSuccess(await run(["version"])).stdout).toStartWith("pug 0.1.0");
   });
 
+  test("email preview: the mail templates are inside", async () => {
+    const { stdout } = expectSuccess(await run(["email", "preview", "invitation", "--to", "lin@example.com"]));
+    expect(stdout).toStartWith("To: lin@example.com\nSubject: grace@example.com invited you to Acme Analytics on Pug\n");
+    expect(stdout).toContain("<!DOCTYPE html>");
+    expect(stdout).toContain(">Accept the invitation</a>");
+  });
+
   test("migrate applies the embedded migrations of all three stores", async () => {
     const result = expectSuccess(await run(["migrate"]));
     expect(result.stdout).toContain("postgres: applied 0001_orgs.sql");

@@ -29,6 +29,8 @@ describe("pug doctor", () => {
     expect(code).toBe(0);
     expect(report.ok).toBe(true);
     expect(report.checks.map((c) => c.name)).toContain("nats consumers");
+    // No SMTP in the test env: a warning (mail waits queued), not a failure.
+    expect(check("smtp reachable")).toMatchObject({ status: "warn", message: expect.stringContaining("PUG_SMTP_URL is not set"), fix: expect.stringContaining("pug login-link") });
   });
 
   test("the text report marks each line and ends with a verdict", async () => {

@@ -1,9 +1,27 @@
-// `pug worker email`: sends queued mail over SMTP.
+// `pug worker email`: sends queued mail over SMTP (email-worker.ts). Without PUG_SMTP_URL it says so and takes no
+// mail: jobs stay queued on the `email` stream until an operator configures SMTP and restarts the worker.
 
 import type { App } from "../../app/app.ts";
 import type { Role } from "../../app/supervisor.ts";
-import { consumerBoundRole } from "../idle-role.ts";
+import { untilAborted } from "../../domain/backoff.ts";
+import { createMailer } from "../../infra/smtp.ts";
+import { runEmailWorker } from "./email-worker.ts";
 
 export function emailWorkerRole(app: App): Role {
-  return consumerBoundRole(app, "email", "email", "email-worker");
+  return {
+    name: "email",
+    async run(signal) {
+      const smtp = app.config.smtp;
+      if (!smtp) {
+        app.log.warn("PUG_SMTP_URL is not set: no mail is sent; queued mail (sign-in links, invitations) waits on the email stream until SMTP is configured and this worker restarted", { role: "email" });
+        return await untilAborted(signal);
+      }
+      const mailer = createMailer(smtp);
+      try {
+        await runEmailWorker(app, mailer, signal);
+      } finally {
+        mailer.close();
+      }
+    },
+  };
 }

@@ -17,6 +17,7 @@ import { ErasureRequestedSchema } from "../../gen/internal/compliance/v1/complia
 import type { Nats } from "../../infra/nats.ts";
 import type { Logger } from "../../logger.ts";
 import { deadLetter } from "../../pipeline/dead-letter.ts";
+import { pullOneByOne } from "../../pipeline/pull-one-by-one.ts";
 import { failRequest, getDeletionRequest, stalledRequests, startProcessing } from "../../store/deletion-requests.ts";
 import { requireConsumer } from "../idle-role.ts";
 import { carryOutErasure } from "./erasure-steps.ts";
@@ -57,26 +58,7 @@ class ErasureWorker {
   ) {}
 
   async consume(consumer: Consumer, maxDeliver: number): Promise<void> {
-    let failures = 0;
-    while (!this.signal.aborted) {
-      try {
-        const messages = await consumer.fetch({ max_messages: 1, expires: 5_000 });
-        const stop = () => messages.stop();
-        this.signal.addEventListener("abort", stop, { once: true });
-        try {
-          for await (const message of messages) await this.#onMessage(message, maxDeliver);
-        } finally {
-          this.signal.removeEventListener("abort", stop);
-        }
-        failures = 0;
-      } catch (error) {
-        if (this.signal.aborted) break;
-        failures++;
-        const delay = backoffDelay(failures, { baseMs: 200, maxMs: 5_000 });
-        if (failures === 1 || failures % 20 === 0) this.log.warn("pulling erasure requests failed; pulling again", { failures, retry_in_ms: delay, error });
-        await sleep(delay, this.signal);
-      }
-    }
+    await pullOneByOne(consumer, (message) => this.#onMessage(message, maxDeliver), this.signal, this.log, "erasure requests");
   }
 
   async sweep(): Promise<void> {

@@ -1,0 +1,115 @@
+// The loop of `pug worker email`: takes EmailJob messages from the `email` stream (consumer `email-worker`) one at
+// a time, renders each and sends it over SMTP, once per idempotency key (src/store/email-deliveries.ts).
+//
+// A message that is not a job, or a job that cannot be made into a mail, is dead-lettered at once: retrying would
+// not change it. A send the server refuses for good (5xx) is dead-lettered at once with its reply. A refusal for
+// now (4xx) or no way to the server is retried by JetStream: the message is nak'ed with a growing delay, and on its
+// last delivery (the consumer's max_deliver) dead-lettered with the last reason. Dead letters go to `email_dlq`.
+
+import type { JsMsg } from "@nats-io/jetstream";
+import type { App } from "../../app/app.ts";
+import { backoffDelay } from "../../domain/backoff.ts";
+import { decodeEmailJob, type EmailJob } from "../../domain/email/email-job.ts";
+import { renderEmail } from "../../domain/email/render.ts";
+import { classifySendFailure, type SendError, type SendFailure } from "../../domain/email/send-failure.ts";
+import type { Nats } from "../../infra/nats.ts";
+import type { Mailer } from "../../infra/smtp.ts";
+import type { Logger } from "../../logger.ts";
+import { deadLetter } from "../../pipeline/dead-letter.ts";
+import { pullOneByOne } from "../../pipeline/pull-one-by-one.ts";
+import { deliverOnce } from "../../store/email-deliveries.ts";
+import { requireConsumer } from "../idle-role.ts";
+
+export const EMAIL_STREAM = "email";
+export const EMAIL_CONSUMER = "email-worker";
+
+/** Under the consumer's ack_wait (120 s): a slow server does not get the mail handed to a second worker. */
+const KEEP_ALIVE_MS = 30_000;
+
+/** Why a message went to `email_dlq` (the subject's last token and the Pug-Reason header). */
+type DeadLetterReason = "undecodable" | "unrenderable" | "rejected" | "retries_exhausted";
+
+/** The SMTP server did not take the mail; carries what nodemailer said. */
+class NotSent extends Error {
+  constructor(readonly failure: SendFailure) {
+    super(failure.reason);
+  }
+}
+
+export async function runEmailWorker(app: App, mailer: Mailer, signal: AbortSignal): Promise<void> {
+  await requireConsumer(app, EMAIL_STREAM, EMAIL_CONSUMER);
+  const nats = await app.nats();
+  const consumer = await nats.js.consumers.get(nats.names.stream(EMAIL_STREAM), EMAIL_CONSUMER);
+  const maxDeliver = (await consumer.info()).config.max_deliver ?? -1;
+  const log = app.log.child({ role: "email" });
+  const worker = new EmailWorker(app, nats, mailer, log, signal, maxDeliver);
+  log.info("consumer bound", { stream: EMAIL_STREAM, consumer: EMAIL_CONSUMER });
+  await pullOneByOne(consumer, (message) => worker.onMessage(message), signal, log, "mail jobs");
+}
+
+class EmailWorker {
+  constructor(
+    private readonly app: App,
+    private readonly nats: Nats,
+    private readonly mailer: Mailer,
+    private readonly log: Logger,
+    private readonly signal: AbortSignal,
+    private readonly maxDeliver: number,
+  ) {}
+
+  async onMessage(message: JsMsg): Promise<void> {
+    let job: EmailJob;
+    let mail: ReturnType<typeof renderEmail>;
+    try {
+      job = decodeEmailJob(message.data);
+    } catch (error) {
+      return await this.#deadLetter(message, "undecodable", (error as Error).message);
+    }
+    try {
+      mail = renderEmail(job);
+    } catch (error) {
+      return await this.#deadLetter(message, "unrenderable", (error as Error).message);
+    }
+    const about = { template: job.template, idempotency_key: job.idempotencyKey, seq: message.seq, delivery: message.info.deliveryCount };
+    const keepAlive = setInterval(() => message.working(), KEEP_ALIVE_MS);
+    let failure: SendFailure;
+    try {
+      const outcome = await deliverOnce(this.app.postgres(), { idempotencyKey: job.idempotencyKey, template: job.template, recipient: job.to }, async () => {
+        try {
+          return await this.mailer.send({ to: job.to, ...mail });
+        } catch (error) {
+          throw new NotSent(classifySendFailure(error as SendError));
+        }
+      });
+      this.app.metrics.emails.inc({ outcome });
+      this.log.info(outcome === "sent" ? "mail sent" : "mail already sent under this idempotency key; skipped", about);
+      message.ack();
+      return;
+    } catch (error) {
+      // Not sent, or sent but not recorded (Postgres failed): both are tried again, the second at least once more.
+      failure = error instanceof NotSent ? error.failure : { kind: "transient", reason: `postgres: ${(error as Error).message}` };
+    } finally {
+      clearInterval(keepAlive);
+    }
+    if (failure.kind === "permanent") {
+      this.log.warn("mail refused for good; dead-lettered", { ...about, reason: failure.reason });
+      return await this.#deadLetter(message, "rejected", failure.reason);
+    }
+    if (this.maxDeliver > 0 && message.info.deliveryCount >= this.maxDeliver) {
+      this.log.error("mail not sent after its last attempt; dead-lettered", { ...about, reason: failure.reason });
+      return await this.#deadLetter(message, "retries_exhausted", failure.reason);
+    }
+    const base = this.app.config.emailWorker.retryBaseMs;
+    const delay = backoffDelay(message.info.deliveryCount, { baseMs: base, maxMs: base * 8 });
+    this.log.warn("mail not sent; retrying later", { ...about, reason: failure.reason, retry_in_ms: delay });
+    this.app.metrics.emails.inc({ outcome: "retried" });
+    message.nak(delay);
+  }
+
+  async #deadLetter(message: JsMsg, reason: DeadLetterReason, detail: string): Promise<void> {
+    await deadLetter(this.nats, { stream: EMAIL_STREAM, seq: message.seq, data: message.data, reason, detail }, this.signal, this.log);
+    this.app.metrics.deadLettered.inc({ table: "email_deliveries", reason });
+    this.app.metrics.emails.inc({ outcome: "dead_lettered" });
+    message.ack();
+  }
+}
