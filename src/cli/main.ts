@@ -8,6 +8,7 @@ import { devCommand } from "./dev.ts";
 import { doctorCommand } from "./doctor.ts";
 import { migrateCommands } from "./migrate.ts";
 import { apiKeyRevokeCommand, projectCreateCommand } from "./project.ts";
+import { schedulerRunCommand } from "./scheduler.ts";
 import { seedCommand } from "./seed.ts";
 import { serverCommand } from "./server.ts";
 import { systemdCommand } from "./systemd.ts";
@@ -22,6 +23,7 @@ export const commands: Command[] = [
   doctorCommand,
   projectCreateCommand,
   apiKeyRevokeCommand,
+  schedulerRunCommand,
   seedCommand,
   configCommand,
   systemdCommand,
