@@ -10,6 +10,7 @@ import { emailPreviewCommand } from "./email.ts";
 import { loginLinkCommand } from "./login-link.ts";
 import { migrateCommands } from "./migrate.ts";
 import { apiKeyRevokeCommand, projectCreateCommand } from "./project.ts";
+import { schedulerRunCommand } from "./scheduler.ts";
 import { seedCommand } from "./seed.ts";
 import { serverCommand } from "./server.ts";
 import { systemdCommand } from "./systemd.ts";
@@ -25,6 +26,7 @@ export const commands: Command[] = [
   projectCreateCommand,
   apiKeyRevokeCommand,
   loginLinkCommand,
+  schedulerRunCommand,
   seedCommand,
   emailPreviewCommand,
   configCommand,

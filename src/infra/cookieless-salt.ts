@@ -23,9 +23,7 @@ export function cookielessSalt(redis: Redis, log: Logger, onFailOpen: () => void
     if (known) return known;
     let salt: Buffer;
     try {
-      const key = redis.key("cookieless-salt", day);
-      await redis.client.send("SET", [key, randomBytes(32).toString("hex"), "NX", "EX", String(2 * 86_400)]);
-      salt = Buffer.from((await redis.client.get(key))!, "hex");
+      salt = await ensureSalt(redis, day);
     } catch (error) {
       onFailOpen();
       log.warn("redis unreachable: using a salt of this process for today's cookieless ids", { error });
@@ -35,5 +33,36 @@ export function cookielessSalt(redis: Redis, log: Logger, onFailOpen: () => void
     salts.set(day, salt);
     return salt;
   }
-  return { forDay: (at) => saltFor(new Date(at).toISOString().slice(0, 10)) };
+  return { forDay: (at) => saltFor(utcDay(at)) };
+}
+
+/** `YYYY-MM-DD` of the UTC day `at` (ms) falls in: a salt's name. */
+export const utcDay = (at: number): string => new Date(at).toISOString().slice(0, 10);
+
+const SALT_PREFIX = "cookieless-salt";
+
+export const saltKey = (redis: Redis, day: string): string => redis.key(SALT_PREFIX, day);
+
+/** The day's salt, created if no one has yet (SET NX: the first writer's salt is everyone's). */
+export async function ensureSalt(redis: Redis, day: string): Promise<Buffer> {
+  const key = saltKey(redis, day);
+  await redis.client.send("SET", [key, randomBytes(32).toString("hex"), "NX", "EX", String(2 * 86_400)]);
+  return Buffer.from((await redis.client.get(key))!, "hex");
+}
+
+/** The days that have a salt in Redis. */
+export async function saltDays(redis: Redis): Promise<string[]> {
+  const pattern = saltKey(redis, "*");
+  const days: string[] = [];
+  let cursor = "0";
+  do {
+    const [next, keys] = (await redis.client.send("SCAN", [cursor, "MATCH", pattern, "COUNT", "100"])) as [string, string[]];
+    cursor = next;
+    for (const key of keys) days.push(key.slice(pattern.length - 1));
+  } while (cursor !== "0");
+  return days.sort();
+}
+
+export async function deleteSalt(redis: Redis, day: string): Promise<void> {
+  await redis.client.del(saltKey(redis, day));
 }

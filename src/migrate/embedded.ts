@@ -14,6 +14,7 @@ import ch0002 from "../../migrations/clickhouse/0002_typed_properties.sql" with 
 import ch0003 from "../../migrations/clickhouse/0003_profiles.sql" with { type: "text" };
 import ch0004 from "../../migrations/clickhouse/0004_profile_activity.sql" with { type: "text" };
 import ch0005 from "../../migrations/clickhouse/0005_filter_schema.sql" with { type: "text" };
+import ch0006 from "../../migrations/clickhouse/0006_usage.sql" with { type: "text" };
 import nats0001 from "../../migrations/nats/0001_streams.json" with { type: "text" };
 import nats0002 from "../../migrations/nats/0002_stream_limits.json" with { type: "text" };
 
@@ -34,6 +35,7 @@ export const embeddedMigrations = {
     "0003_profiles.sql": ch0003,
     "0004_profile_activity.sql": ch0004,
     "0005_filter_schema.sql": ch0005,
+    "0006_usage.sql": ch0006,
   },
   nats: {
     "0001_streams.json": nats0001,

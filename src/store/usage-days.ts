@@ -1,5 +1,6 @@
-// Events per project and UTC day (usage_days), as the scheduler's rollup writes them; read per org. Projects
-// deleted since still count for the days they had events (until the purge removes them).
+// Events per project and UTC day (usage_days): Postgres' copy of ClickHouse's usage rollup, written by the
+// scheduler and read per org by the usage service. Projects deleted since still count for the days they had
+// events (until the purge removes them).
 
 import type { Sql } from "../infra/postgres.ts";
 
@@ -33,4 +34,24 @@ export async function orgUsage(sql: Sql, orgId: string, firstDay: string, endDay
     computedAt,
     days: rows.map((row) => ({ day: row.day, projectId: row.project_id, eventCount: BigInt(row.event_count) })),
   };
+}
+
+export interface UsageDay {
+  projectId: string;
+  /** YYYY-MM-DD, UTC. */
+  day: string;
+  events: number;
+}
+
+/** Writes each day's count (replacing an older one); days of projects no longer in Postgres are left out. */
+export async function upsertUsageDays(sql: Sql, days: UsageDay[]): Promise<number> {
+  if (days.length === 0) return 0;
+  const written = await sql`
+    INSERT INTO usage_days (project_id, day, event_count, computed_at)
+    SELECT u.project_id, u.day, u.event_count, now()
+    FROM unnest(${days.map((d) => d.projectId)}::uuid[], ${days.map((d) => d.day)}::date[], ${days.map((d) => d.events)}::bigint[])
+      AS u (project_id, day, event_count)
+    WHERE EXISTS (SELECT 1 FROM projects p WHERE p.id = u.project_id)
+    ON CONFLICT (project_id, day) DO UPDATE SET event_count = excluded.event_count, computed_at = excluded.computed_at`;
+  return written.count;
 }

@@ -9,6 +9,9 @@
 //
 // A materialized view is created on every node and reads the node's `<source>_local` table, so each shard's
 // inserts feed it; it writes TO the Distributed target, which sends each row to the shard its key belongs to.
+//
+// An INSERT … SELECT (a backfill) runs once, as written: it reads the Distributed tables (every shard) and writes
+// through the Distributed target, which spreads the rows; run on every node it would count them once per node.
 
 export interface RenderTarget {
   database: string;
@@ -19,6 +22,7 @@ const createTable = /^CREATE\s+TABLE\s+(IF\s+NOT\s+EXISTS\s+)?([A-Za-z_][A-Za-z0
 const alterTable = /^ALTER\s+TABLE\s+([A-Za-z_][A-Za-z0-9_]*)\s+([\s\S]*)$/i;
 const dropTable = /^DROP\s+TABLE\s+(IF\s+EXISTS\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*(SYNC)?\s*$/i;
 const createView = /^CREATE\s+MATERIALIZED\s+VIEW\s+(IF\s+NOT\s+EXISTS\s+)?([A-Za-z_][A-Za-z0-9_]*)\s+(TO\s+([A-Za-z_][A-Za-z0-9_]*)\s+)?AS\s+(SELECT\b[\s\S]*)$/i;
+const insertSelect = /^INSERT\s+INTO\s+[A-Za-z_][A-Za-z0-9_]*\s*(\([^)]*\)\s*)?SELECT\b/i;
 const dropView = /^DROP\s+VIEW\s+(IF\s+EXISTS\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*(SYNC)?\s*$/i;
 
 export function renderStatement(statement: string, target: RenderTarget): string[] {
@@ -51,13 +55,15 @@ export function renderStatement(statement: string, target: RenderTarget): string
     return [`CREATE MATERIALIZED VIEW ${ifNotExists}${name} ${onCluster} TO ${to} AS ${readingLocalTables(name!, select!)}`];
   }
 
+  if (insertSelect.test(body)) return [sql];
+
   const dropV = dropView.exec(body);
   if (dropV) {
     const [, ifExists = "", name, sync = ""] = dropV;
     return [`DROP VIEW ${ifExists}${name} ${onCluster} ${sync}`.trim()];
   }
 
-  throw new Error(`cannot render for a cluster: only CREATE TABLE, ALTER TABLE, DROP TABLE, CREATE MATERIALIZED VIEW … TO and DROP VIEW are supported, got: ${body.slice(0, 80)}`);
+  throw new Error(`cannot render for a cluster: only CREATE TABLE, ALTER TABLE, DROP TABLE, CREATE MATERIALIZED VIEW … TO and DROP VIEW (and INSERT … SELECT) are supported, got: ${body.slice(0, 80)}`);
 }
 
 /**

@@ -5,6 +5,7 @@
 // than `IN` because an array on the right of IN is not accepted by every ClickHouse version we support.
 
 import type { ClickHouseClient } from "@clickhouse/client";
+import { projectRowsDelete } from "../../domain/sql/clickhouse-delete.ts";
 
 export interface ClickHouseTarget {
   client: ClickHouseClient;
@@ -66,10 +67,8 @@ export async function deletePersonRows(target: ClickHouseTarget, projectId: stri
 }
 
 async function mutate(target: ClickHouseTarget, table: string, where: string, params: Record<string, unknown>): Promise<void> {
-  const onCluster = target.cluster ? ` ON CLUSTER '${target.cluster}'` : "";
-  const name = target.cluster ? `${table}_local` : table;
   await target.client.command({
-    query: `ALTER TABLE ${name}${onCluster} DELETE WHERE project_id = {project_id:UUID} AND (${where})`,
+    query: projectRowsDelete(table, target.cluster, where),
     query_params: params,
     clickhouse_settings: { mutations_sync: "2" },
   });

@@ -1,0 +1,314 @@
+// The scheduler's jobs on real services, each on a scratch Postgres database, ClickHouse database and Redis
+// prefix: a slot run once however many schedulers race for it; purge, retention, token expiry, salt rotation and
+// the usage rollup each touching exactly the rows they should.
+
+import type { ClickHouseClient } from "@clickhouse/client";
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { randomBytes } from "node:crypto";
+import { type App, bootstrap } from "../../src/app/app.ts";
+import { loadConfig } from "../../src/config/load.ts";
+import { PROJECT_TABLES } from "../../src/domain/scheduler/project-data.ts";
+import { splitStatements } from "../../src/domain/sql/statements.ts";
+import { utcDay } from "../../src/infra/cookieless-salt.ts";
+import type { Sql } from "../../src/infra/postgres.ts";
+import { createLogger } from "../../src/logger.ts";
+import { embeddedMigrations } from "../../src/migrate/embedded.ts";
+import { createProject } from "../../src/server/projects.ts";
+import { runInSlot, type ScheduledJob } from "../../src/workers/scheduler/scheduled-job.ts";
+import { scheduledJobs } from "../../src/workers/scheduler/scheduler-jobs.ts";
+import { schedulerRole } from "../../src/workers/scheduler/scheduler-role.ts";
+import { seedEvents } from "../support/api-clients.ts";
+import { expectSuccess, runPug } from "../support/pug-process.ts";
+import { type ScratchEnv, scratchEnv } from "../support/scratch.ts";
+
+const DAY = 86_400_000;
+const daysAgo = (days: number, hours = 0) => new Date(Date.now() - days * DAY - hours * 3_600_000);
+
+let env: ScratchEnv;
+let app: App;
+let sql: Sql;
+let ch: ClickHouseClient;
+/** What the scheduler logged, parsed. */
+const logs: Record<string, unknown>[] = [];
+
+beforeAll(async () => {
+  env = { ...(await scratchEnv("scheduler")), PUG_LOG_LEVEL: "warn" };
+  expectSuccess(await runPug(["migrate"], env), "pug migrate");
+  const { config } = loadConfig({ env, systemEnvFile: "/nonexistent/pug.env" });
+  app = bootstrap(config, { log: createLogger({ level: "info", write: (line) => logs.push(JSON.parse(line)) }) });
+  sql = app.postgres();
+  ch = app.clickhouse();
+});
+
+afterAll(async () => {
+  await app?.close();
+});
+
+const job = (name: string) => scheduledJobs.find((j) => j.name === name)!;
+const schedulerRun = (args: string[]) => runPug(["scheduler", "run", ...args], env);
+
+async function count(table: string, projectId: string, where = "1"): Promise<number> {
+  const result = await ch.query({ query: `SELECT count() AS n FROM ${table} WHERE project_id = {p:UUID} AND ${where}`, query_params: { p: projectId }, format: "JSONEachRow" });
+  return Number((await result.json<{ n: string }>())[0]!.n);
+}
+
+async function rowsPerTable(projectId: string): Promise<Record<string, number>> {
+  const counts: Record<string, number> = {};
+  for (const table of PROJECT_TABLES) counts[table] = await count(table, projectId);
+  return counts;
+}
+
+/** A few events, a profile mirror row and an alias: a row in every ClickHouse table that has a project id. */
+async function seedProjectData(projectId: string): Promise<void> {
+  const at = (d: Date) => d.toISOString().replace("T", " ").replace("Z", "");
+  await seedEvents(ch, [
+    { project_id: projectId, distinct_id: "u1", occurred_at: daysAgo(1), kind: "page_view", url: "https://x.test/a", pathname: "/a", custom_properties: { plan: "pro" } },
+    { project_id: projectId, distinct_id: "u1", occurred_at: daysAgo(0, 1), custom_properties: { plan: "free" } },
+  ]);
+  const row = { project_id: projectId, external_id: "u1", profile_id: crypto.randomUUID(), properties: '{"name":"Ann"}', property_texts: { name: "Ann" }, property_numbers: {}, property_types: {}, created_at: at(new Date()), updated_at: at(new Date()), version: 1, is_deleted: 0 };
+  await ch.insert({ table: "profiles", format: "JSONEachRow", values: [row] });
+  await ch.insert({ table: "profile_aliases", format: "JSONEachRow", values: [{ project_id: projectId, alias_id: "anon-1", external_id: "u1", profile_id: row.profile_id, version: 1, is_deleted: 0 }] });
+}
+
+describe("a slot is run once", () => {
+  test("two schedulers racing for the same slot: the job body runs once, the other is skipped; the ledger says who and how", async () => {
+    let bodies = 0;
+    const counting: ScheduledJob = {
+      name: "test-counting",
+      pattern: "0 */5 * * * *",
+      summary: "counts its runs",
+      async run() {
+        bodies++;
+        await Bun.sleep(200);
+        return "counted";
+      },
+    };
+    const slot = new Date("2026-01-01T10:05:00Z");
+    const results = await Promise.all([runInSlot(app, counting, slot, "scheduler-a"), runInSlot(app, counting, slot, "scheduler-b")]);
+    expect(bodies).toBe(1);
+    expect(results.map((r) => r.outcome).sort()).toEqual(["ok", "skipped"]);
+    const [row, ...others] = await sql`SELECT runner, outcome, detail, finished_at FROM scheduler_runs WHERE job = 'test-counting'`;
+    expect(others).toEqual([]);
+    expect(["scheduler-a", "scheduler-b"]).toContain(row!.runner);
+    expect(row).toMatchObject({ outcome: "ok", detail: "counted" });
+    expect(row!.finished_at).toBeInstanceOf(Date);
+
+    // A later slot runs again; a failing body is recorded as failed with its reason.
+    const failing: ScheduledJob = { ...counting, run: async () => { throw new Error("store unreachable"); } };
+    expect(await runInSlot(app, failing, new Date("2026-01-01T10:10:00Z"), "scheduler-a")).toMatchObject({ outcome: "failed", detail: "store unreachable" });
+    expect(logs.filter((l) => l.job === "test-counting").map(({ msg, outcome, detail, slot }) => ({ msg, outcome, detail, slot }))).toEqual([
+      { msg: "job run", outcome: "ok", detail: "counted", slot: "2026-01-01T10:05:00.000Z" },
+      { msg: "job failed", outcome: undefined, detail: undefined, slot: "2026-01-01T10:10:00.000Z" },
+      { msg: "job run", outcome: "failed", detail: "store unreachable", slot: "2026-01-01T10:10:00.000Z" },
+    ]);
+    expect(logs.find((l) => l.msg === "job run" && l.job === "test-counting")!.ms).toBeGreaterThanOrEqual(200);
+    const metrics = await app.metrics.text();
+    expect(metrics).toContain('pug_scheduler_runs_total{job="test-counting",outcome="ok"} 1');
+    expect(metrics).toContain('pug_scheduler_runs_total{job="test-counting",outcome="skipped"} 1');
+    expect(metrics).toContain('pug_scheduler_runs_total{job="test-counting",outcome="failed"} 1');
+    expect(metrics).toContain('pug_scheduler_run_seconds_count{job="test-counting"} 2');
+  });
+
+  test("two scheduler roles on an every-second cron: each second's slot is run by one of them", async () => {
+    const slots: string[] = [];
+    const everySecond: ScheduledJob = {
+      name: "test-every-second",
+      pattern: "* * * * * *",
+      summary: "notes its slot",
+      async run() {
+        slots.push("ran");
+        return "noted";
+      },
+    };
+    const stop = new AbortController();
+    const roles = [schedulerRole(app, [everySecond]), schedulerRole(app, [everySecond])].map((role) => role.run(stop.signal));
+    await Bun.sleep(3_200);
+    stop.abort();
+    await Promise.all(roles);
+    const ledger = await sql<{ slot: Date }[]>`SELECT slot FROM scheduler_runs WHERE job = 'test-every-second' ORDER BY slot`;
+    expect(ledger.length).toBeGreaterThanOrEqual(3);
+    expect(slots.length).toBe(ledger.length);
+    for (const { slot } of ledger) expect(slot.getMilliseconds()).toBe(0);
+  });
+
+  test("two `pug scheduler run` processes given the same slot: one runs, the other says it was skipped", async () => {
+    const slot = "2026-02-01T10:05:00.000Z";
+    const results = await Promise.all([schedulerRun(["expire-tokens", "--slot", slot]), schedulerRun(["expire-tokens", "--slot", slot])]);
+    for (const result of results) expect(result.code).toBe(0);
+    const lines = results.map((r) => r.stdout.trim()).sort();
+    expect(lines[0]).toMatch(new RegExp(`^expire-tokens ${slot}: ok in \\d+ ms: deleted \\d+ magic link`));
+    expect(lines[1]).toMatch(new RegExp(`^expire-tokens ${slot}: skipped \\(already run by .+:\\d+\\)$`));
+    const rows = await sql`SELECT outcome FROM scheduler_runs WHERE job = 'expire-tokens' AND slot = ${new Date(slot)}`;
+    expect(rows.map((r) => r.outcome)).toEqual(["ok"]);
+  });
+
+  test("an unknown job is a usage error listing the jobs", async () => {
+    const result = await schedulerRun(["tidy-up"]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain("unknown job 'tidy-up' (jobs: expire-tokens, usage-rollup, purge-projects, enforce-retention, rotate-cookieless-salt)");
+  });
+});
+
+describe("purge-projects", () => {
+  test("the ClickHouse tables it purges are every table with a project id", async () => {
+    const result = await ch.query({
+      query: `SELECT DISTINCT table FROM system.columns c JOIN system.tables t ON t.database = c.database AND t.name = c.table
+              WHERE c.database = currentDatabase() AND c.name = 'project_id' AND t.engine LIKE '%MergeTree' ORDER BY table`,
+      format: "JSONEachRow",
+    });
+    expect((await result.json<{ table: string }>()).map((r) => r.table)).toEqual([...PROJECT_TABLES].sort());
+  });
+
+  test("removes only the rows of projects deleted longer ago than the grace period, in ClickHouse and Postgres, and again finds nothing", async () => {
+    const gone = await createProject(sql, "purge gone", "Purge org");
+    const recent = await createProject(sql, "purge recent", "Purge org");
+    const live = await createProject(sql, "purge live", "Purge org");
+    for (const p of [gone, recent, live]) await seedProjectData(p.projectId);
+    await sql`INSERT INTO dashboards (project_id, display_name) VALUES (${gone.projectId}, 'doomed'), (${live.projectId}, 'kept')`;
+    await sql`UPDATE projects SET deleted_at = now() - interval '8 days' WHERE id = ${gone.projectId}`;
+    await sql`UPDATE projects SET deleted_at = now() - interval '6 days' WHERE id = ${recent.projectId}`;
+    const liveBefore = await rowsPerTable(live.projectId);
+    for (const table of PROJECT_TABLES) expect([table, liveBefore[table]! > 0]).toEqual([table, true]);
+    expect(await rowsPerTable(gone.projectId)).toEqual(liveBefore);
+
+    const result = await runInSlot(app, job("purge-projects"), new Date());
+    expect(result).toMatchObject({ outcome: "ok", detail: `purged 1 project(s): ${gone.projectId}` });
+
+    expect(Object.values(await rowsPerTable(gone.projectId))).toEqual(PROJECT_TABLES.map(() => 0));
+    expect(await rowsPerTable(live.projectId)).toEqual(liveBefore);
+    expect(await rowsPerTable(recent.projectId)).toEqual(liveBefore);
+    const projects = await sql`SELECT id FROM projects WHERE org_id = ${gone.orgId} ORDER BY name`;
+    expect(projects.map((p) => p.id).sort()).toEqual([live.projectId, recent.projectId].sort());
+    expect((await sql`SELECT count(*)::int AS n FROM api_keys WHERE project_id = ${gone.projectId}`)[0]!.n).toBe(0);
+    expect((await sql`SELECT display_name FROM dashboards WHERE project_id IN ${sql([gone.projectId, live.projectId])}`).map((d) => d.display_name)).toEqual(["kept"]);
+
+    expect(await runInSlot(app, job("purge-projects"), new Date())).toMatchObject({ outcome: "ok", detail: "no project due" });
+  });
+});
+
+describe("enforce-retention", () => {
+  test("deletes only the events past the period of the project that has one; usage still counts them", async () => {
+    const kept = await createProject(sql, "retention 30", "Retention org");
+    const forever = await createProject(sql, "retention none", "Retention org");
+    await sql`UPDATE projects SET retention_days = 30 WHERE id = ${kept.projectId}`;
+    for (const p of [kept, forever]) {
+      await seedEvents(ch, [
+        { project_id: p.projectId, distinct_id: "old", occurred_at: daysAgo(40) },
+        { project_id: p.projectId, distinct_id: "old", occurred_at: daysAgo(31) },
+        { project_id: p.projectId, distinct_id: "new", occurred_at: daysAgo(29) },
+        { project_id: p.projectId, distinct_id: "new", occurred_at: daysAgo(1) },
+      ]);
+    }
+
+    const result = await runInSlot(app, job("enforce-retention"), new Date());
+    expect(result).toMatchObject({ outcome: "ok" });
+    expect((result as { detail: string }).detail).toStartWith("deleted 2 event(s) past retention");
+    expect(await count("events", kept.projectId)).toBe(2);
+    expect(await count("events", kept.projectId, "occurred_at < now() - INTERVAL 30 DAY")).toBe(0);
+    expect(await count("profile_days", kept.projectId, "day < today() - 30")).toBe(0);
+    expect(await count("profile_days", kept.projectId, "day >= today() - 29")).toBe(2);
+    expect(await count("events", forever.projectId)).toBe(4);
+    expect(await count("profile_days", forever.projectId)).toBe(4);
+    const usage = await ch.query({ query: "SELECT sum(events) AS n FROM usage_daily WHERE project_id = {p:UUID}", query_params: { p: kept.projectId }, format: "JSONEachRow" });
+    expect(Number((await usage.json<{ n: string }>())[0]!.n)).toBe(4);
+  });
+});
+
+describe("expire-tokens", () => {
+  test("deletes expired links, expired or long-revoked refresh tokens and invitations lapsed a month ago, nothing else (`pug scheduler run`)", async () => {
+    const hash = () => randomBytes(32);
+    const [person] = await sql<{ id: string }[]>`INSERT INTO customers (email) VALUES ('tokens@example.test') RETURNING id`;
+    const { orgId } = await createProject(sql, "tokens", "Tokens org");
+    const links = { expired: hash(), fresh: hash() };
+    await sql`INSERT INTO magic_links (token_sha256, email, expires_at) VALUES
+      (${links.expired}, 'a@example.test', now() - interval '1 minute'), (${links.fresh}, 'a@example.test', now() + interval '10 minutes')`;
+    const refresh = { expired: hash(), revokedLongAgo: hash(), revokedJustNow: hash(), fresh: hash() };
+    const family = crypto.randomUUID();
+    await sql`INSERT INTO refresh_tokens (token_sha256, family_id, customer_id, expires_at, revoked_at) VALUES
+      (${refresh.expired}, ${family}, ${person!.id}, now() - interval '1 second', NULL),
+      (${refresh.revokedLongAgo}, ${family}, ${person!.id}, now() + interval '80 days', now() - interval '25 hours'),
+      (${refresh.revokedJustNow}, ${family}, ${person!.id}, now() + interval '80 days', now() - interval '1 hour'),
+      (${refresh.fresh}, ${family}, ${person!.id}, now() + interval '80 days', NULL)`;
+    const invites = { lapsed: hash(), lapsedAccepted: hash(), lapsedRecently: hash(), pending: hash() };
+    await sql`INSERT INTO invitations (org_id, email, role, token_sha256, expires_at, accepted_at) VALUES
+      (${orgId}, 'b@example.test', 'member', ${invites.lapsed}, now() - interval '31 days', NULL),
+      (${orgId}, 'c@example.test', 'member', ${invites.lapsedAccepted}, now() - interval '31 days', now() - interval '35 days'),
+      (${orgId}, 'd@example.test', 'member', ${invites.lapsedRecently}, now() - interval '29 days', NULL),
+      (${orgId}, 'e@example.test', 'viewer', ${invites.pending}, now() + interval '7 days', NULL)`;
+
+    const result = expectSuccess(await schedulerRun(["expire-tokens"]), "pug scheduler run expire-tokens");
+    expect(result.stdout.trim()).toMatch(/^expire-tokens \S+: ok in \d+ ms: deleted 1 magic link\(s\), 2 refresh token\(s\), 1 invitation\(s\)$/);
+
+    const hex = (rows: { token_sha256: Buffer }[]) => rows.map((r) => r.token_sha256.toString("hex")).sort();
+    const expected = (tokens: Buffer[]) => tokens.map((t) => t.toString("hex")).sort();
+    expect(hex(await sql`SELECT token_sha256 FROM magic_links`)).toEqual(expected([links.fresh]));
+    expect(hex(await sql`SELECT token_sha256 FROM refresh_tokens`)).toEqual(expected([refresh.revokedJustNow, refresh.fresh]));
+    expect(hex(await sql`SELECT token_sha256 FROM invitations`)).toEqual(expected([invites.lapsedAccepted, invites.lapsedRecently, invites.pending]));
+  });
+});
+
+describe("rotate-cookieless-salt", () => {
+  test("creates tomorrow's salt (kept if one exists) and deletes salts older than yesterday", async () => {
+    const redis = app.redis();
+    await redis.connect();
+    const day = (offset: number) => utcDay(Date.now() + offset * DAY);
+    const key = (d: string) => redis.key("cookieless-salt", d);
+    for (const offset of [-3, -2, -1, 0]) await redis.client.send("SET", [key(day(offset)), `salt${offset}`, "EX", "172800"]);
+
+    expect(await runInSlot(app, job("rotate-cookieless-salt"), new Date())).toMatchObject({ outcome: "ok", detail: `salt of ${day(1)} ready; deleted 2 older salt(s)` });
+    const tomorrow = await redis.client.get(key(day(1)));
+    expect(tomorrow).toMatch(/^[0-9a-f]{64}$/);
+    expect(Number(await redis.client.ttl(key(day(1))))).toBeGreaterThan(86_400);
+    for (const offset of [-3, -2]) expect(await redis.client.exists(key(day(offset)))).toBe(false);
+    expect(await redis.client.get(key(day(-1)))).toBe("salt-1");
+    expect(await redis.client.get(key(day(0)))).toBe("salt0");
+
+    await runInSlot(app, job("rotate-cookieless-salt"), new Date());
+    expect(await redis.client.get(key(day(1)))).toBe(tomorrow);
+  });
+});
+
+describe("usage-rollup", () => {
+  test("copies events per project and day into usage_days, replacing older counts, for projects that exist", async () => {
+    const a = await createProject(sql, "usage a", "Usage org");
+    const b = await createProject(sql, "usage b", "Usage org");
+    const missing = crypto.randomUUID();
+    const events = (projectId: string, days: number[]) => seedEvents(ch, days.map((d) => ({ project_id: projectId, distinct_id: "u", occurred_at: daysAgo(d, 0) })));
+    await events(a.projectId, [2, 2, 2, 0]);
+    await events(b.projectId, [40, 10]);
+    await events(missing, [1]);
+    await sql`INSERT INTO usage_days (project_id, day, event_count, computed_at) VALUES (${a.projectId}, ${utcDay(daysAgo(2).getTime())}, 1, now() - interval '1 day')`;
+
+    expect(await runInSlot(app, job("usage-rollup"), new Date())).toMatchObject({ outcome: "ok" });
+    const rows = await sql<{ project_id: string; day: string; event_count: string; fresh: boolean }[]>`
+      SELECT project_id, to_char(day, 'YYYY-MM-DD') AS day, event_count::text, computed_at > now() - interval '1 minute' AS fresh
+      FROM usage_days WHERE project_id IN ${sql([a.projectId, b.projectId, missing])} ORDER BY project_id, day`;
+    const day = (d: number) => utcDay(daysAgo(d).getTime());
+    expect([...rows]).toEqual(
+      [
+        { project_id: a.projectId, day: day(2), event_count: "3", fresh: true },
+        { project_id: a.projectId, day: day(0), event_count: "1", fresh: true },
+        { project_id: b.projectId, day: day(10), event_count: "1", fresh: true },
+      ].sort((x, y) => (x.project_id + x.day < y.project_id + y.day ? -1 : 1)),
+    );
+  });
+
+  test("the migration's backfill counts existing events once, and only into an empty table", async () => {
+    const backfill = splitStatements(embeddedMigrations.clickhouse["0006_usage.sql"]).find((s) => /INSERT INTO usage_daily/.test(s))!;
+    const totals = async (table: string, column: string) => {
+      const counted = table === "events" ? "count()" : "sum(events)";
+      const result = await ch.query({
+        query: `SELECT toString(project_id) AS p, toString(d) AS day_text, toString(n) AS total
+                FROM (SELECT project_id, ${column} AS d, ${counted} AS n FROM ${table} GROUP BY project_id, d) ORDER BY p, day_text`,
+        format: "JSONEachRow",
+      });
+      return await result.json();
+    };
+    const fromEvents = await totals("events", "toDate(received_at)");
+    await ch.command({ query: "TRUNCATE TABLE usage_daily" });
+    await ch.command({ query: backfill });
+    expect(await totals("usage_daily", "day")).toEqual(fromEvents);
+    await ch.command({ query: backfill });
+    expect(await totals("usage_daily", "day")).toEqual(fromEvents);
+  });
+});
