@@ -12,17 +12,22 @@ export interface UsageDayRow {
 }
 
 export interface OrgUsage {
-  /** False while the rollup has never written a row for any of the org's projects. */
+  /** False until the rollup has run once (or written a row for one of the org's projects). */
   computed: boolean;
-  /** When the rollup last wrote a row for the org. */
+  /** When the rollup last ran, or last wrote a row for the org. */
   computedAt: Date | undefined;
   /** Days in [firstDay, endDay), by day then project. */
   days: UsageDayRow[];
 }
 
 export async function orgUsage(sql: Sql, orgId: string, firstDay: string, endDay: string): Promise<OrgUsage> {
+  // A rollup that ran and found no events for the org has computed its usage too (0): its last successful run
+  // counts as much as the org's own rows.
   const [latest] = await sql<{ computed_at: Date | null }[]>`
-    SELECT max(u.computed_at) AS computed_at FROM usage_days u JOIN projects p ON p.id = u.project_id WHERE p.org_id = ${orgId}`;
+    SELECT greatest(
+      (SELECT max(u.computed_at) FROM usage_days u JOIN projects p ON p.id = u.project_id WHERE p.org_id = ${orgId}),
+      (SELECT max(finished_at) FROM scheduler_runs WHERE job = 'usage-rollup' AND outcome = 'ok')
+    ) AS computed_at`;
   const rows = await sql<{ day: string; project_id: string; event_count: string }[]>`
     SELECT u.day::text AS day, u.project_id, u.event_count::text AS event_count
     FROM usage_days u JOIN projects p ON p.id = u.project_id

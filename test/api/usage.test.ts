@@ -95,6 +95,17 @@ describe("GetUsage", () => {
     expect([quiet.usedEvents, quiet.daily]).toEqual([0n, []]);
   });
 
+  test("once the rollup has run, an org without events has used 0, computed at the run's end", async () => {
+    const finished = new Date(Date.UTC(2026, 0, 2, 3, 4, 5));
+    await sql`INSERT INTO scheduler_runs (job, slot, runner, finished_at, outcome) VALUES ('usage-rollup', now(), 'test', ${finished}, 'ok')`;
+    try {
+      const none = await usage().getUsage({ orgId: orgC.orgId }, { headers });
+      expect([none.usedEvents, none.usageComputedAt?.seconds, none.daily]).toEqual([0n, BigInt(finished.getTime() / 1000), []]);
+    } finally {
+      await sql`DELETE FROM scheduler_runs WHERE runner = 'test'`;
+    }
+  });
+
   test("bad ranges are refused by field; another org is refused by the boundary", async () => {
     expect(await refusal(usage().getUsage({ orgId: orgA, range: { from: timestampFromMs(monthStart), to: timestampFromMs(monthStart) } }, { headers }))).toBe("InvalidArgument: range: from must be before to");
     expect(await refusal(usage().getUsage({ orgId: orgA, range: { from: timestampFromMs(monthStart - 401 * DAY), to: timestampFromMs(monthStart) } }, { headers }))).toBe("InvalidArgument: range: at most 400 days");

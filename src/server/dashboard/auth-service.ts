@@ -52,14 +52,17 @@ export function authService(deps: DashboardDeps): ServiceImpl<typeof AuthService
 
       const token = generateSecretToken();
       const hash = secretTokenHash(token);
-      await deps.sql.begin((tx) => storeMagicLink(tx, email, hash));
       const link = signInLink(controlPlane.dashboardUrl, token);
-      try {
-        const nats = await deps.nats();
-        await queueEmail(nats, { template: "magic_link", idempotencyKey: `magic-link-${hash.toString("hex").slice(0, 32)}`, to: email, data: { link, expiresMinutes: MAGIC_LINK_TTL_MINUTES } });
-      } catch (error) {
-        throw new ConnectError("cannot queue the sign-in mail right now (message queue unavailable); retry in a moment", Code.Unavailable, undefined, undefined, error);
-      }
+      // Queued before the commit: if the mail cannot be queued, the older links this one would void stay usable.
+      await deps.sql.begin(async (tx) => {
+        await storeMagicLink(tx, email, hash);
+        try {
+          const nats = await deps.nats();
+          await queueEmail(nats, { template: "magic_link", idempotencyKey: `magic-link-${hash.toString("hex").slice(0, 32)}`, to: email, data: { link, expiresMinutes: MAGIC_LINK_TTL_MINUTES } });
+        } catch (error) {
+          throw new ConnectError("cannot queue the sign-in mail right now (message queue unavailable); retry in a moment", Code.Unavailable, undefined, undefined, error);
+        }
+      });
       return {};
     },
 
