@@ -111,6 +111,7 @@ test("a new person signs up by mail, creates a project and a key, sends events, 
   await waitFor("the new key to be accepted", async () => (await sdkRequest(stack.baseUrl, created.key, batchBody([sdkEvent(shop.id)]))).status === 200, 5_000);
   expect((await sdkRequest(stack.baseUrl, created.key, batchBody([sdkEvent(shop.id), sdkEvent(shop.id)]))).status).toBe(200);
   await waitFor("three events stored", async () => (await stack.stored(`project_id = '${shop.id}'`)).ids === 3, 30_000);
+  expect(await stack.stored(`project_id = '${shop.id}'`)).toEqual({ rows: 3, ids: 3 });
 
   const now = Date.now();
   const answer = await api.insights.query(
