@@ -1,5 +1,6 @@
 // The typed configuration every part of Pug receives. Built from the validated variables.
 
+import type { OidcProvider } from "../domain/auth/oidc-providers.ts";
 import type { StreamLimits } from "../domain/migrations/nats-declarations.ts";
 import type { LogLevel } from "../logger.ts";
 import type { RawConfig } from "./variables.ts";
@@ -25,6 +26,8 @@ export interface Config {
     signup: "open" | "invite_only";
     /** Days a soft-deleted project's data is kept before the scheduler purges it. */
     purgeGraceDays: number;
+    /** Identity providers offered for sign-in (OIDC, authorization code with PKCE); empty: none. */
+    oidcProviders: OidcProvider[];
   };
   intake: {
     trustedProxies: string[];
@@ -55,7 +58,12 @@ export function toConfig(raw: RawConfig): Config {
     workerHealth: raw.PUG_WORKER_HEALTH_ADDR,
     smtp: raw.PUG_SMTP_URL ? { url: raw.PUG_SMTP_URL, from: raw.PUG_EMAIL_FROM } : undefined,
     emailWorker: { retryBaseMs: raw.PUG_EMAIL_RETRY_BASE_MS },
-    controlPlane: { dashboardUrl: raw.PUG_DASHBOARD_URL.replace(/\/+$/, ""), signup: raw.PUG_SIGNUP, purgeGraceDays: raw.PUG_PROJECT_PURGE_GRACE_DAYS },
+    controlPlane: {
+      dashboardUrl: raw.PUG_DASHBOARD_URL.replace(/\/+$/, ""),
+      signup: raw.PUG_SIGNUP,
+      purgeGraceDays: raw.PUG_PROJECT_PURGE_GRACE_DAYS,
+      oidcProviders: raw.PUG_OIDC_PROVIDERS,
+    },
     intake: {
       trustedProxies: raw.PUG_TRUSTED_PROXIES,
       ipRequestsPerSecond: raw.PUG_RATE_LIMIT_IP_RPS,

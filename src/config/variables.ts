@@ -3,6 +3,7 @@
 
 import * as v from "valibot";
 import ipaddr from "ipaddr.js";
+import { parseOidcProviders } from "../domain/auth/oidc-providers.ts";
 import { LOG_LEVELS } from "../logger.ts";
 
 function isCidr(text: string): boolean {
@@ -90,6 +91,17 @@ const origins = v.pipe(
   ),
 );
 
+/** A JSON array of OIDC providers (src/domain/auth/oidc-providers.ts); every problem reported in one message. */
+const oidcProviders = v.pipe(
+  v.string(),
+  v.rawTransform(({ dataset, addIssue, NEVER }) => {
+    const parsed = parseOidcProviders(dataset.value);
+    if ("providers" in parsed) return parsed.providers;
+    addIssue({ message: parsed.problems.join("; ") });
+    return NEVER;
+  }),
+);
+
 export const variables = {
   PUG_LOG_LEVEL: variable(v.picklist(LOG_LEVELS, `must be one of ${LOG_LEVELS.join(", ")}`), "info"),
   DATABASE_URL: variable(url(["postgres:", "postgresql:"]), "postgres://pug:secret@10.0.0.5:5432/pug", true),
@@ -116,6 +128,11 @@ export const variables = {
   PUG_DASHBOARD_URL: variable(url(["http:", "https:"]), "https://analytics.example.com"),
   PUG_SIGNUP: variable(v.picklist(["open", "invite_only"], "must be open or invite_only"), "invite_only"),
   PUG_PROJECT_PURGE_GRACE_DAYS: variable(integer(0, 3650), "7"),
+  PUG_OIDC_PROVIDERS: variable(
+    oidcProviders,
+    `'[{"id":"keycloak","display_name":"Company SSO","issuer_url":"https://sso.example.com/realms/main","client_id":"pug","client_secret":"…"}]'`,
+    true,
+  ),
   PUG_SERVER_ADMIN_ADDR: variable(hostPort, "127.0.0.1:9089"),
   PUG_WORKER_HEALTH_ADDR: variable(hostPort, "127.0.0.1:9090"),
   PUG_TRUSTED_PROXIES: variable(

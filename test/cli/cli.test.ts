@@ -59,7 +59,8 @@ describe("pug command line", () => {
 
   test("pug config shows effective values with their source and never a secret", async () => {
     const envFile = join(dir, "pug.env");
-    writeFileSync(envFile, "DATABASE_URL=postgres://pug:s3cret-pw@db.internal:5432/pug\nPUG_SERVER_PORT=9000\n");
+    const oidc = `[{"id":"kc","display_name":"SSO","issuer_url":"https://sso.example.com/realms/main","client_id":"pug","client_secret":"oidc-s3cret"}]`;
+    writeFileSync(envFile, `DATABASE_URL=postgres://pug:s3cret-pw@db.internal:5432/pug\nPUG_SERVER_PORT=9000\nPUG_OIDC_PROVIDERS='${oidc}'\n`);
     const result = await runPug(["config", "--env-file", envFile], { PUG_JWT_SECRET_KEY: "k".repeat(40), PUG_LOG_LEVEL: "debug" });
     expect(result.code).toBe(0);
     expect(result.stdout).toContain(`# env file: ${envFile}`);
@@ -70,6 +71,8 @@ describe("pug command line", () => {
     expect(result.stdout).toContain("NATS_STREAM_REPLICAS=1  # default");
     expect(result.stdout).not.toContain("s3cret-pw");
     expect(result.stdout).not.toContain("kkkk");
+    expect(result.stdout).toContain(`PUG_OIDC_PROVIDERS=${oidc.replace("oidc-s3cret", "***")}  # file ${envFile}`);
+    expect(result.stdout).not.toContain("oidc-s3cret");
   });
 
   test("PUG_ENV_FILE pointing nowhere is an error, not silently ignored", async () => {

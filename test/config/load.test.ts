@@ -93,4 +93,26 @@ describe("loadConfig", () => {
     expect(redactValue("PUG_JWT_SECRET_KEY", "x".repeat(40))).toBe("***");
     expect(redactValue("PUG_SERVER_PORT", "8080")).toBe("8080");
   });
+
+  test("OIDC providers are shown with their client secrets masked; text that is no JSON array is masked whole", () => {
+    const providers = [
+      { id: "kc", display_name: "SSO", issuer_url: "https://sso.example.com/realms/main", client_id: "pug", client_secret: "hunter2" },
+      { id: "public", display_name: "Public", issuer_url: "https://idp.example.com", client_id: "spa" },
+    ];
+    expect(JSON.parse(redactValue("PUG_OIDC_PROVIDERS", JSON.stringify(providers, null, 2)))).toEqual([{ ...providers[0], client_secret: "***" }, providers[1]]);
+    expect(redactValue("PUG_OIDC_PROVIDERS", `[{"client_secret": "hunter2",`)).toBe("***");
+    expect(redactValue("PUG_OIDC_PROVIDERS", `{"client_secret": "hunter2"}`)).toBe("***");
+  });
+
+  test("PUG_OIDC_PROVIDERS is parsed into config.controlPlane.oidcProviders; its problems name each field and never the secret", () => {
+    const good = [{ id: "kc", display_name: "SSO", issuer_url: "https://sso.example.com/realms/main", client_id: "pug", client_secret: "hunter2" }];
+    expect(loadConfig({ env: { PUG_OIDC_PROVIDERS: JSON.stringify(good) }, systemEnvFile: noSystemFile }).config.controlPlane.oidcProviders).toEqual([
+      { id: "kc", displayName: "SSO", issuerUrl: "https://sso.example.com/realms/main", clientId: "pug", clientSecret: "hunter2", scopes: ["openid", "email", "profile"] },
+    ]);
+    expect(loadConfig({ env: {}, systemEnvFile: noSystemFile }).config.controlPlane.oidcProviders).toEqual([]);
+    const bad = JSON.stringify([{ ...good[0], issuer_url: "sso", scopes: ["email"] }]);
+    expect(problems({ PUG_OIDC_PROVIDERS: bad })).toEqual([
+      `PUG_OIDC_PROVIDERS: [0].issuer_url: must be an http(s) URL without query or fragment, like https://sso.example.com/realms/main; [0].scopes: must include openid (got a value of ${bad.length} characters, from environment); example: PUG_OIDC_PROVIDERS='[{"id":"keycloak","display_name":"Company SSO","issuer_url":"https://sso.example.com/realms/main","client_id":"pug","client_secret":"…"}]'`,
+    ]);
+  });
 });

@@ -1,6 +1,6 @@
 // public.auth.v1.AuthService: sign-in for the dashboard by mailed link or password, and the rotating sessions
 // that follow. No credentials needed to call it; what it hands out is what the auth boundary checks elsewhere.
-// No OIDC provider and no demo on this server.
+// OIDC providers come from PUG_OIDC_PROVIDERS (oidc-sign-in.ts); no demo on this server.
 
 import type { ServiceImpl } from "@connectrpc/connect";
 import { normalizedEmail } from "../../domain/email/email-address.ts";
@@ -15,6 +15,7 @@ import { Code, ConnectError } from "../connect-errors.ts";
 import { clientIpKey } from "../request-context.ts";
 import type { DashboardDeps } from "./dashboard-deps.ts";
 import { queueEmail } from "./email-queue.ts";
+import { oidcSignIn } from "./oidc-sign-in.ts";
 import { jwtSecretOrRefuse, startSession } from "./sessions.ts";
 import { redeemSignInToken } from "./sign-in-redemption.ts";
 import { emailBucket, FAILED_PASSWORDS_PER_EMAIL, MAGIC_LINKS_PER_EMAIL, MAGIC_LINKS_PER_IP, signInLimits } from "./sign-in-limits.ts";
@@ -28,14 +29,15 @@ const refreshRefusals: Record<Exclude<SpentRefreshToken["outcome"], "spent">, st
 export function authService(deps: DashboardDeps): ServiceImpl<typeof AuthService> {
   const { controlPlane, server } = deps.config;
   const limits = signInLimits(deps.redis, deps.metrics, deps.log);
+  const oidc = oidcSignIn(deps);
 
   return {
     getAuthConfig() {
-      return { providers: [] };
+      return oidc.authConfig();
     },
 
-    completeOIDCSignIn(request) {
-      throw new ConnectError(`no OIDC provider '${request.providerId}' is configured on this server`, Code.FailedPrecondition);
+    async completeOIDCSignIn(request) {
+      return await oidc.complete(request);
     },
 
     demoSignIn() {

@@ -9,13 +9,15 @@ import { spendInvitation, spendMagicLink } from "../../store/sign-in-links.ts";
 import { joinOrg, signUp } from "../../store/sign-up.ts";
 import { Code, ConnectError } from "../connect-errors.ts";
 
+export const INVITE_ONLY_REFUSAL = "sign-up on this server is by invitation only: ask an admin of your team to invite you";
+
 /** The customer the token signs in; spends the token. */
 export async function redeemSignInToken(tx: TransactionSql, tokenHash: Buffer, timezone: string, signup: "open" | "invite_only"): Promise<string> {
   const email = await spendMagicLink(tx, tokenHash);
   if (email !== undefined) {
     let customerId = (await customerByEmail(tx, email))?.id;
     if (!customerId) {
-      if (signup === "invite_only") throw new ConnectError("sign-up on this server is by invitation only: ask an admin of your team to invite you", Code.PermissionDenied);
+      if (signup === "invite_only") throw new ConnectError(INVITE_ONLY_REFUSAL, Code.PermissionDenied);
       // Undefined when a concurrent first sign-in of the same address created the account first.
       customerId = (await signUp(tx, email, timeZoneOrUtc(timezone)))?.customerId ?? (await customerIdFor(tx, email));
     }
