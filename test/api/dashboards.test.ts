@@ -188,6 +188,39 @@ describe("a dashboard's life", () => {
     expect(await refusal(dashboards().update({ id: dashboard.id, description: "x".repeat(2001) }, { headers }))).toBe("InvalidArgument: description: at most 2000 characters");
   });
 
+  test("a default granularity too fine for the default range: refused set together; set apart, a render picks a coarser one", async () => {
+    expect(await refusal(dashboards().create({ displayName: "Quarter", defaultTimeRange: TimeRangePreset.LAST_90_DAYS, defaultGranularity: Granularity.HOUR }, { headers }))).toBe(
+      "InvalidArgument: default_granularity: HOUR cannot span the default time range LAST_90_DAYS; choose a coarser granularity",
+    );
+    const quarter = (await dashboards().create({ displayName: "Quarter", defaultGranularity: Granularity.HOUR }, { headers })).dashboard!;
+    await dashboards().upsert({ id: quarter.id, defaultTimeRange: TimeRangePreset.LAST_90_DAYS, tiles: [pageViewTrend] }, { headers });
+    const rendered = (await dashboards().queryDashboard({ dashboardId: quarter.id }, { headers })).dashboard!;
+    const [tile] = rendered.tiles;
+    expect(tile!.outcome.case).toBe("result");
+    // Daily points: the one event of an hour ago falls on a midnight, not on an hour.
+    const points = tile!.outcome.case === "result" && tile!.outcome.value.result.case === "trends" ? tile!.outcome.value.result.value.series.flatMap((s) => s.points) : [];
+    expect(points.map((p) => new Date(timestampMs(p.time!)).toISOString().slice(11))).toEqual(["00:00:00.000Z"]);
+    await dashboards().delete({ id: quarter.id }, { headers });
+  });
+
+  test("a shared link starts at most 100 tile queries a second per address", async () => {
+    const many = (await dashboards().create({ displayName: "Wall" }, { headers })).dashboard!;
+    const tiles = Array.from({ length: 60 }, (_, i) => ({ ...pageViewTrend, displayName: `t${i}`, position: { x: 0, y: i * 8, w: 72, h: 8 } }));
+    const shareId = (await dashboards().upsert({ id: many.id, tiles }, { headers }).then(() => dashboards().update({ id: many.id, isPublic: true }, { headers }))).dashboard!.shareId;
+    // Two renders of 60 tiles inside one second: 120 tile queries, over the limit. Retried at a second's start so
+    // both fall in one window.
+    for (let attempt = 0; ; attempt++) {
+      await Bun.sleep(1000 - (Date.now() % 1000) + 5);
+      const first = refusal(shared().query({ shareId, timeRange: APRIL, granularity: Granularity.DAY }));
+      const second = refusal(shared().query({ shareId, timeRange: APRIL, granularity: Granularity.DAY }));
+      const outcomes = (await Promise.all([first, second])).sort();
+      if (outcomes[0] !== "ok" && attempt < 3) continue;
+      expect(outcomes).toEqual(["ResourceExhausted: too many shared-dashboard tile queries from your address (limit 100 per second); retry after 1 s", "ok"]);
+      break;
+    }
+    await dashboards().delete({ id: many.id }, { headers });
+  });
+
   test("another project's dashboard id is not_found from this project, as is a made-up one; delete removes", async () => {
     const theirs = (await dashboards().create({ displayName: "Theirs" }, { headers: otherHeaders })).dashboard!;
     for (const id of [theirs.id, crypto.randomUUID(), "not-a-uuid"]) {

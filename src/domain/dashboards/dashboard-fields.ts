@@ -2,9 +2,10 @@
 // take them: only the fields present are checked and returned. Limits match the table's checks; enum numbers
 // must be ones the contract names (0 = unset).
 
+import { TimeRangePreset } from "../../gen/common/v1/time_pb.ts";
 import { Granularity } from "../../gen/shared/insights/v1/insights_pb.ts";
 import { FieldError } from "../field-error.ts";
-import { isKnownPreset } from "./time-range-preset.ts";
+import { granularityFits, isKnownPreset, PRESET_LENGTH_MS } from "./time-range-preset.ts";
 
 export const MAX_DISPLAY_NAME_CHARS = 200;
 export const MAX_DESCRIPTION_CHARS = 2000;
@@ -37,6 +38,13 @@ export function checkHeader(fields: DashboardHeader): DashboardHeader {
   if (fields.defaultGranularity !== undefined) {
     if (!(fields.defaultGranularity in Granularity)) throw new FieldError("default_granularity", `unknown granularity ${fields.defaultGranularity}`);
     checked.defaultGranularity = fields.defaultGranularity;
+  }
+  // Both set here: a pair no render could use is refused. (Set one at a time, a render picks a coarser
+  // granularity that fits the range instead.)
+  const preset = checked.defaultTimeRange;
+  const granularity = checked.defaultGranularity;
+  if (preset && granularity && Object.hasOwn(PRESET_LENGTH_MS, preset) && !granularityFits(granularity, PRESET_LENGTH_MS[preset as keyof typeof PRESET_LENGTH_MS])) {
+    throw new FieldError("default_granularity", `${Granularity[granularity]} cannot span the default time range ${TimeRangePreset[preset]}; choose a coarser granularity`);
   }
   return checked;
 }

@@ -59,5 +59,6 @@ describe("dashboard tiles", () => {
     expect(refusalOf(() => check(note({ viewMode: 42 })))).toBe("tiles[0].view_mode: unknown DashboardTileViewMode 42");
     const id = "0190aaaa-0000-7000-8000-000000000001";
     expect(refusalOf(() => check(note({ id }), note({ id })))).toBe("tiles[1].id: listed twice");
+    expect(refusalOf(() => check(note({ id: "0190AAAA-0000-7000-8000-000000000001" }), note({ id })))).toBe("tiles[1].id: listed twice");
   });
 });

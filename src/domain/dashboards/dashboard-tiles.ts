@@ -43,8 +43,10 @@ export function checkTiles(inputs: DashboardTileInput[]): TileToStore[] {
   return inputs.map((input, index) => {
     if (input.id !== "") {
       // An id that cannot be a tile's is no tile of this dashboard: the caller hears not_found for it like any other.
-      if (seen.has(input.id)) throw new FieldError(`tiles[${index}].id`, "listed twice");
-      seen.add(input.id);
+      // Ids are UUIDs, which the store compares without case: so does this check.
+      const id = input.id.toLowerCase();
+      if (seen.has(id)) throw new FieldError(`tiles[${index}].id`, "listed twice");
+      seen.add(id);
     }
     return { id: input.id, body: tileBody(input, `tiles[${index}]`) };
   });

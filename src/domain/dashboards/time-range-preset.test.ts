@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { TimeRangePreset } from "../../gen/common/v1/time_pb.ts";
-import { isKnownPreset, presetRange } from "./time-range-preset.ts";
+import { Granularity } from "../../gen/shared/insights/v1/insights_pb.ts";
+import { fittingGranularity, isKnownPreset, presetRange, wholeMinutes } from "./time-range-preset.ts";
 
 const NOW = Date.parse("2026-05-10T12:34:56.789Z");
 const iso = (range: { fromMs: number; toMs: number }) => [new Date(range.fromMs).toISOString(), new Date(range.toMs).toISOString()];
@@ -19,5 +20,20 @@ describe("time range presets", () => {
   test("known presets are the contract's nine and unset; anything else is not", () => {
     expect([0, 1, 5, 9].map(isKnownPreset)).toEqual([true, true, true, true]);
     expect([10, -1, 99].map(isKnownPreset)).toEqual([false, false, false]);
+  });
+});
+
+describe("granularity against a range", () => {
+  test("a granularity that may span the range is kept; else the finest coarser one that may", () => {
+    expect(fittingGranularity(Granularity.HOUR, 14 * 86_400_000)).toBe(Granularity.HOUR);
+    expect(fittingGranularity(Granularity.HOUR, 90 * 86_400_000)).toBe(Granularity.DAY);
+    expect(fittingGranularity(Granularity.MINUTE, 30 * 86_400_000)).toBe(Granularity.DAY);
+    expect(fittingGranularity(Granularity.DAY, 400 * 86_400_000)).toBe(Granularity.WEEK);
+    expect(fittingGranularity(Granularity.DAY, 20 * 365 * 86_400_000)).toBe(Granularity.MONTH);
+  });
+
+  test("ranges widen to whole minutes", () => {
+    expect(wholeMinutes(60_001, 119_999)).toEqual({ fromMs: 60_000, toMs: 120_000 });
+    expect(wholeMinutes(60_000, 120_000)).toEqual({ fromMs: 60_000, toMs: 120_000 });
   });
 });

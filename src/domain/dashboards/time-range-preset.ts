@@ -4,6 +4,7 @@
 
 import { TimeRangePreset } from "../../gen/common/v1/time_pb.ts";
 import { Granularity } from "../../gen/shared/insights/v1/insights_pb.ts";
+import { MAX_RANGE_MS } from "../insights/time-window.ts";
 
 const HOUR_MS = 3_600_000;
 const DAY_MS = 24 * HOUR_MS;
@@ -35,4 +36,22 @@ export function presetRange(preset: TimeRangePreset, nowMs: number): { fromMs: n
   const length = Object.hasOwn(PRESET_LENGTH_MS, preset) ? PRESET_LENGTH_MS[preset as keyof typeof PRESET_LENGTH_MS] : PRESET_LENGTH_MS[FALLBACK_PRESET];
   const toMs = Math.ceil(nowMs / MINUTE_MS) * MINUTE_MS;
   return { fromMs: toMs - length, toMs };
+}
+
+const FINEST_FIRST = [Granularity.MINUTE, Granularity.HOUR, Granularity.DAY, Granularity.WEEK, Granularity.MONTH];
+
+/** Whether a series of `granularity` may span `rangeMs` (the limits Query applies). */
+export function granularityFits(granularity: Granularity, rangeMs: number): boolean {
+  return rangeMs <= MAX_RANGE_MS[granularity];
+}
+
+/** `granularity` when it may span `rangeMs`, else the finest coarser one that may. */
+export function fittingGranularity(granularity: Granularity, rangeMs: number): Granularity {
+  if (granularityFits(granularity, rangeMs)) return granularity;
+  return FINEST_FIRST.find((g) => g > granularity && granularityFits(g, rangeMs)) ?? Granularity.MONTH;
+}
+
+/** The range widened to whole minutes: requests a few milliseconds apart ask the same question (and share answers). */
+export function wholeMinutes(fromMs: number, toMs: number): { fromMs: number; toMs: number } {
+  return { fromMs: Math.floor(fromMs / MINUTE_MS) * MINUTE_MS, toMs: Math.ceil(toMs / MINUTE_MS) * MINUTE_MS };
 }

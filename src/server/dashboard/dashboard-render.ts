@@ -5,8 +5,8 @@
 // granularity.
 
 import { create } from "@bufbuild/protobuf";
-import { timestampFromMs } from "@bufbuild/protobuf/wkt";
-import { FALLBACK_GRANULARITY, presetRange } from "../../domain/dashboards/time-range-preset.ts";
+import { timestampFromMs, timestampMs } from "@bufbuild/protobuf/wkt";
+import { FALLBACK_GRANULARITY, fittingGranularity, presetRange } from "../../domain/dashboards/time-range-preset.ts";
 import { FieldError } from "../../domain/field-error.ts";
 import { timeWindow } from "../../domain/insights/time-window.ts";
 import { type TimeRange, TimeRangeSchema } from "../../gen/common/v1/time_pb.ts";
@@ -27,8 +27,9 @@ export interface RenderRequest {
 }
 
 export async function renderDashboard(deps: SharedDeps, dashboard: Dashboard, request: RenderRequest, signal: AbortSignal): Promise<RenderedDashboard> {
-  const granularity = request.granularity || dashboard.defaultGranularity || FALLBACK_GRANULARITY;
   const timeRange = request.timeRange ?? presetTimeRange(dashboard, Date.now());
+  // The dashboard's own default may be too fine for the range (set at different times): a coarser one that fits.
+  const granularity = request.granularity || fittingGranularity(dashboard.defaultGranularity || FALLBACK_GRANULARITY, rangeMs(timeRange));
   // Checked once for the whole request (invalid_argument), rather than as the same error on every tile.
   timeWindow(timeRange, granularity, "UTC");
   const tiles = await mapConcurrently(dashboard.tiles, TILE_CONCURRENCY, (tile) => renderTile(deps, dashboard.projectId, tile, timeRange, granularity, signal));
@@ -42,6 +43,10 @@ export async function renderDashboard(deps: SharedDeps, dashboard: Dashboard, re
     updateTime: dashboard.updateTime,
     tiles,
   });
+}
+
+function rangeMs(range: TimeRange): number {
+  return range.from && range.to ? timestampMs(range.to) - timestampMs(range.from) : 0;
 }
 
 function presetTimeRange(dashboard: Dashboard, nowMs: number): TimeRange {
