@@ -59,3 +59,20 @@ export async function openInvitations(sql: Sql, orgId: string): Promise<Invitati
     WHERE org_id = ${orgId} AND accepted_at IS NULL AND revoked_at IS NULL AND expires_at > now()
     ORDER BY created_at DESC, id`;
 }
+
+/** Invitations an org may issue (new or re-issued) in an hour: the install's mail must not become a spam cannon. */
+export const INVITATIONS_PER_ORG_PER_HOUR = 50;
+
+/**
+ * Whether `customerId` is still an admin of the org (their member row share-locked, so a concurrent demotion
+ * waits for this transaction or is seen by it) and the org is under its hourly invitation budget.
+ */
+export async function invitationAllowed(tx: TransactionSql, orgId: string, customerId: string): Promise<"ok" | "not_admin" | "over_budget"> {
+  const [member] = await tx<{ role: Role }[]>`SELECT role FROM org_members WHERE org_id = ${orgId} AND customer_id = ${customerId} FOR SHARE`;
+  if (member?.role !== "admin") return "not_admin";
+  // Issued or re-issued within the hour: their expiry was set to issue time + the TTL.
+  const [row] = await tx<{ issued: number }[]>`
+    SELECT count(*)::int AS issued FROM invitations
+    WHERE org_id = ${orgId} AND expires_at > ${EXPIRY(tx)} - interval '1 hour'`;
+  return row!.issued >= INVITATIONS_PER_ORG_PER_HOUR ? "over_budget" : "ok";
+}

@@ -21,7 +21,12 @@ export interface OrgMember {
 }
 
 /** What became of a member change: done (with the member as now, unless they left), refused, or no such member. */
-export type MemberChangeOutcome = { outcome: "done"; member?: OrgMember } | { outcome: "refused"; reason: string } | { outcome: "not_found" };
+export type MemberChangeOutcome =
+  | { outcome: "done"; member?: OrgMember }
+  | { outcome: "refused"; reason: string }
+  | { outcome: "not_found" }
+  /** The one making the change is no longer an admin (demoted or removed since the call was admitted). */
+  | { outcome: "no_longer_admin" };
 
 /** The person's orgs with their role in each, oldest first. */
 export async function orgsOf(sql: Sql, customerId: string): Promise<(Org & { role: Role })[]> {
@@ -61,14 +66,22 @@ export async function isMemberEmail(sql: Sql | TransactionSql, orgId: string, em
 }
 
 /** Removes a member (leave, remove) or changes their role, unless that would leave the org without an admin. */
-export async function changeMember(sql: Sql, orgId: string, customerId: string, change: MemberChange): Promise<MemberChangeOutcome> {
+export async function changeMember(sql: Sql, orgId: string, actorId: string, customerId: string, change: MemberChange): Promise<MemberChangeOutcome> {
   return await sql.begin(async (tx): Promise<MemberChangeOutcome> => {
     // Every member row of the org, locked in one order (no deadlock between two such transactions).
     const members = await tx<{ customerId: string; role: Role }[]>`
       SELECT customer_id AS "customerId", role FROM org_members WHERE org_id = ${orgId} ORDER BY customer_id FOR UPDATE`;
-    if (!members.some((member) => member.customerId === customerId)) return { outcome: "not_found" };
+    // The boundary admitted the call a moment ago; an admin demoted since then must not still change others.
+    if (change.kind !== "leave" && members.find((member) => member.customerId === actorId)?.role !== "admin") return { outcome: "no_longer_admin" };
+    const target = members.find((member) => member.customerId === customerId);
+    if (!target) return { outcome: "not_found" };
     const reason = lastAdminRefusal(members, customerId, change);
     if (reason) return { outcome: "refused", reason };
+    // Invitations an admin sent stop with their admin rights: a removed admin's pending invitations (perhaps to
+    // addresses of their own) would otherwise bring them back.
+    if (target.role === "admin" && (change.kind !== "role" || change.role !== "admin")) {
+      await tx`UPDATE invitations SET revoked_at = now() WHERE org_id = ${orgId} AND invited_by = ${customerId} AND accepted_at IS NULL AND revoked_at IS NULL`;
+    }
     if (change.kind !== "role") {
       await tx`DELETE FROM org_members WHERE org_id = ${orgId} AND customer_id = ${customerId}`;
       return { outcome: "done" };

@@ -126,7 +126,8 @@ describe("orgs", () => {
         refusal(api.orgs.updateMemberRole({ orgId: org, customerId: ada.id, role: OrgRole.MEMBER }, { headers: bob.headers })),
       ]);
       expect(results.filter((r) => r === "ok")).toHaveLength(1);
-      expect(results.filter((r) => r !== "ok")[0]).toMatch(/^(FailedPrecondition: the org's last admin cannot be demoted|PermissionDenied: this needs the admin role)/);
+      // The loser was demoted by the winner before its own change ran (its role is re-checked on the locked rows).
+      expect(results.filter((r) => r !== "ok")[0]).toMatch(/^(FailedPrecondition: the org's last admin cannot be demoted|PermissionDenied: this needs the admin role|PermissionDenied: you are no longer an admin of this org)/);
       expect(Object.values(await rolesOf(org)).sort()).toEqual(["admin", "member"]);
     }
   });
@@ -230,6 +231,33 @@ describe("invitations", () => {
     const listed = (await api.orgs.listInvitations({ orgId: orgB }, { headers: eve.headers })).invitations;
     expect(listed.map((i) => [i.orgId, i.email, OrgRole[i.role], InvitationStatus[i.status]])).toEqual([[orgB, "friend@example.com", "ADMIN", "PENDING"]]);
     expect(await refusal(api.orgs.listInvitations({ orgId: orgA }, { headers: cy.headers }))).toBe("PermissionDenied: this needs the member role in the org; you are a viewer");
+  });
+});
+
+describe("invitations and admin rights", () => {
+  test("an admin who is demoted or removed takes their pending invitations along; other admins' stay", async () => {
+    const org = await seedOrg(sql, "Turnover", [[ada, "admin"], [bob, "admin"]]);
+    const sent = async (by: Person, email: string) => (await api.orgs.inviteMember({ orgId: org, email, role: OrgRole.ADMIN }, { headers: by.headers })).invitation!.id;
+    const fromBob = await sent(bob, "bobs-other-address@example.com");
+    const fromAda = await sent(ada, "new-hire@example.com");
+    await api.orgs.updateMemberRole({ orgId: org, customerId: bob.id, role: OrgRole.MEMBER }, { headers: ada.headers });
+    expect((await invitationRow(fromBob)).revoked_at).not.toBeNull();
+    expect((await invitationRow(fromAda)).revoked_at).toBeNull();
+    expect((await api.orgs.listInvitations({ orgId: org }, { headers: ada.headers })).invitations.map((i) => i.email)).toEqual(["new-hire@example.com"]);
+  });
+
+  test("an org sends at most 50 invitations an hour", async () => {
+    const org = await seedOrg(sql, "Mailer", [[ada, "admin"]]);
+    await sql`
+      INSERT INTO invitations (org_id, email, role, token_sha256, invited_by, expires_at)
+      SELECT ${org}, 'bulk' || n || '@example.com', 'viewer', sha256(('t' || n)::bytea), ${ada.id}, now() + interval '7 days' - interval '10 minutes'
+      FROM generate_series(1, 50) AS n`;
+    expect(await refusal(api.orgs.inviteMember({ orgId: org, email: "one-more@example.com", role: OrgRole.VIEWER }, { headers: ada.headers }))).toBe(
+      "ResourceExhausted: this org has sent 50 invitations in the last hour; wait before sending more",
+    );
+    // An hour later the budget is back.
+    await sql`UPDATE invitations SET expires_at = expires_at - interval '1 hour' WHERE org_id = ${org}`;
+    expect(await refusal(api.orgs.inviteMember({ orgId: org, email: "one-more@example.com", role: OrgRole.VIEWER }, { headers: ada.headers }))).toBe("ok");
   });
 });
 

@@ -157,6 +157,7 @@ function refusals(rule: Rule): Case[] {
           : [
               { name: "a public key", headers: () => ({ "x-api-key": stack.publicKey }), expect: Code.PermissionDenied },
               { name: "a revoked private key", headers: () => ({ "x-api-key": revokedKey }), expect: Code.Unauthenticated },
+              { name: "a private key with another project's x-project-id", headers: () => ({ "x-api-key": stack.privateKey, "x-project-id": outsider.projectId }), expect: Code.Unauthenticated },
             ]),
       ];
     }

@@ -76,7 +76,12 @@ async function signedIn(bearer: string, secret: string | undefined): Promise<str
 }
 
 function demandRole(role: Role, needed: Role): void {
-  if (!roleAtLeast(role, needed)) throw refusal(`this needs the ${needed} role in the org; you are ${role === "admin" ? "an" : "a"} ${role}`, "ORG_ROLE_FORBIDDEN");
+  if (!roleAtLeast(role, needed)) throw roleRefusal(`this needs the ${needed} role in the org; you are ${role === "admin" ? "an" : "a"} ${role}`);
+}
+
+/** permission_denied with the contract's ErrorInfo reason, for a role found too low (here, or re-checked later). */
+export function roleRefusal(message: string): ConnectError {
+  return refusal(message, "ORG_ROLE_FORBIDDEN");
 }
 
 function refusal(message: string, reason: "ORG_NOT_A_MEMBER" | "ORG_ROLE_FORBIDDEN"): ConnectError {
@@ -117,5 +122,10 @@ async function keyCaller(access: "sdk_key" | "project_or_private_key", header: H
     throw new ConnectError("cannot check API keys right now (database unavailable); retry", Code.Unavailable, undefined, undefined, error);
   }
   if (!owner) throw new ConnectError("unknown or revoked API key", Code.Unauthenticated);
+  // A private key answers for its own project only; a header naming another one is a mistake worth hearing about.
+  const named = header.get("x-project-id")?.trim();
+  if (access === "project_or_private_key" && named && named.toLowerCase() !== owner.projectId) {
+    throw new ConnectError("x-project-id names another project than the API key's; a private key answers only for its own project", Code.Unauthenticated);
+  }
   return { projectId: owner.projectId, credential: owner.kind === "public" ? "public_key" : "private_key" };
 }

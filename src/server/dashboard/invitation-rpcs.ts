@@ -15,8 +15,9 @@ import { normalizedEmail } from "../../domain/email/email-address.ts";
 import { FieldError } from "../../domain/field-error.ts";
 import { isUuid } from "../../domain/uuid.ts";
 import { InvitationStatus, type OrgInvitationSchema } from "../../gen/dashboard/orgs/v1/orgs_pb.ts";
-import { INVITATION_TTL_DAYS, type Invitation, issueInvitation, openInvitations, reissueInvitation, revokeInvitation } from "../../store/invitations.ts";
+import { INVITATION_TTL_DAYS, INVITATIONS_PER_ORG_PER_HOUR, type Invitation, invitationAllowed, issueInvitation, openInvitations, reissueInvitation, revokeInvitation } from "../../store/invitations.ts";
 import { getOrg, isMemberEmail } from "../../store/orgs.ts";
+import { roleRefusal } from "../auth/auth-boundary.ts";
 import { Code, ConnectError } from "../connect-errors.ts";
 import type { DashboardDeps } from "./dashboard-deps.ts";
 import { queueEmail } from "./email-queue.ts";
@@ -57,6 +58,9 @@ async function issueWithMail(deps: DashboardDeps, by: Inviter, write: (tx: Trans
   const tokenHash = secretTokenHash(token);
   const nats = await deps.nats();
   return await deps.sql.begin(async (tx) => {
+    const allowed = await invitationAllowed(tx, by.orgId, by.customerId);
+    if (allowed === "not_admin") throw roleRefusal("you are no longer an admin of this org");
+    if (allowed === "over_budget") throw new ConnectError(`this org has sent ${INVITATIONS_PER_ORG_PER_HOUR} invitations in the last hour; wait before sending more`, Code.ResourceExhausted);
     const invitation = await write(tx, tokenHash);
     if (!invitation) throw notFound();
     const [org, [inviter]] = await Promise.all([getOrg(tx, by.orgId), tx<{ email: string }[]>`SELECT email FROM customers WHERE id = ${by.customerId}`]);

@@ -11,6 +11,7 @@ import type { MemberChange } from "../../domain/orgs/last-admin.ts";
 import { isUuid } from "../../domain/uuid.ts";
 import { type OrgMemberSchema, type OrgRole, type OrgSchema, OrgsService } from "../../gen/dashboard/orgs/v1/orgs_pb.ts";
 import { changeMember, createOrg, getOrg, membersOf, type Org, type OrgMember, orgsOf, renameOrg } from "../../store/orgs.ts";
+import { roleRefusal } from "../auth/auth-boundary.ts";
 import { orgOf, signedInOf } from "../auth/caller.ts";
 import { Code, ConnectError } from "../connect-errors.ts";
 import type { DashboardDeps } from "./dashboard-deps.ts";
@@ -20,8 +21,9 @@ export function orgsService(deps: DashboardDeps): ServiceImpl<typeof OrgsService
   const { sql } = deps;
 
   /** Applies a member change, answering not_found for someone not in the org and failed_precondition for the last admin. */
-  const change = async (orgId: string, customerId: string, what: MemberChange): Promise<OrgMember | undefined> => {
-    const result = await changeMember(sql, orgId, customerId, what);
+  const change = async (by: { orgId: string; customerId: string }, customerId: string, what: MemberChange): Promise<OrgMember | undefined> => {
+    const result = await changeMember(sql, by.orgId, by.customerId, customerId, what);
+    if (result.outcome === "no_longer_admin") throw roleRefusal("you are no longer an admin of this org");
     if (result.outcome === "not_found") throw new ConnectError("no such member in this org", Code.NotFound);
     if (result.outcome === "refused") throw new ConnectError(result.reason, Code.FailedPrecondition);
     return result.member;
@@ -56,21 +58,18 @@ export function orgsService(deps: DashboardDeps): ServiceImpl<typeof OrgsService
     },
 
     async removeMember(request, ctx) {
-      const { orgId } = orgOf(ctx);
-      await change(orgId, customerIdOf(request.customerId), { kind: "remove" });
+      await change(orgOf(ctx), customerIdOf(request.customerId), { kind: "remove" });
       return {};
     },
 
     async leave(_, ctx) {
-      const { orgId, customerId } = orgOf(ctx);
-      await change(orgId, customerId, { kind: "leave" });
+      const by = orgOf(ctx);
+      await change(by, by.customerId, { kind: "leave" });
       return {};
     },
 
     async updateMemberRole(request, ctx) {
-      const { orgId } = orgOf(ctx);
-      const customerId = customerIdOf(request.customerId);
-      const member = await change(orgId, customerId, { kind: "role", role: requiredRole(request.role) });
+      const member = await change(orgOf(ctx), customerIdOf(request.customerId), { kind: "role", role: requiredRole(request.role) });
       return { member: memberMessage(member!) };
     },
 
