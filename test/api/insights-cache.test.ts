@@ -228,6 +228,16 @@ describe("the cache in a running server", () => {
     expect((await page(other.privateKey)).events).toHaveLength(5);
   });
 
+  test("a filter schema asked twice is a cache hit, through insights and activity alike, per project", async () => {
+    const clients = sharedClients(stack.baseUrl, false);
+    const hits = await scraped(stack.adminUrl, "hit");
+    const first = await clients.insights.getFilterSchema({}, withKey(stack.privateKey));
+    await Bun.sleep(50);
+    expect(await clients.activity.getFilterSchema({}, withKey(stack.privateKey))).toEqual(first);
+    expect(await scraped(stack.adminUrl, "hit")).toBe(hits + 1);
+    expect((await clients.insights.getFilterSchema({}, withKey(other.privateKey))).events).not.toEqual(first.events);
+  });
+
   test("another project's key asking the same question gets its own answer, never the cached one", async () => {
     expect(await total(stack.baseUrl, stack.privateKey, settled)).toBe(3);
     expect(await total(stack.baseUrl, other.privateKey, settled)).toBe(5);

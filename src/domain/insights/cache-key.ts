@@ -6,6 +6,7 @@
 
 import { clone, create, type DescMessage, type MessageShape, toBinary } from "@bufbuild/protobuf";
 import { timestampFromMs, timestampMs } from "@bufbuild/protobuf/wkt";
+import { type GetFilterSchemaRequest, GetFilterSchemaRequestSchema } from "../../gen/common/v1/filter_schema_pb.ts";
 import { TimeRangeSchema } from "../../gen/common/v1/time_pb.ts";
 import { type GetEventExplorerRequest, GetEventExplorerRequestSchema } from "../../gen/shared/activity/v1/activity_pb.ts";
 import { type QueryRequest, QueryRequestSchema } from "../../gen/shared/insights/v1/insights_pb.ts";
@@ -44,6 +45,11 @@ export function explorerCacheKey(projectId: string, request: GetEventExplorerReq
   const to = request.timeRange?.to;
   const live = !to || timestampMs(to) > nowMs - LIVE_MARGIN_MS;
   return messageKey("explorer", GetEventExplorerRequestSchema, projectId, request, "", live);
+}
+
+/** A filter schema (the insights editor asks on every opening): new names show up within the settled TTL. */
+export function filterSchemaCacheKey(projectId: string, request: GetFilterSchemaRequest): QueryCacheKey {
+  return messageKey("schema", GetFilterSchemaRequestSchema, projectId, request, "", false);
 }
 
 function messageKey<Desc extends DescMessage>(kind: string, schema: Desc, projectId: string, canonical: MessageShape<Desc>, context: string, live: boolean): QueryCacheKey {

@@ -1,9 +1,10 @@
 // GetFilterSchema and GetPropertyValues, shared by InsightsService and ActivityService: the queries come from
 // src/domain/schema/filter-schema-sql.ts, this runs them with the dashboard's read limits and shapes the reply.
 
-import type { MessageInitShape } from "@bufbuild/protobuf";
+import { create, type MessageInitShape } from "@bufbuild/protobuf";
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
-import { type GetFilterSchemaRequest, type GetFilterSchemaResponseSchema, PropertySource } from "../../gen/common/v1/filter_schema_pb.ts";
+import { type GetFilterSchemaRequest, type GetFilterSchemaResponse, GetFilterSchemaResponseSchema, PropertySource } from "../../gen/common/v1/filter_schema_pb.ts";
+import { filterSchemaCacheKey } from "../../domain/insights/cache-key.ts";
 import { eventNamesQuery, propertyKeysQuery, propertyValuesQuery } from "../../domain/schema/filter-schema-sql.ts";
 import { runInsightQueries } from "./insight-runner.ts";
 import type { SharedDeps } from "./shared-deps.ts";
@@ -16,7 +17,14 @@ interface NameRow {
   last_seen_ms: number | string;
 }
 
-export async function filterSchema(deps: SharedDeps, projectId: string, request: GetFilterSchemaRequest, signal: AbortSignal): Promise<SchemaReply> {
+/** The project's filter schema, from the query cache when another call asked the same within its TTL. */
+export async function filterSchema(deps: SharedDeps, projectId: string, request: GetFilterSchemaRequest, signal: AbortSignal): Promise<GetFilterSchemaResponse> {
+  return await deps.cache.answer(GetFilterSchemaResponseSchema, filterSchemaCacheKey(projectId, request), async () =>
+    create(GetFilterSchemaResponseSchema, await readFilterSchema(deps, projectId, request, signal)),
+  );
+}
+
+async function readFilterSchema(deps: SharedDeps, projectId: string, request: GetFilterSchemaRequest, signal: AbortSignal): Promise<SchemaReply> {
   const keysQuery = propertyKeysQuery(projectId, request.eventKind, request.allowedTypes);
   const [names, keys] = (await runInsightQueries(deps, [eventNamesQuery(projectId), keysQuery], signal)) as unknown as [NameRow[], (NameRow & { source: number; value_type: number })[]];
   const meta = (row: NameRow) => ({ name: row.name, count: BigInt(row.count), lastSeenAt: timestampFromMs(Number(row.last_seen_ms)) });
