@@ -216,6 +216,26 @@ describe("sessions", () => {
     expect([...families]).toEqual([{ families: 1, tokens: 3, revoked: 3 }]);
   });
 
+  test("setting a password ends the person's other sessions, not the one that set it", async () => {
+    const mine = await signIn("kai@example.com");
+    const other = await signIn("kai@example.com");
+    const sid = (await verifyAccessToken(TEST_JWT_SECRET, mine.token)).sessionId;
+    const [family] = await sql<{ family_id: string }[]>`SELECT family_id::text FROM refresh_tokens WHERE token_sha256 = ${secretTokenHash(mine.refreshToken)}`;
+    expect(sid).toBe(family!.family_id);
+
+    expect(await refusal(customers.setPassword({ password: "a long enough secret" }, bearer(mine.token)))).toBe("ok");
+    expect(await refusal(auth.refreshSession({ refreshToken: other.refreshToken }))).toStartWith("Unauthenticated: this refresh token was already used or signed out");
+    const next = await auth.refreshSession({ refreshToken: mine.refreshToken });
+    expect((await verifyAccessToken(TEST_JWT_SECRET, next.token)).sessionId).toBe(sid);
+
+    // A token that names no session (minted before sessions were named) ends them all.
+    const third = await signIn("kai@example.com");
+    await customers.setPassword({ password: "another long secret" }, bearer(await signAccessToken(TEST_JWT_SECRET, await customerIdOf("kai@example.com"))));
+    for (const refreshToken of [next.refreshToken, third.refreshToken]) {
+      expect(await refusal(auth.refreshSession({ refreshToken }))).toStartWith("Unauthenticated: this refresh token was already used or signed out");
+    }
+  });
+
   test("expired, unknown and malformed refresh tokens", async () => {
     const { refreshToken } = await signIn("jo@example.com");
     await sql`UPDATE refresh_tokens SET expires_at = now() - interval '1 second' WHERE token_sha256 = ${secretTokenHash(refreshToken)}`;
