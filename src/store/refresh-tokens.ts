@@ -43,6 +43,14 @@ export async function revokeFamilyOf(sql: Db, hash: Buffer): Promise<boolean> {
   return true;
 }
 
+/** Revokes every live family of the customer except `keepFamilyId` (all of them without one); how many tokens. */
+export async function revokeOtherFamilies(sql: Db, customerId: string, keepFamilyId: string | undefined): Promise<number> {
+  const revoked = await sql`
+    UPDATE refresh_tokens SET revoked_at = now()
+    WHERE customer_id = ${customerId} AND revoked_at IS NULL AND family_id IS DISTINCT FROM ${keepFamilyId ?? null}::uuid`;
+  return revoked.count;
+}
+
 async function revokeFamily(sql: Db, familyId: string): Promise<void> {
   await sql`UPDATE refresh_tokens SET revoked_at = now() WHERE family_id = ${familyId} AND revoked_at IS NULL`;
 }

@@ -9,8 +9,13 @@ type Db = Sql | TransactionSql;
 
 export const MAGIC_LINK_TTL_MINUTES = 15;
 
-/** Stores a new link for `email` and voids that address's unused ones (inside the caller's transaction). */
+/**
+ * Stores a new link for `email` and voids that address's unused ones (inside the caller's transaction). Requests
+ * for one address take turns (a lock until the caller commits): under READ COMMITTED, two at once would each miss
+ * the other's uncommitted link and leave both live.
+ */
 export async function storeMagicLink(tx: TransactionSql, email: string, tokenHash: Buffer): Promise<void> {
+  await tx`SELECT pg_advisory_xact_lock(hashtext('magic ' || ${email}))`;
   await tx`UPDATE magic_links SET voided_at = now() WHERE email = ${email} AND used_at IS NULL AND voided_at IS NULL`;
   await tx`INSERT INTO magic_links (token_sha256, email, expires_at) VALUES (${tokenHash}, ${email}, now() + make_interval(mins => ${MAGIC_LINK_TTL_MINUTES}))`;
 }

@@ -92,7 +92,7 @@ async function call(service: DescService, method: DescMethod, headers: Record<st
 
 const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 const forgedToken = () => signAccessToken("another-secret-another-secret-another!!", people.admin.customerId);
-const expiredToken = () => signAccessToken(TEST_JWT_SECRET, people.admin.customerId, Math.floor(Date.now() / 1000) - 25 * 3600);
+const expiredToken = () => signAccessToken(TEST_JWT_SECRET, people.admin.customerId, { nowSeconds: Math.floor(Date.now() / 1000) - 25 * 3600 });
 const noneToken = () => `${btoa(JSON.stringify({ alg: "none", typ: "JWT" })).replace(/=+$/, "")}.${btoa(JSON.stringify({ iss: "pug/auth", aud: ["pug/dashboard"], sub: people.admin.customerId, exp: 4e9 })).replace(/=+$/, "")}.`;
 const hs512Token = () => sign({ iss: "pug/auth", aud: ["pug/dashboard"], sub: people.admin.customerId, exp: 4e9 }, TEST_JWT_SECRET, "HS512");
 

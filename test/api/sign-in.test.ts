@@ -49,6 +49,8 @@ let lastIp = 0;
 /** Call options from an address no other call used. */
 const fresh = () => ({ headers: { "x-forwarded-for": `198.51.100.${++lastIp}` } });
 const bearer = (token: string) => ({ headers: { authorization: `Bearer ${token}` } });
+/** Call options from the client address `ip`. */
+const from = (ip: string) => ({ headers: { "x-forwarded-for": ip } });
 
 /** Every mail queued for `to`, oldest first, as the email worker would read them. */
 async function mailsTo(to: string): Promise<EmailJob[]> {
@@ -167,6 +169,22 @@ describe("magic links", () => {
       /^ResourceExhausted: too many sign-in links requested from your network; try again in \d+ minutes?$/,
     );
   });
+
+  test("IPv6 clients are limited by their /64, not by each address", async () => {
+    for (let i = 1; i <= 20; i++) await auth.requestMagicLink({ email: `v6flood${i}@example.com` }, from(`2001:db8:6:4::${i.toString(16)}`));
+    expect(await refusal(auth.requestMagicLink({ email: "v6flood-last@example.com" }, from("2001:db8:6:4:ffff:ffff:ffff:ffff")))).toMatch(
+      /^ResourceExhausted: too many sign-in links requested from your network; try again in \d+ minutes?$/,
+    );
+    expect(await refusal(auth.requestMagicLink({ email: "v6flood-last@example.com" }, from("2001:db8:6:5::1")))).toBe("ok");
+  });
+
+  test("requests at once for one address leave exactly one live link", async () => {
+    const answers = await Promise.all(Array.from({ length: 4 }, () => refusal(auth.requestMagicLink({ email: "nia@example.com" }, fresh()))));
+    expect(answers).toEqual(["ok", "ok", "ok", "ok"]);
+    expect(await mailsTo("nia@example.com")).toHaveLength(4);
+    const [links] = await sql`SELECT count(*)::int AS links, count(*) FILTER (WHERE used_at IS NULL AND voided_at IS NULL)::int AS live FROM magic_links WHERE email = 'nia@example.com'`;
+    expect(links).toEqual({ links: 4, live: 1 });
+  });
 });
 
 describe("passwords", () => {
@@ -196,6 +214,49 @@ describe("passwords", () => {
       /^ResourceExhausted: too many failed password sign-ins for this address; use a sign-in link, or wait; try again in \d+ minutes?$/,
     );
   });
+
+  const WRONG = "Unauthenticated: wrong email or password";
+  const BUSY = "ResourceExhausted: too many sign-ins at once; retry in a moment";
+  const ADDRESS_FULL = /^ResourceExhausted: too many failed password sign-ins for this address; use a sign-in link, or wait; try again in \d+ minutes?$/;
+
+  test("guesses sent at once for one address: no more than the limit are checked, in total", async () => {
+    const { token } = await signIn("ian@example.com");
+    await customers.setPassword({ password: "the right password" }, bearer(token));
+    const guess = (i: number) => refusal(auth.signInWithEmail({ email: "ian@example.com", password: `wrong guess ${i}` }, fresh()));
+    const burst = await Promise.all(Array.from({ length: 30 }, (_, i) => guess(i)));
+    const checked = burst.filter((answer) => answer === WRONG).length;
+    expect(burst.filter((answer) => answer !== WRONG && answer !== BUSY && !ADDRESS_FULL.test(answer))).toEqual([]);
+    expect(burst.filter((answer) => ADDRESS_FULL.test(answer)).length).toBeGreaterThanOrEqual(20);
+    // Those refused as busy cost nothing: one by one, the rest of the ten are checked, and then no more.
+    const later: string[] = [];
+    for (let i = 30; later.at(-1)?.startsWith("ResourceExhausted") !== true; i++) later.push(await guess(i));
+    expect(checked + later.filter((answer) => answer === WRONG).length).toBe(10);
+    expect(later.at(-1)).toMatch(ADDRESS_FULL);
+  });
+
+  test("at most a few passwords are checked at once in a process; the rest are told to retry", async () => {
+    const answers = await Promise.all(Array.from({ length: 30 }, (_, i) => refusal(auth.signInWithEmail({ email: `crowd${i}@example.com`, password: "a guess at it" }, fresh()))));
+    expect(answers.filter((answer) => answer !== WRONG && answer !== BUSY)).toEqual([]);
+    expect(answers.filter((answer) => answer === BUSY).length).toBeGreaterThan(0);
+    expect(answers.filter((answer) => answer === WRONG).length).toBeGreaterThanOrEqual(4);
+  });
+
+  test("failed attempts are limited per client network across addresses; a right password gives its attempt back", async () => {
+    const { token } = await signIn("jay@example.com");
+    await customers.setPassword({ password: "the right password" }, bearer(token));
+    const net = (i: number) => from(`2001:db8:7:7::${i.toString(16)}`);
+    // Four at a time: as many as this server checks at once.
+    for (let i = 1; i <= 49; i += 4) {
+      const batch = Array.from({ length: Math.min(4, 50 - i) }, (_, j) => refusal(auth.signInWithEmail({ email: `spray${i + j}@example.com`, password: "a guess at it" }, net(i + j))));
+      expect(await Promise.all(batch)).toEqual(batch.map(() => WRONG));
+    }
+    for (let i = 0; i < 3; i++) expect(await refusal(auth.signInWithEmail({ email: "jay@example.com", password: "the right password" }, net(100 + i)))).toBe("ok");
+    expect(await refusal(auth.signInWithEmail({ email: "spray50@example.com", password: "a guess at it" }, net(50)))).toBe(WRONG);
+    expect(await refusal(auth.signInWithEmail({ email: "jay@example.com", password: "the right password" }, from("2001:db8:7:7:ffff::1")))).toMatch(
+      /^ResourceExhausted: too many failed password sign-ins from your network; try again in \d+ minutes?$/,
+    );
+    expect(await refusal(auth.signInWithEmail({ email: "jay@example.com", password: "the right password" }, from("2001:db8:7:8::1")))).toBe("ok");
+  });
 });
 
 describe("sessions", () => {
@@ -214,6 +275,26 @@ describe("sessions", () => {
     const families = await sql`SELECT count(DISTINCT family_id)::int AS families, count(*)::int AS tokens, count(revoked_at)::int AS revoked
       FROM refresh_tokens WHERE customer_id = ${await customerIdOf("ivy@example.com")}`;
     expect([...families]).toEqual([{ families: 1, tokens: 3, revoked: 3 }]);
+  });
+
+  test("setting a password ends the person's other sessions, not the one that set it", async () => {
+    const mine = await signIn("kai@example.com");
+    const other = await signIn("kai@example.com");
+    const sid = (await verifyAccessToken(TEST_JWT_SECRET, mine.token)).sessionId;
+    const [family] = await sql<{ family_id: string }[]>`SELECT family_id::text FROM refresh_tokens WHERE token_sha256 = ${secretTokenHash(mine.refreshToken)}`;
+    expect(sid).toBe(family!.family_id);
+
+    expect(await refusal(customers.setPassword({ password: "a long enough secret" }, bearer(mine.token)))).toBe("ok");
+    expect(await refusal(auth.refreshSession({ refreshToken: other.refreshToken }))).toStartWith("Unauthenticated: this refresh token was already used or signed out");
+    const next = await auth.refreshSession({ refreshToken: mine.refreshToken });
+    expect((await verifyAccessToken(TEST_JWT_SECRET, next.token)).sessionId).toBe(sid);
+
+    // A token that names no session (minted before sessions were named) ends them all.
+    const third = await signIn("kai@example.com");
+    await customers.setPassword({ password: "another long secret" }, bearer(await signAccessToken(TEST_JWT_SECRET, await customerIdOf("kai@example.com"))));
+    for (const refreshToken of [next.refreshToken, third.refreshToken]) {
+      expect(await refusal(auth.refreshSession({ refreshToken }))).toStartWith("Unauthenticated: this refresh token was already used or signed out");
+    }
   });
 
   test("expired, unknown and malformed refresh tokens", async () => {

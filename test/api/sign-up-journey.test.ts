@@ -143,7 +143,7 @@ test("an expired access token is refreshed by rotation; presenting a spent refre
   const api = clients();
   const me = await api.customers.getMe({});
   const spent = session.refreshToken;
-  session.token = await signAccessToken(TEST_JWT_SECRET, me.customerId, Math.floor(Date.now() / 1000) - 25 * 3600);
+  session.token = await signAccessToken(TEST_JWT_SECRET, me.customerId, { nowSeconds: Math.floor(Date.now() / 1000) - 25 * 3600 });
 
   expect((await api.customers.getMe({})).email).toBe("ada@example.com");
   expect(session.refreshes).toBe(1);

@@ -1,27 +1,43 @@
-// Access tokens for the dashboard: HS256 JWTs, iss `pug/auth`, aud `pug/dashboard`, sub = customer id, 24 h.
-// The dashboard reads sub and exp without verifying; the server verifies signature, algorithm, issuer, audience
-// and expiry, and refuses any other algorithm (including `none`).
+// Access tokens for the dashboard: HS256 JWTs, iss `pug/auth`, aud `pug/dashboard`, sub = customer id, 24 h, and
+// `sid` = the refresh-token family of the session (so a password change can end every other session). The
+// dashboard reads sub and exp without verifying and ignores other claims; the server verifies signature,
+// algorithm, issuer, audience and expiry, and refuses any other algorithm (including `none`). iat is backdated a
+// few seconds: a server whose clock is slightly behind the signer's would otherwise refuse a fresh token.
 
 import { sign, verify } from "hono/utils/jwt/jwt";
+import { isUuid } from "../uuid.ts";
 
 export const ACCESS_TOKEN_ISSUER = "pug/auth";
 export const ACCESS_TOKEN_AUDIENCE = "pug/dashboard";
 export const ACCESS_TOKEN_TTL_SECONDS = 24 * 3600;
+/** How far iat is put before the signing time, for clocks that differ between servers. */
+export const CLOCK_SKEW_SECONDS = 5;
 
 export interface AccessClaims {
   customerId: string;
   expiresAt: number;
+  /** The refresh-token family of the session; absent in tokens minted without one. */
+  sessionId?: string;
 }
 
-/** A signed token for `customerId`, issued at `nowSeconds`. */
-export async function signAccessToken(secret: string, customerId: string, nowSeconds = Math.floor(Date.now() / 1000)): Promise<string> {
+export interface SignOptions {
+  /** The refresh-token family the token belongs to (`sid`). */
+  sessionId?: string;
+  /** When it is signed, in Unix seconds; now by default. */
+  nowSeconds?: number;
+}
+
+/** A signed token for `customerId`: iat a few seconds before `nowSeconds`, exp 24 h after iat. */
+export async function signAccessToken(secret: string, customerId: string, options: SignOptions = {}): Promise<string> {
+  const iat = (options.nowSeconds ?? Math.floor(Date.now() / 1000)) - CLOCK_SKEW_SECONDS;
   const payload = {
     iss: ACCESS_TOKEN_ISSUER,
     aud: [ACCESS_TOKEN_AUDIENCE],
     sub: customerId,
     jti: crypto.randomUUID(),
-    iat: nowSeconds,
-    exp: nowSeconds + ACCESS_TOKEN_TTL_SECONDS,
+    iat,
+    exp: iat + ACCESS_TOKEN_TTL_SECONDS,
+    ...(options.sessionId === undefined ? {} : { sid: options.sessionId }),
   };
   return await sign(payload, secret, "HS256");
 }
@@ -40,5 +56,7 @@ export async function verifyAccessToken(secret: string, token: string): Promise<
   }
   if (typeof payload.sub !== "string" || !/^[0-9a-f-]{36}$/i.test(payload.sub)) throw new AccessTokenRefused("invalid dashboard token (no subject)");
   if (typeof payload.exp !== "number") throw new AccessTokenRefused("invalid dashboard token (no expiry)");
-  return { customerId: payload.sub, expiresAt: payload.exp };
+  const sid = payload.sid;
+  if (sid !== undefined && (typeof sid !== "string" || !isUuid(sid))) throw new AccessTokenRefused("invalid dashboard token (malformed sid)");
+  return { customerId: payload.sub, expiresAt: payload.exp, ...(sid === undefined ? {} : { sessionId: sid }) };
 }

@@ -12,7 +12,7 @@ import { ErrorInfoSchema } from "../../gen/google/rpc/error_info_pb.ts";
 import type { Memberships } from "../../store/memberships.ts";
 import { Code, ConnectError } from "../connect-errors.ts";
 import type { ApiKeyStore } from "../sdk/api-key-store.ts";
-import { type Caller, callerKey, signedInKey } from "./caller.ts";
+import { type Caller, callerKey, type SignedIn, signedInKey } from "./caller.ts";
 import { type Rule, procedurePath, ruleOf } from "./procedure-access.ts";
 
 export interface AuthBoundaryDeps {
@@ -41,17 +41,18 @@ async function admit(rule: Rule, req: UnaryRequest | StreamRequest, deps: AuthBo
     return;
   }
   if (!bearer) throw new ConnectError("missing credentials: send the dashboard token as 'authorization: Bearer …'", Code.Unauthenticated);
-  const customerId = await signedIn(bearer, deps.jwtSecret);
+  const person = await signedIn(bearer, deps.jwtSecret);
+  const { customerId } = person;
 
   if (rule.access === "signed_in") {
-    req.contextValues.set(signedInKey, { customerId });
+    req.contextValues.set(signedInKey, person);
   } else if (rule.access === "org") {
     const orgId = (req.stream ? undefined : (req.message as { orgId?: unknown }).orgId) ?? "";
     if (typeof orgId !== "string" || !isUuid(orgId)) throw new ConnectError("org_id: must be the UUID of an org", Code.InvalidArgument);
     const role = await lookup(() => deps.memberships.roleInOrg(customerId, orgId));
     if (!role) throw refusal("you are not a member of this org", "ORG_NOT_A_MEMBER");
     demandRole(role, rule.role);
-    req.contextValues.set(signedInKey, { customerId, org: { orgId, role } });
+    req.contextValues.set(signedInKey, { ...person, org: { orgId, role } });
   } else {
     const projectId = req.header.get("x-project-id")?.trim();
     if (!projectId) throw new ConnectError("missing x-project-id header: name the project this call is for", Code.Unauthenticated);
@@ -60,15 +61,16 @@ async function admit(rule: Rule, req: UnaryRequest | StreamRequest, deps: AuthBo
     // Not told apart from a project that does not exist: a stranger learns nothing about other orgs' projects.
     if (!role) throw new ConnectError("no such project among your orgs' projects", Code.Unauthenticated);
     demandRole(role, rule.role);
-    req.contextValues.set(signedInKey, { customerId });
+    req.contextValues.set(signedInKey, person);
     req.contextValues.set(callerKey, { projectId, credential: "dashboard_jwt", customerId, role } satisfies Caller);
   }
 }
 
-async function signedIn(bearer: string, secret: string | undefined): Promise<string> {
+async function signedIn(bearer: string, secret: string | undefined): Promise<SignedIn> {
   if (!secret) throw new ConnectError("dashboard sign-in is off on this server: PUG_JWT_SECRET_KEY is not set", Code.Unauthenticated);
   try {
-    return (await verifyAccessToken(secret, bearer)).customerId;
+    const { customerId, sessionId } = await verifyAccessToken(secret, bearer);
+    return sessionId === undefined ? { customerId } : { customerId, sessionId };
   } catch (error) {
     if (error instanceof AccessTokenRefused) throw new ConnectError(error.message, Code.Unauthenticated);
     throw error;

@@ -19,6 +19,8 @@ export interface Caller {
 /** A signed-in person (dashboard token); `org` is set for calls the table scopes to an org. */
 export interface SignedIn {
   customerId: string;
+  /** The refresh-token family of the session the token came from (its `sid`); absent in older tokens. */
+  sessionId?: string;
   org?: { orgId: string; role: Role };
 }
 

@@ -4,7 +4,6 @@
 
 import type { ServiceImpl } from "@connectrpc/connect";
 import { normalizedEmail } from "../../domain/email/email-address.ts";
-import { passwordMatches } from "../../domain/auth/password.ts";
 import { generateSecretToken, isSecretToken, secretTokenHash, signInLink } from "../../domain/auth/secret-token.ts";
 import { FieldError } from "../../domain/field-error.ts";
 import type { AuthService } from "../../gen/public/auth/v1/auth_pb.ts";
@@ -16,9 +15,10 @@ import { clientIpKey } from "../request-context.ts";
 import type { DashboardDeps } from "./dashboard-deps.ts";
 import { queueEmail } from "./email-queue.ts";
 import { oidcSignIn } from "./oidc-sign-in.ts";
+import { checkPassword } from "./password-checks.ts";
 import { jwtSecretOrRefuse, startSession } from "./sessions.ts";
 import { redeemSignInToken } from "./sign-in-redemption.ts";
-import { emailBucket, FAILED_PASSWORDS_PER_EMAIL, MAGIC_LINKS_PER_EMAIL, MAGIC_LINKS_PER_IP, signInLimits } from "./sign-in-limits.ts";
+import { emailBucket, FAILED_PASSWORDS_PER_EMAIL, FAILED_PASSWORDS_PER_IP, MAGIC_LINKS_PER_EMAIL, MAGIC_LINKS_PER_IP, signInLimits } from "./sign-in-limits.ts";
 
 const refreshRefusals: Record<Exclude<SpentRefreshToken["outcome"], "spent">, string> = {
   unknown: "unknown refresh token; sign in again",
@@ -48,7 +48,7 @@ export function authService(deps: DashboardDeps): ServiceImpl<typeof AuthService
     async requestMagicLink(request, ctx) {
       jwtSecretOrRefuse(server.jwtSecret);
       const email = normalizedEmail(request.email, "email");
-      await limits.take(`magic-link:ip:${ctx.values.get(clientIpKey)}`, MAGIC_LINKS_PER_IP, "too many sign-in links requested from your network");
+      await limits.take(limits.ipBucket("magic-link", ctx.values.get(clientIpKey)), MAGIC_LINKS_PER_IP, "too many sign-in links requested from your network");
       await limits.take(emailBucket("magic-link", email), MAGIC_LINKS_PER_EMAIL, "too many sign-in links requested for this address");
       if (controlPlane.signup === "invite_only" && !(await customerByEmail(deps.sql, email))) return {};
 
@@ -78,18 +78,26 @@ export function authService(deps: DashboardDeps): ServiceImpl<typeof AuthService
       });
     },
 
-    async signInWithEmail(request) {
+    // Counted before the slow hash, per address and per network; given back when right or when nothing was checked.
+    async signInWithEmail(request, ctx) {
       const secret = jwtSecretOrRefuse(server.jwtSecret);
       const email = normalizedEmail(request.email, "email");
       if (request.password === "") throw new FieldError("password", "required");
       if (request.password.length > 1000) throw new FieldError("password", "must be at most 1000 characters");
-      const failures = emailBucket("password", email);
-      await limits.demandRoom(failures, FAILED_PASSWORDS_PER_EMAIL, "too many failed password sign-ins for this address; use a sign-in link, or wait");
-      const customer = await customerByEmail(deps.sql, email);
-      if (!customer || !(await passwordMatches(request.password, customer.passwordHash))) {
-        await limits.hit(failures);
-        throw new ConnectError("wrong email or password", Code.Unauthenticated);
+      const attempt = await limits.admit([
+        { name: emailBucket("password", email), limit: FAILED_PASSWORDS_PER_EMAIL, tooMany: "too many failed password sign-ins for this address; use a sign-in link, or wait" },
+        { name: limits.ipBucket("password", ctx.values.get(clientIpKey)), limit: FAILED_PASSWORDS_PER_IP, tooMany: "too many failed password sign-ins from your network" },
+      ]);
+      let customer, matches;
+      try {
+        customer = await customerByEmail(deps.sql, email);
+        matches = await checkPassword(request.password, customer?.passwordHash);
+      } catch (error) {
+        await attempt.giveBack();
+        throw error;
       }
+      if (!customer || !matches) throw new ConnectError("wrong email or password", Code.Unauthenticated);
+      await attempt.giveBack();
       return await deps.sql.begin(async (tx) => {
         await recordSignIn(tx, customer.id, false);
         return await startSession(tx, secret, customer.id);

@@ -1,11 +1,13 @@
 // dashboard.customers.v1.CustomersService: the signed-in person themself. Who that is comes from the auth
-// boundary; an account deleted since its token was issued is treated as signed out.
+// boundary; an account deleted since its token was issued is treated as signed out. Setting a password ends every
+// other session of the person (a token without a session id ends them all), so whoever else held one is out.
 
 import type { ServiceImpl } from "@connectrpc/connect";
 import { hashPassword, passwordProblem } from "../../domain/auth/password.ts";
 import { FieldError } from "../../domain/field-error.ts";
 import type { CustomersService } from "../../gen/dashboard/customers/v1/customers_pb.ts";
 import { customerById, setPasswordHash } from "../../store/customers.ts";
+import { revokeOtherFamilies } from "../../store/refresh-tokens.ts";
 import { signedInOf } from "../auth/caller.ts";
 import { Code, ConnectError } from "../connect-errors.ts";
 import type { DashboardDeps } from "./dashboard-deps.ts";
@@ -23,7 +25,12 @@ export function customersService(deps: DashboardDeps): ServiceImpl<typeof Custom
     async setPassword(request, ctx) {
       const problem = passwordProblem(request.password);
       if (problem) throw new FieldError("password", problem);
-      if (!(await setPasswordHash(deps.sql, signedInOf(ctx).customerId, await hashPassword(request.password)))) throw gone();
+      const { customerId, sessionId } = signedInOf(ctx);
+      const hash = await hashPassword(request.password);
+      await deps.sql.begin(async (tx) => {
+        if (!(await setPasswordHash(tx, customerId, hash))) throw gone();
+        await revokeOtherFamilies(tx, customerId, sessionId);
+      });
       return {};
     },
   };

@@ -1,5 +1,5 @@
 // A signed-in session as the dashboard holds it: a 24-hour access JWT and a refresh token that starts (or
-// continues) a rotating family.
+// continues) a rotating family. The family id is the session's id, carried in the JWT as `sid`.
 
 import type { Sql, TransactionSql } from "postgres";
 import { signAccessToken } from "../../domain/auth/access-token.ts";
@@ -22,5 +22,5 @@ export function jwtSecretOrRefuse(secret: string | undefined): string {
 export async function startSession(sql: Sql | TransactionSql, secret: string, customerId: string, familyId: string = crypto.randomUUID()): Promise<Session> {
   const refreshToken = generateSecretToken();
   await insertRefreshToken(sql, { hash: secretTokenHash(refreshToken), familyId, customerId });
-  return { token: await signAccessToken(secret, customerId), refreshToken };
+  return { token: await signAccessToken(secret, customerId, { sessionId: familyId }), refreshToken };
 }
