@@ -19,7 +19,7 @@ import { INVITATION_TTL_DAYS, type Invitation, issueInvitation, openInvitations,
 import { getOrg, isMemberEmail } from "../../store/orgs.ts";
 import { Code, ConnectError } from "../connect-errors.ts";
 import type { DashboardDeps } from "./dashboard-deps.ts";
-import { queueEmail } from "./email-queue.ts";
+import { emailSealKeyOrRefuse, queueEmail } from "./email-queue.ts";
 
 type InvitationReply = Promise<{ invitation: MessageInitShape<typeof OrgInvitationSchema> }>;
 
@@ -55,14 +55,15 @@ export async function listInvitations(deps: DashboardDeps, by: Inviter): Promise
 async function issueWithMail(deps: DashboardDeps, by: Inviter, write: (tx: TransactionSql, tokenHash: Buffer) => Promise<Invitation | undefined>): InvitationReply {
   const token = generateSecretToken();
   const tokenHash = secretTokenHash(token);
-  const nats = await deps.nats();
+  const mailKey = emailSealKeyOrRefuse(deps.config.server.jwtSecret);
   return await deps.sql.begin(async (tx) => {
     const invitation = await write(tx, tokenHash);
     if (!invitation) throw notFound();
     const [org, [inviter]] = await Promise.all([getOrg(tx, by.orgId), tx<{ email: string }[]>`SELECT email FROM customers WHERE id = ${by.customerId}`]);
     if (!org || !inviter) throw new ConnectError("the org or your account was deleted meanwhile", Code.NotFound);
     try {
-      await queueEmail(nats, {
+      const nats = await deps.nats();
+      await queueEmail(nats, mailKey, {
         template: "invitation",
         idempotencyKey: `invitation-${invitation.id}-${tokenHash.toString("hex").slice(0, 16)}`,
         to: invitation.email,
