@@ -2,15 +2,15 @@
 // sent once, retried or dead-lettered. Jobs are queued the way the server queues them (queueEmail).
 
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import type { EmailJob } from "../../src/domain/email/email-job.ts";
 import { emailSealKey, openEmailJob, sealEmailBody, sealEmailJob } from "../../src/domain/email/email-seal.ts";
-import { connectNats, type Nats } from "../../src/infra/nats.ts";
-import { createPostgres, type Sql } from "../../src/infra/postgres.ts";
+import type { Nats } from "../../src/infra/nats.ts";
+import type { Sql } from "../../src/infra/postgres.ts";
 import { queueEmail } from "../../src/server/dashboard/email-queue.ts";
 import { listDeliveries } from "../../src/store/email-deliveries.ts";
-import { freePort, waitFor } from "../support/ports.ts";
-import { expectSuccess, type RunningPug, runPug, startPug } from "../support/pug-process.ts";
-import { type ScratchEnv, scratchEnv, TEST_JWT_SECRET } from "../support/scratch.ts";
+import { type EmailScratch, type EmailWorkerHarness, emailScratch, magicLinkJob as magicLink } from "../support/email-worker-process.ts";
+import { waitFor } from "../support/ports.ts";
+import type { RunningPug } from "../support/pug-process.ts";
+import { type ScratchEnv, TEST_JWT_SECRET } from "../support/scratch.ts";
 import { type SmtpPeer, startSmtpPeer } from "../support/smtp-peer.ts";
 
 let env: ScratchEnv;
@@ -19,57 +19,31 @@ let nats: Nats;
 let sql: Sql;
 let worker: RunningPug | undefined;
 let metricsUrl: string;
+let harness: EmailWorkerHarness;
 /** The key the stack's server seals jobs with (from PUG_JWT_SECRET_KEY). */
 const key = emailSealKey(TEST_JWT_SECRET);
 
+let scratch: EmailScratch | undefined;
+
 beforeAll(async () => {
-  env = await scratchEnv("email");
-  expectSuccess(await runPug(["migrate"], env), "pug migrate");
+  scratch = await emailScratch("email");
+  ({ env, nats, sql, harness } = scratch);
   peer = await startSmtpPeer();
-  nats = await connectNats({ url: env.NATS_URL, prefix: env.PUG_NATS_PREFIX });
-  sql = createPostgres({ url: env.DATABASE_URL, maxConnections: 2 });
 });
 afterAll(async () => {
   await worker?.stop();
-  await nats?.close();
-  await sql?.end();
+  await scratch?.close();
   await peer?.stop();
 });
 
-/** Starts `pug worker email` (its health and metrics listener: the given port + 2, see worker-roles.ts). */
+const consumer = () => harness.consumer();
+const drained = () => harness.drained();
+const deadLetters = (reason: string) => harness.deadLetter(reason);
+const untilPulling = (running: RunningPug) => harness.untilPulling(running);
 function startWorker(extra: Record<string, string>): RunningPug {
-  const port = freePort();
-  metricsUrl = `http://127.0.0.1:${port}/metrics`;
-  return startPug(["worker", "email"], { ...env, PUG_WORKER_HEALTH_ADDR: `127.0.0.1:${port - 2}`, PUG_LOG_LEVEL: "info", PUG_EMAIL_FROM: "Pug <pug@pug.test>", ...extra });
-}
-
-async function untilPulling(running: RunningPug): Promise<void> {
-  await waitFor("the email worker to pull from its consumer", async () => {
-    if (running.proc.exitCode !== null) throw new Error(`email worker exited: ${running.output()}`);
-    return (await consumer()).num_waiting > 0;
-  }).catch((error: Error) => {
-    throw new Error(`${error.message}\n${running.output()}`);
-  });
-}
-
-const consumer = () => nats.jsm.consumers.info(nats.names.stream("email"), "email-worker");
-/** Every queued message handled: none waiting, none delivered and unacknowledged. */
-const drained = async () => {
-  const info = await consumer();
-  return info.num_pending === 0 && info.num_ack_pending === 0;
-};
-
-const magicLink = (to: string, key: string, token = key): EmailJob => ({
-  template: "magic_link",
-  idempotencyKey: key,
-  to,
-  data: { link: `https://dash.pug.test/magic-link?token=${token}`, expiresMinutes: 15 },
-});
-
-async function deadLetters(reason: string) {
-  const stored = await nats.jsm.streams.getMessage(nats.names.stream("email_dlq"), { last_by_subj: nats.names.subject("email_dlq", reason) });
-  if (!stored) return undefined;
-  return { data: stored.data, reason: stored.header.get("Pug-Reason"), detail: stored.header.get("Pug-Detail"), sourceStream: stored.header.get("Pug-Source-Stream") };
+  const running = harness.start(extra);
+  metricsUrl = running.metricsUrl;
+  return running;
 }
 
 /** Every message's raw bytes on the email stream, as anyone who can read NATS sees them. */
