@@ -6,7 +6,7 @@ import { type Command, type Globals, UsageError } from "./command.ts";
 import { configCommand } from "./config.ts";
 import { devCommand } from "./dev.ts";
 import { doctorCommand } from "./doctor.ts";
-import { emailPreviewCommand } from "./email.ts";
+import { emailPreviewCommand, emailReplayDlqCommand } from "./email.ts";
 import { loginLinkCommand } from "./login-link.ts";
 import { migrateCommands } from "./migrate.ts";
 import { apiKeyRevokeCommand, projectCreateCommand } from "./project.ts";
@@ -29,6 +29,7 @@ export const commands: Command[] = [
   schedulerRunCommand,
   seedCommand,
   emailPreviewCommand,
+  emailReplayDlqCommand,
   configCommand,
   systemdCommand,
   versionCommand,

@@ -18,6 +18,7 @@ import ch0005 from "../../migrations/clickhouse/0005_filter_schema.sql" with { t
 import ch0006 from "../../migrations/clickhouse/0006_usage.sql" with { type: "text" };
 import nats0001 from "../../migrations/nats/0001_streams.json" with { type: "text" };
 import nats0002 from "../../migrations/nats/0002_stream_limits.json" with { type: "text" };
+import nats0003 from "../../migrations/nats/0003_email_retries.json" with { type: "text" };
 
 export const embeddedMigrations = {
   postgres: {
@@ -42,6 +43,7 @@ export const embeddedMigrations = {
   nats: {
     "0001_streams.json": nats0001,
     "0002_stream_limits.json": nats0002,
+    "0003_email_retries.json": nats0003,
   },
 } satisfies Record<string, Record<string, string>>;
 

@@ -8,6 +8,8 @@ import { InvitationStatus, OrgRole } from "../../src/gen/dashboard/orgs/v1/orgs_
 import { createPostgres, type Sql } from "../../src/infra/postgres.ts";
 import { type DashboardClients, dashboardClients, refusal, type Person, queuedMail, seedOrg, seedPerson } from "../support/dashboard-people.ts";
 import { type IngestStack, ingestStack } from "../support/ingest-stack.ts";
+import { freePort } from "../support/ports.ts";
+import { startPug, waitForHttp } from "../support/pug-process.ts";
 
 let stack: IngestStack;
 let sql: Sql;
@@ -258,6 +260,23 @@ describe("invitations and admin rights", () => {
     // An hour later the budget is back.
     await sql`UPDATE invitations SET expires_at = expires_at - interval '1 hour' WHERE org_id = ${org}`;
     expect(await refusal(api.orgs.inviteMember({ orgId: org, email: "one-more@example.com", role: OrgRole.VIEWER }, { headers: ada.headers }))).toBe("ok");
+  });
+});
+
+describe("invitations while NATS is down", () => {
+  test("InviteMember answers unavailable and changes nothing", async () => {
+    // A second server on the same database whose NATS cannot be reached (a port nothing listens on).
+    const port = freePort();
+    const server = startPug(["server"], { ...stack.env, PUG_SERVER_PORT: String(port), PUG_SERVER_ADMIN_ADDR: `127.0.0.1:${freePort()}`, NATS_URL: `nats://127.0.0.1:${freePort()}` });
+    try {
+      await waitForHttp(`http://127.0.0.1:${port}/healthz`);
+      const before = await sql`SELECT count(*)::int AS n FROM invitations`;
+      const call = dashboardClients(`http://127.0.0.1:${port}`).orgs.inviteMember({ orgId: orgA, email: "outage@example.com", role: OrgRole.MEMBER }, { headers: ada.headers });
+      expect(await refusal(call)).toBe("Unavailable: cannot queue the invitation mail right now; nothing was changed, retry");
+      expect(await sql`SELECT count(*)::int AS n FROM invitations`).toEqual(before);
+    } finally {
+      await server.stop();
+    }
   });
 });
 

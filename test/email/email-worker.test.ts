@@ -2,14 +2,15 @@
 // sent once, retried or dead-lettered. Jobs are queued the way the server queues them (queueEmail).
 
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { type EmailJob, encodeEmailJob } from "../../src/domain/email/email-job.ts";
-import { connectNats, type Nats } from "../../src/infra/nats.ts";
-import { createPostgres, type Sql } from "../../src/infra/postgres.ts";
+import { emailSealKey, openEmailJob, sealEmailBody, sealEmailJob } from "../../src/domain/email/email-seal.ts";
+import type { Nats } from "../../src/infra/nats.ts";
+import type { Sql } from "../../src/infra/postgres.ts";
 import { queueEmail } from "../../src/server/dashboard/email-queue.ts";
 import { listDeliveries } from "../../src/store/email-deliveries.ts";
-import { freePort, waitFor } from "../support/ports.ts";
-import { expectSuccess, type RunningPug, runPug, startPug } from "../support/pug-process.ts";
-import { type ScratchEnv, scratchEnv } from "../support/scratch.ts";
+import { type EmailScratch, type EmailWorkerHarness, emailScratch, magicLinkJob as magicLink } from "../support/email-worker-process.ts";
+import { waitFor } from "../support/ports.ts";
+import type { RunningPug } from "../support/pug-process.ts";
+import { type ScratchEnv, TEST_JWT_SECRET } from "../support/scratch.ts";
 import { type SmtpPeer, startSmtpPeer } from "../support/smtp-peer.ts";
 
 let env: ScratchEnv;
@@ -18,76 +19,75 @@ let nats: Nats;
 let sql: Sql;
 let worker: RunningPug | undefined;
 let metricsUrl: string;
+let harness: EmailWorkerHarness;
+/** The key the stack's server seals jobs with (from PUG_JWT_SECRET_KEY). */
+const key = emailSealKey(TEST_JWT_SECRET);
+
+let scratch: EmailScratch | undefined;
 
 beforeAll(async () => {
-  env = await scratchEnv("email");
-  expectSuccess(await runPug(["migrate"], env), "pug migrate");
+  scratch = await emailScratch("email");
+  ({ env, nats, sql, harness } = scratch);
   peer = await startSmtpPeer();
-  nats = await connectNats({ url: env.NATS_URL, prefix: env.PUG_NATS_PREFIX });
-  sql = createPostgres({ url: env.DATABASE_URL, maxConnections: 2 });
 });
 afterAll(async () => {
   await worker?.stop();
-  await nats?.close();
-  await sql?.end();
+  await scratch?.close();
   await peer?.stop();
 });
 
-/** Starts `pug worker email` (its health and metrics listener: the given port + 2, see worker-roles.ts). */
+const consumer = () => harness.consumer();
+const drained = () => harness.drained();
+const deadLetters = (reason: string) => harness.deadLetter(reason);
+const untilPulling = (running: RunningPug) => harness.untilPulling(running);
 function startWorker(extra: Record<string, string>): RunningPug {
-  const port = freePort();
-  metricsUrl = `http://127.0.0.1:${port}/metrics`;
-  return startPug(["worker", "email"], { ...env, PUG_WORKER_HEALTH_ADDR: `127.0.0.1:${port - 2}`, PUG_LOG_LEVEL: "info", PUG_EMAIL_FROM: "Pug <pug@pug.test>", ...extra });
+  const running = harness.start(extra);
+  metricsUrl = running.metricsUrl;
+  return running;
 }
 
-async function untilPulling(running: RunningPug): Promise<void> {
-  await waitFor("the email worker to pull from its consumer", async () => {
-    if (running.proc.exitCode !== null) throw new Error(`email worker exited: ${running.output()}`);
-    return (await consumer()).num_waiting > 0;
-  }).catch((error: Error) => {
-    throw new Error(`${error.message}\n${running.output()}`);
-  });
-}
-
-const consumer = () => nats.jsm.consumers.info(nats.names.stream("email"), "email-worker");
-/** Every queued message handled: none waiting, none delivered and unacknowledged. */
-const drained = async () => {
-  const info = await consumer();
-  return info.num_pending === 0 && info.num_ack_pending === 0;
-};
-
-const magicLink = (to: string, key: string, token = key): EmailJob => ({
-  template: "magic_link",
-  idempotencyKey: key,
-  to,
-  data: { link: `https://dash.pug.test/magic-link?token=${token}`, expiresMinutes: 15 },
-});
-
-async function deadLetters(reason: string) {
-  const stored = await nats.jsm.streams.getMessage(nats.names.stream("email_dlq"), { last_by_subj: nats.names.subject("email_dlq", reason) });
-  if (!stored) return undefined;
-  return { data: new TextDecoder().decode(stored.data), reason: stored.header.get("Pug-Reason"), detail: stored.header.get("Pug-Detail"), sourceStream: stored.header.get("Pug-Source-Stream") };
+/** Every message's raw bytes on the email stream, as anyone who can read NATS sees them. */
+async function rawQueued(): Promise<string[]> {
+  const stream = nats.names.stream("email");
+  const { state } = await nats.jsm.streams.info(stream);
+  const bodies: string[] = [];
+  for (let seq = state.first_seq; seq <= state.last_seq && state.messages > 0; seq++) {
+    const message = await nats.jsm.streams.getMessage(stream, { seq });
+    if (message) bodies.push(Buffer.from(message.data).toString("latin1"));
+  }
+  return bodies;
 }
 
 describe("pug worker email", () => {
-  test("without SMTP it says so and takes no mail; once configured and restarted it sends what waited", async () => {
-    const idle = startWorker({ PUG_SMTP_URL: "" });
-    await queueEmail(nats, magicLink("waiting@pug.test", "k-waiting"));
-    await waitFor("the warning", () => idle.output().includes("PUG_SMTP_URL is not set: no mail is sent"));
+  test("without SMTP, or without PUG_JWT_SECRET_KEY, it says so and takes no mail; once configured and restarted it sends what waited", async () => {
+    await queueEmail(nats, key, magicLink("waiting@pug.test", "k-waiting", "tok_waiting_secret"));
+    // Sealed on the stream: neither the link nor its token can be read off NATS.
+    const raw = await rawQueued();
+    expect(raw).toHaveLength(1);
+    expect(raw[0]).not.toContain("tok_waiting_secret");
+    expect(raw[0]).not.toContain("magic-link");
+    expect(raw[0]).not.toContain("waiting@pug.test");
+
+    const noSmtp = startWorker({ PUG_SMTP_URL: "" });
+    await waitFor("the warning", () => noSmtp.output().includes("PUG_SMTP_URL is not set: no mail is sent"));
     await Bun.sleep(500);
-    expect(await idle.stop()).toBe(0);
+    expect(await noSmtp.stop()).toBe(0);
+    const noKey = startWorker({ PUG_SMTP_URL: peer.url, PUG_JWT_SECRET_KEY: "" });
+    await waitFor("the warning", () => noKey.output().includes("PUG_JWT_SECRET_KEY is not set: no mail is sent"));
+    await Bun.sleep(500);
+    expect(await noKey.stop()).toBe(0);
     const info = await consumer();
     expect([info.num_pending, info.delivered.consumer_seq]).toEqual([1, 0]);
 
     worker = startWorker({ PUG_SMTP_URL: peer.url, PUG_EMAIL_RETRY_BASE_MS: "300" });
     await untilPulling(worker);
     const [mail] = await peer.waitForMails("waiting@pug.test");
-    expect(mail!.text).toContain("https://dash.pug.test/magic-link?token=k-waiting");
+    expect(mail!.text).toContain("https://dash.pug.test/magic-link?token=tok_waiting_secret");
   });
 
   test("a magic link arrives once, to its address, with the link in its text and HTML; the delivery is recorded", async () => {
     const job = magicLink("ada@pug.test", "k-ada", "tok_ada_123");
-    await queueEmail(nats, job);
+    await queueEmail(nats, key, job);
     const [mail] = await peer.waitForMails("ada@pug.test");
     await waitFor("the job acknowledged", drained);
     expect(peer.mailsTo("ada@pug.test")).toHaveLength(1);
@@ -101,8 +101,8 @@ describe("pug worker email", () => {
 
   test("the same job under two message ids (one idempotency key) is sent once", async () => {
     const job = magicLink("twice@pug.test", "k-twice");
-    await nats.js.publish(nats.names.subject("email", "send"), encodeEmailJob(job), { msgID: "first" });
-    await nats.js.publish(nats.names.subject("email", "send"), encodeEmailJob(job), { msgID: "second" });
+    await nats.js.publish(nats.names.subject("email", "send"), sealEmailJob(key, job), { msgID: "first" });
+    await nats.js.publish(nats.names.subject("email", "send"), sealEmailJob(key, job), { msgID: "second" });
     await peer.waitForMails("twice@pug.test");
     await waitFor("both messages acknowledged", drained);
     await Bun.sleep(300);
@@ -112,44 +112,62 @@ describe("pug worker email", () => {
 
   test("refused for now (451) twice, then accepted: delivered once, after two retries", async () => {
     peer.refuse("later@pug.test", 451, "4.3.0 Try again later", 2);
-    await queueEmail(nats, magicLink("later@pug.test", "k-later"));
+    await queueEmail(nats, key, magicLink("later@pug.test", "k-later"));
     const mails = await peer.waitForMails("later@pug.test", 1, 20_000);
     await waitFor("the job acknowledged", drained);
     expect(mails).toHaveLength(1);
     expect(peer.attempts("later@pug.test")).toBe(3);
   });
 
-  test("refused for good (550): dead-lettered at once with the server's reply, nothing sent or recorded", async () => {
+  test("refused for good (550): dead-lettered at once with the server's reply, still sealed; nothing sent or recorded", async () => {
     peer.refuse("nobody@pug.test", 550, "5.1.1 No such mailbox");
-    const job = magicLink("nobody@pug.test", "k-nobody");
-    await queueEmail(nats, job);
+    const job = magicLink("nobody@pug.test", "k-nobody", "tok_nobody_secret");
+    await queueEmail(nats, key, job);
     await waitFor("a dead letter", async () => (await deadLetters("rejected")) !== undefined);
-    const letter = await deadLetters("rejected");
-    expect(letter).toEqual({ data: new TextDecoder().decode(encodeEmailJob(job)), reason: "rejected", detail: "smtp 550 5.1.1 No such mailbox", sourceStream: nats.names.stream("email") });
+    const { data, ...letter } = (await deadLetters("rejected"))!;
+    expect(letter).toEqual({ reason: "rejected", detail: "smtp 550 5.1.1 No such mailbox", sourceStream: nats.names.stream("email") });
+    expect(Buffer.from(data).toString("latin1")).not.toContain("tok_nobody_secret");
+    expect(openEmailJob(key, data)).toEqual(job);
     await waitFor("the job acknowledged", drained);
     expect(peer.attempts("nobody@pug.test")).toBe(1);
     expect(peer.mailsTo("nobody@pug.test")).toEqual([]);
     expect((await listDeliveries(sql)).map((d) => d.idempotencyKey)).not.toContain("k-nobody");
   });
 
-  test("a message that is not a job is dead-lettered at once with why", async () => {
-    await nats.js.publish(nats.names.subject("email", "send"), new TextEncoder().encode('{"template":"magic_link","to":"x@pug.test"}'), { msgID: "garbage" });
+  test("a sealed message that is not a job is dead-lettered at once with why", async () => {
+    await nats.js.publish(nats.names.subject("email", "send"), sealEmailBody(key, new TextEncoder().encode('{"template":"magic_link","to":"x@pug.test"}')), { msgID: "garbage" });
     await waitFor("a dead letter", async () => (await deadLetters("undecodable")) !== undefined);
     const letter = await deadLetters("undecodable");
-    expect(letter!.data).toBe('{"template":"magic_link","to":"x@pug.test"}');
     expect(letter!.detail).toStartWith("email job: ");
     expect(letter!.detail).toContain("idempotencyKey");
     await waitFor("the message acknowledged", drained);
   });
 
+  test("a job that does not open (another PUG_JWT_SECRET_KEY, altered, or in clear) is dead-lettered at once with why, never sent", async () => {
+    const otherKey = emailSealKey("another-secret-of-at-least-thirty-two-chars");
+    await nats.js.publish(nats.names.subject("email", "send"), sealEmailJob(otherKey, magicLink("other-key@pug.test", "k-other-key")), { msgID: "other-key" });
+    await waitFor("a dead letter", async () => (await deadLetters("unopenable")) !== undefined);
+    expect((await deadLetters("unopenable"))!.detail).toBe("email job: does not open: sealed with another PUG_JWT_SECRET_KEY, or altered");
+    const altered = sealEmailJob(key, magicLink("altered@pug.test", "k-altered"));
+    altered[20]! ^= 0xff;
+    await nats.js.publish(nats.names.subject("email", "send"), altered, { msgID: "altered" });
+    await nats.js.publish(nats.names.subject("email", "send"), JSON.stringify(magicLink("clear@pug.test", "k-clear")), { msgID: "clear" });
+    await waitFor("three dead letters", async () => (await nats.jsm.streams.info(nats.names.stream("email_dlq"), { subjects_filter: nats.names.subject("email_dlq", "unopenable") })).state.subjects?.[nats.names.subject("email_dlq", "unopenable")] === 3);
+    expect((await deadLetters("unopenable"))!.detail).toBe("email job: not sealed, or sealed by another version (first byte 123, expected 1)");
+    await waitFor("the messages acknowledged", drained);
+    expect(["other-key@pug.test", "altered@pug.test", "clear@pug.test"].map((to) => peer.attempts(to))).toEqual([0, 0, 0]);
+  });
+
   test("every outcome is counted in /metrics", async () => {
     const metrics = await (await fetch(metricsUrl)).text();
-    // Sent: the waiting one, ada, twice, later. Retried: later's two refusals. Dead-lettered: nobody and the garbage.
+    // Sent: the waiting one, ada, twice, later. Retried: later's two refusals. Dead-lettered: nobody, the garbage
+    // and the three that do not open.
     expect(metrics).toContain('pug_email_jobs_total{outcome="sent"} 4');
     expect(metrics).toContain('pug_email_jobs_total{outcome="duplicate"} 1');
     expect(metrics).toContain('pug_email_jobs_total{outcome="retried"} 2');
-    expect(metrics).toContain('pug_email_jobs_total{outcome="dead_lettered"} 2');
+    expect(metrics).toContain('pug_email_jobs_total{outcome="dead_lettered"} 5');
     expect(metrics).toContain('pug_dead_lettered_total{table="email_deliveries",reason="rejected"} 1');
     expect(metrics).toContain('pug_dead_lettered_total{table="email_deliveries",reason="undecodable"} 1');
+    expect(metrics).toContain('pug_dead_lettered_total{table="email_deliveries",reason="unopenable"} 3');
   });
 });

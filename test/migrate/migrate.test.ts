@@ -36,11 +36,13 @@ describe("pug migrate", () => {
       expect(chTables.map((t) => t.name)).toEqual([...chObjects, "pug_schema_migrations"].sort());
       const info = await nats.jsm.consumers.info(nats.names.stream("events"), "events-worker");
       expect(info.config.max_deliver).toBe(5);
+      // 0003 raises the email worker's attempts: retries span hours.
+      expect((await nats.jsm.consumers.info(nats.names.stream("email"), "email-worker")).config.max_deliver).toBe(25);
       expect((await nats.jsm.streams.info(nats.names.stream("events_dlq"))).config.subjects).toEqual([`${env.PUG_NATS_PREFIX}.events_dlq.>`]);
 
       const second = expectSuccess(await runPug(["migrate"], env));
       expect(second.stdout).toBe(
-        [`postgres: no migrations pending (${pgMigrations.length} applied)`, `clickhouse: no migrations pending (${chMigrations.length} applied)`, "nats: no migrations pending (2 applied)", "nats: 8 streams and 4 consumers as declared", ""].join("\n"),
+        [`postgres: no migrations pending (${pgMigrations.length} applied)`, `clickhouse: no migrations pending (${chMigrations.length} applied)`, "nats: no migrations pending (3 applied)", "nats: 8 streams and 4 consumers as declared", ""].join("\n"),
       );
       expect((await sql<{ n: number }[]>`SELECT count(*)::int AS n FROM pug_schema_migrations`)[0]!.n).toBe(pgMigrations.length);
     } finally {
@@ -116,6 +118,23 @@ describe("pug migrate", () => {
       const info = await nats.jsm.streams.info(name);
       expect(info.config.description).toBe("Mail to send, waiting for the email worker");
       expect(info.state.messages).toBe(1);
+    } finally {
+      await nats.close();
+    }
+  });
+
+  test("an email consumer of 0001 (5 attempts) is raised to 25 in place, keeping what it has not delivered", async () => {
+    const env = await scratchEnv("migrate_email_retries");
+    expectSuccess(await runPug(["nats", "migrate"], env));
+    const nats = await connectNats({ url: env.NATS_URL, prefix: env.PUG_NATS_PREFIX });
+    try {
+      const stream = nats.names.stream("email");
+      await nats.jsm.consumers.update(stream, "email-worker", { max_deliver: 5, description: "Sends mail over SMTP" });
+      await nats.js.publish(nats.names.subject("email", "send"), "kept");
+      const result = expectSuccess(await runPug(["nats", "migrate"], env));
+      expect(result.stdout).toContain(`nats: updated consumer ${stream}/email-worker`);
+      const info = await nats.jsm.consumers.info(stream, "email-worker");
+      expect([info.config.max_deliver, info.config.ack_wait, info.num_pending]).toEqual([25, 120e9, 1]);
     } finally {
       await nats.close();
     }

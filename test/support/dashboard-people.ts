@@ -6,7 +6,8 @@ import { type Client, Code, ConnectError, createClient } from "@connectrpc/conne
 import { createConnectTransport } from "@connectrpc/connect-web";
 import { signAccessToken } from "../../src/domain/auth/access-token.ts";
 import type { Role } from "../../src/domain/auth/roles.ts";
-import { decodeEmailJob, type EmailJob } from "../../src/domain/email/email-job.ts";
+import type { EmailJob } from "../../src/domain/email/email-job.ts";
+import { emailSealKey, openEmailJob } from "../../src/domain/email/email-seal.ts";
 import type { Nats } from "../../src/infra/nats.ts";
 import type { Sql } from "../../src/infra/postgres.ts";
 import { OrgsService } from "../../src/gen/dashboard/orgs/v1/orgs_pb.ts";
@@ -44,15 +45,16 @@ export function dashboardClients(baseUrl: string, useBinaryFormat = false): Dash
   return { orgs: createClient(OrgsService, transport), projects: createClient(ProjectsService, transport) };
 }
 
-/** Every mail job now waiting on the stack's email stream, oldest first. */
+/** Every mail job now waiting on the stack's email stream, oldest first, opened as the email worker opens them. */
 export async function queuedMail(nats: Nats): Promise<EmailJob[]> {
+  const key = emailSealKey(TEST_JWT_SECRET);
   const stream = nats.names.stream("email");
   const { state } = await nats.jsm.streams.info(stream);
   const jobs: EmailJob[] = [];
   for (let seq = state.first_seq; seq <= state.last_seq && state.messages > 0; seq++) {
     // null for a message already gone (JetStream's "no message found"); anything else is an error.
     const message = await nats.jsm.streams.getMessage(stream, { seq });
-    if (message) jobs.push(decodeEmailJob(message.data));
+    if (message) jobs.push(openEmailJob(key, message.data));
   }
   return jobs;
 }

@@ -1,6 +1,7 @@
 // A real SMTP server for tests (the `smtp-server` package) on a spare loopback port: it keeps every mail it takes,
 // decoded into subject, text and HTML, and can be told to refuse a recipient with a given reply, a few times or
-// for good. Point PUG_SMTP_URL at `url`.
+// for good. Point PUG_SMTP_URL at `url`. Given `credentials`, it takes mail only after AUTH with them (plain
+// text: no TLS here) and answers any other with 535.
 
 import { SMTPServer } from "smtp-server";
 import { freePort, waitFor } from "./ports.ts";
@@ -26,15 +27,25 @@ export interface SmtpPeer {
   refuse(address: string, code: number, message: string, times?: number): void;
   /** How many times RCPT TO named `address`, accepted or not. */
   attempts(address: string): number;
+  /** How many times a client tried to log in, with any credentials. */
+  logins(): number;
   stop(): Promise<void>;
 }
 
-export async function startSmtpPeer(): Promise<SmtpPeer> {
+export async function startSmtpPeer(options: { credentials?: { user: string; pass: string } } = {}): Promise<SmtpPeer> {
+  const { credentials } = options;
+  let logins = 0;
   const mails: ReceivedMail[] = [];
   const refusals = new Map<string, { code: number; message: string; left: number }>();
   const attempts = new Map<string, number>();
   const server = new SMTPServer({
-    authOptional: true,
+    authOptional: !credentials,
+    allowInsecureAuth: true,
+    onAuth(auth, _session, callback) {
+      logins++;
+      if (credentials && auth.username === credentials.user && auth.password === credentials.pass) return callback(null, { user: auth.username });
+      callback(Object.assign(new Error("5.7.8 Authentication credentials invalid"), { responseCode: 535 }));
+    },
     disabledCommands: ["STARTTLS"],
     logger: false,
     onRcptTo(address, _session, callback) {
@@ -76,6 +87,7 @@ export async function startSmtpPeer(): Promise<SmtpPeer> {
       refusals.set(address.toLowerCase(), { code, message, left: times });
     },
     attempts: (address) => attempts.get(address.toLowerCase()) ?? 0,
+    logins: () => logins,
     stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }

@@ -4,6 +4,7 @@
 
 import type { ServiceImpl } from "@connectrpc/connect";
 import { normalizedEmail } from "../../domain/email/email-address.ts";
+import { emailSealKey } from "../../domain/email/email-seal.ts";
 import { generateSecretToken, isSecretToken, secretTokenHash, signInLink } from "../../domain/auth/secret-token.ts";
 import { FieldError } from "../../domain/field-error.ts";
 import type { AuthService } from "../../gen/public/auth/v1/auth_pb.ts";
@@ -46,7 +47,8 @@ export function authService(deps: DashboardDeps): ServiceImpl<typeof AuthService
 
     // Always {} for a well-formed address: whether it has an account is not to be learnt here.
     async requestMagicLink(request, ctx) {
-      jwtSecretOrRefuse(server.jwtSecret);
+      // The link is mailed sealed with a key derived from the same secret (src/domain/email/email-seal.ts).
+      const mailKey = emailSealKey(jwtSecretOrRefuse(server.jwtSecret));
       const email = normalizedEmail(request.email, "email");
       await limits.take(limits.ipBucket("magic-link", ctx.values.get(clientIpKey)), MAGIC_LINKS_PER_IP, "too many sign-in links requested from your network");
       await limits.take(emailBucket("magic-link", email), MAGIC_LINKS_PER_EMAIL, "too many sign-in links requested for this address");
@@ -60,7 +62,7 @@ export function authService(deps: DashboardDeps): ServiceImpl<typeof AuthService
         await storeMagicLink(tx, email, hash);
         try {
           const nats = await deps.nats();
-          await queueEmail(nats, { template: "magic_link", idempotencyKey: `magic-link-${hash.toString("hex").slice(0, 32)}`, to: email, data: { link, expiresMinutes: MAGIC_LINK_TTL_MINUTES } });
+          await queueEmail(nats, mailKey, { template: "magic_link", idempotencyKey: `magic-link-${hash.toString("hex").slice(0, 32)}`, to: email, data: { link, expiresMinutes: MAGIC_LINK_TTL_MINUTES } });
         } catch (error) {
           throw new ConnectError("cannot queue the sign-in mail right now (message queue unavailable); retry in a moment", Code.Unavailable, undefined, undefined, error);
         }

@@ -20,7 +20,7 @@ import { getOrg, isMemberEmail } from "../../store/orgs.ts";
 import { roleRefusal } from "../auth/auth-boundary.ts";
 import { Code, ConnectError } from "../connect-errors.ts";
 import type { DashboardDeps } from "./dashboard-deps.ts";
-import { queueEmail } from "./email-queue.ts";
+import { emailSealKeyOrRefuse, queueEmail } from "./email-queue.ts";
 
 type InvitationReply = Promise<{ invitation: MessageInitShape<typeof OrgInvitationSchema> }>;
 
@@ -56,7 +56,7 @@ export async function listInvitations(deps: DashboardDeps, by: Inviter): Promise
 async function issueWithMail(deps: DashboardDeps, by: Inviter, write: (tx: TransactionSql, tokenHash: Buffer) => Promise<Invitation | undefined>): InvitationReply {
   const token = generateSecretToken();
   const tokenHash = secretTokenHash(token);
-  const nats = await deps.nats();
+  const mailKey = emailSealKeyOrRefuse(deps.config.server.jwtSecret);
   return await deps.sql.begin(async (tx) => {
     const allowed = await invitationAllowed(tx, by.orgId, by.customerId);
     if (allowed === "not_admin") throw roleRefusal("you are no longer an admin of this org");
@@ -66,7 +66,8 @@ async function issueWithMail(deps: DashboardDeps, by: Inviter, write: (tx: Trans
     const [org, [inviter]] = await Promise.all([getOrg(tx, by.orgId), tx<{ email: string }[]>`SELECT email FROM customers WHERE id = ${by.customerId}`]);
     if (!org || !inviter) throw new ConnectError("the org or your account was deleted meanwhile", Code.NotFound);
     try {
-      await queueEmail(nats, {
+      const nats = await deps.nats();
+      await queueEmail(nats, mailKey, {
         template: "invitation",
         idempotencyKey: `invitation-${invitation.id}-${tokenHash.toString("hex").slice(0, 16)}`,
         to: invitation.email,

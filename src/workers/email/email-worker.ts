@@ -1,15 +1,19 @@
 // The loop of `pug worker email`: takes EmailJob messages from the `email` stream (consumer `email-worker`) one at
 // a time, renders each and sends it over SMTP, once per idempotency key (src/store/email-deliveries.ts).
 //
-// A message that is not a job, or a job that cannot be made into a mail, is dead-lettered at once: retrying would
-// not change it. A send the server refuses for good (5xx) is dead-lettered at once with its reply. A refusal for
+// Jobs are sealed (src/domain/email/email-seal.ts) and opened only here. A message that does not open (sealed with
+// another PUG_JWT_SECRET_KEY, altered, not sealed), that is not a job, or a job that cannot be made into a mail, is
+// dead-lettered at once: retrying would not change it. Dead letters keep the sealed bytes, never the link. A send the server refuses for good (5xx) is dead-lettered at once with its reply. A refusal for
 // now (4xx) or no way to the server is retried by JetStream: the message is nak'ed with a growing delay, and on its
-// last delivery (the consumer's max_deliver) dead-lettered with the last reason. Dead letters go to `email_dlq`.
+// last delivery (the consumer's max_deliver, 25: migrations/nats/0003_email_retries.json) dead-lettered with the
+// last reason. Delays double from PUG_EMAIL_RETRY_BASE_MS up to 15 minutes, so retries span hours (about 3½ with
+// the defaults). Dead letters go to `email_dlq`; `pug email replay-dlq` queues them again.
 
 import type { JsMsg } from "@nats-io/jetstream";
 import type { App } from "../../app/app.ts";
 import { backoffDelay } from "../../domain/backoff.ts";
-import { decodeEmailJob, type EmailJob } from "../../domain/email/email-job.ts";
+import type { EmailJob } from "../../domain/email/email-job.ts";
+import { type EmailSealKey, openEmailJob, UnopenableEmailJob } from "../../domain/email/email-seal.ts";
 import { renderEmail } from "../../domain/email/render.ts";
 import { classifySendFailure, type SendError, type SendFailure } from "../../domain/email/send-failure.ts";
 import type { Nats } from "../../infra/nats.ts";
@@ -25,9 +29,11 @@ export const EMAIL_CONSUMER = "email-worker";
 
 /** Under the consumer's ack_wait (120 s): a slow server does not get the mail handed to a second worker. */
 const KEEP_ALIVE_MS = 30_000;
+/** The longest wait between two attempts at one mail. */
+const RETRY_CAP_MS = 15 * 60_000;
 
 /** Why a message went to `email_dlq` (the subject's last token and the Pug-Reason header). */
-type DeadLetterReason = "undecodable" | "unrenderable" | "rejected" | "retries_exhausted";
+type DeadLetterReason = "unopenable" | "undecodable" | "unrenderable" | "rejected" | "retries_exhausted";
 
 /** The SMTP server did not take the mail; carries what nodemailer said. */
 class NotSent extends Error {
@@ -36,13 +42,13 @@ class NotSent extends Error {
   }
 }
 
-export async function runEmailWorker(app: App, mailer: Mailer, signal: AbortSignal): Promise<void> {
+export async function runEmailWorker(app: App, mailer: Mailer, key: EmailSealKey, signal: AbortSignal): Promise<void> {
   await requireConsumer(app, EMAIL_STREAM, EMAIL_CONSUMER);
   const nats = await app.nats();
   const consumer = await nats.js.consumers.get(nats.names.stream(EMAIL_STREAM), EMAIL_CONSUMER);
   const maxDeliver = (await consumer.info()).config.max_deliver ?? -1;
   const log = app.log.child({ role: "email" });
-  const worker = new EmailWorker(app, nats, mailer, log, signal, maxDeliver);
+  const worker = new EmailWorker(app, nats, mailer, key, log, signal, maxDeliver);
   log.info("consumer bound", { stream: EMAIL_STREAM, consumer: EMAIL_CONSUMER });
   await pullOneByOne(consumer, (message) => worker.onMessage(message), signal, log, "mail jobs");
 }
@@ -52,6 +58,7 @@ class EmailWorker {
     private readonly app: App,
     private readonly nats: Nats,
     private readonly mailer: Mailer,
+    private readonly key: EmailSealKey,
     private readonly log: Logger,
     private readonly signal: AbortSignal,
     private readonly maxDeliver: number,
@@ -61,9 +68,9 @@ class EmailWorker {
     let job: EmailJob;
     let mail: ReturnType<typeof renderEmail>;
     try {
-      job = decodeEmailJob(message.data);
+      job = openEmailJob(this.key, message.data);
     } catch (error) {
-      return await this.#deadLetter(message, "undecodable", (error as Error).message);
+      return await this.#deadLetter(message, error instanceof UnopenableEmailJob ? "unopenable" : "undecodable", (error as Error).message);
     }
     try {
       mail = renderEmail(job);
@@ -100,7 +107,7 @@ class EmailWorker {
       return await this.#deadLetter(message, "retries_exhausted", failure.reason);
     }
     const base = this.app.config.emailWorker.retryBaseMs;
-    const delay = backoffDelay(message.info.deliveryCount, { baseMs: base, maxMs: base * 8 });
+    const delay = backoffDelay(message.info.deliveryCount, { baseMs: base, maxMs: Math.max(base, RETRY_CAP_MS) });
     this.log.warn("mail not sent; retrying later", { ...about, reason: failure.reason, retry_in_ms: delay });
     this.app.metrics.emails.inc({ outcome: "retried" });
     message.nak(delay);
