@@ -6,17 +6,19 @@ import { clickhouseChecks } from "./clickhouse-checks.ts";
 import { controlPlaneChecks } from "./control-plane-checks.ts";
 import { migrationChecks } from "./migration-checks.ts";
 import { natsChecks } from "./nats-checks.ts";
+import { oidcChecks } from "./oidc-checks.ts";
 import { postgresChecks } from "./postgres-checks.ts";
 import { redisChecks } from "./redis-checks.ts";
 import { smtpChecks } from "./smtp-checks.ts";
 
 export async function runDoctor(app: App, timeoutMs = 3_000): Promise<CheckResult[]> {
-  const [postgres, clickhouse, nats, redis, smtp] = await Promise.all([
+  const [postgres, clickhouse, nats, redis, smtp, oidc] = await Promise.all([
     postgresChecks(app, timeoutMs),
     clickhouseChecks(app, timeoutMs),
     natsChecks(app, timeoutMs),
     redisChecks(app, timeoutMs),
     smtpChecks(app, timeoutMs),
+    oidcChecks(app, timeoutMs),
   ]);
   const usable = (checks: CheckResult[], name: string) => checks.find((c) => c.name === name)?.status === "ok";
   const migrations = await migrationChecks(app, {
@@ -24,7 +26,7 @@ export async function runDoctor(app: App, timeoutMs = 3_000): Promise<CheckResul
     clickhouse: usable(clickhouse, "clickhouse authenticated"),
     nats: usable(nats, "nats jetstream enabled"),
   });
-  return [...postgres, ...clickhouse, ...nats, ...redis, ...migrations, ...smtp, ...controlPlaneChecks(app.config)];
+  return [...postgres, ...clickhouse, ...nats, ...redis, ...migrations, ...smtp, ...controlPlaneChecks(app.config), ...oidc];
 }
 
 const marks = { ok: "✓", warn: "!", fail: "✗", skip: "–" };

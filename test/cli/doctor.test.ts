@@ -3,6 +3,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { connectNats } from "../../src/infra/nats.ts";
 import { runDoctor } from "../support/doctor-report.ts";
+import { startOidcProvider } from "../support/oidc-provider.ts";
 import { freePort } from "../support/ports.ts";
 import { type PrivateServer, startNats, startRedis } from "../support/private-servers.ts";
 import { expectSuccess, runPug } from "../support/pug-process.ts";
@@ -112,6 +113,22 @@ describe("pug doctor", () => {
     const repaired = await runPug(["nats", "migrate"], env);
     expect(repaired.stdout).toContain(`created stream ${env.PUG_NATS_PREFIX}_email`);
     expect((await doctor({})).check("nats streams").status).toBe("ok");
+  });
+
+  test("each OIDC provider is asked for its keys: a live one is ok, one nobody answers for fails with the fix", async () => {
+    const peer = await startOidcProvider();
+    try {
+      const providers = [
+        { id: "corp", display_name: "Corp", issuer_url: peer.issuer, client_id: peer.clientId },
+        { id: "gone", display_name: "Gone", issuer_url: `http://127.0.0.1:${freePort()}/realms/x`, client_id: "pug" },
+      ];
+      const { code, check } = await doctor({ PUG_OIDC_PROVIDERS: JSON.stringify(providers) });
+      expect(check("oidc provider corp")).toMatchObject({ status: "ok", figure: expect.stringMatching(/^1 signing key, [\d.]+ ms$/) });
+      expect(check("oidc provider gone")).toMatchObject({ status: "fail", fix: expect.stringContaining("check issuer_url http://127.0.0.1:") });
+      expect(code).toBe(1);
+    } finally {
+      await peer.stop();
+    }
   });
 
   test("a bad configuration is reported as failed checks, not a crash", async () => {
