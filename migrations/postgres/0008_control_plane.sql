@@ -69,10 +69,11 @@ CREATE TABLE refresh_tokens (
 
 CREATE INDEX refresh_tokens_by_family ON refresh_tokens (family_id);
 CREATE INDEX refresh_tokens_by_expiry ON refresh_tokens (expires_at);
+-- A person's sessions: ended together when their password changes (and when the person is deleted).
+CREATE INDEX refresh_tokens_by_customer ON refresh_tokens (customer_id);
 
 -- 0 keeps a project's events for ever.
 ALTER TABLE projects ADD COLUMN retention_days integer NOT NULL DEFAULT 0 CHECK (retention_days BETWEEN 0 AND 36500);
-ALTER TABLE projects ADD COLUMN purged_at timestamptz;
 CREATE INDEX projects_deleted ON projects (deleted_at) WHERE deleted_at IS NOT NULL;
 
 CREATE TABLE dashboards (
@@ -114,7 +115,8 @@ CREATE TABLE usage_days (
     PRIMARY KEY (project_id, day)
 );
 
--- Mail sent, by idempotency key: a job delivered again is not sent again.
+-- Mail sent, by idempotency key: a job delivered again is not sent again. The scheduler deletes rows older than
+-- 30 days (the email stream keeps a job 7 days).
 CREATE TABLE email_deliveries (
     idempotency_key text PRIMARY KEY CHECK (length(idempotency_key) BETWEEN 1 AND 200),
     template        text NOT NULL,
@@ -123,14 +125,17 @@ CREATE TABLE email_deliveries (
     message_id      text
 );
 
--- One row per job and scheduled time: the scheduler that inserts it runs the job, any other skips.
+CREATE INDEX email_deliveries_by_sent ON email_deliveries (sent_at);
+
+-- One row per job and scheduled time: the scheduler that inserts it runs the job, any other skips. 'skipped': the
+-- claimer found another run of the job still going. The scheduler deletes rows older than 30 days.
 CREATE TABLE scheduler_runs (
     job         text NOT NULL,
     slot        timestamptz NOT NULL,
     runner      text NOT NULL,
     started_at  timestamptz NOT NULL DEFAULT now(),
     finished_at timestamptz,
-    outcome     text CHECK (outcome IN ('ok', 'failed')),
+    outcome     text CHECK (outcome IN ('ok', 'failed', 'skipped')),
     detail      text,
     PRIMARY KEY (job, slot)
 );

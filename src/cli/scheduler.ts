@@ -1,5 +1,6 @@
-// `pug scheduler run <job>`: runs one scheduled job now, in a slot of its own (this instant) so it always runs,
-// and prints the outcome. --slot names a scheduled time instead: a slot another scheduler already ran is skipped.
+// `pug scheduler run <job>`: runs one scheduled job now, in a slot of its own (this instant), and prints the
+// outcome; it is skipped while another run of the job (a scheduled one) is still going. --slot names a scheduled
+// time instead: a slot another scheduler already ran is skipped too.
 
 import { runInSlot } from "../workers/scheduler/scheduled-job.ts";
 import { scheduledJobs } from "../workers/scheduler/scheduler-jobs.ts";
@@ -24,7 +25,7 @@ export const schedulerRunCommand: Command = {
     try {
       const result = await runInSlot(app, job, slot);
       if (result.outcome === "skipped") {
-        globals.out(`${job.name} ${slot.toISOString()}: skipped (already run by ${result.runner ?? "another scheduler"})`);
+        globals.out(`${job.name} ${slot.toISOString()}: skipped (${result.reason})`);
         return 0;
       }
       globals.out(`${job.name} ${slot.toISOString()}: ${result.outcome} in ${result.ms} ms: ${result.detail}`);

@@ -127,7 +127,7 @@ export const variables = {
   PUG_JWT_SECRET_KEY: variable(optional(v.pipe(v.string(), v.minLength(32, "must be at least 32 characters"))), "(32+ random characters, e.g. from: openssl rand -base64 48)", true),
   PUG_DASHBOARD_URL: variable(url(["http:", "https:"]), "https://analytics.example.com"),
   PUG_SIGNUP: variable(v.picklist(["open", "invite_only"], "must be open or invite_only"), "invite_only"),
-  PUG_PROJECT_PURGE_GRACE_DAYS: variable(integer(0, 3650), "7"),
+  PUG_PROJECT_PURGE_GRACE_DAYS: variable(integer(1, 3650), "7"),
   PUG_OIDC_PROVIDERS: variable(
     oidcProviders,
     `'[{"id":"keycloak","display_name":"Company SSO","issuer_url":"https://sso.example.com/realms/main","client_id":"pug","client_secret":"…"}]'`,

@@ -6,7 +6,7 @@ import type { Sql } from "../infra/postgres.ts";
 export async function projectsDueForPurge(sql: Sql, graceDays: number): Promise<string[]> {
   const rows = await sql<{ id: string }[]>`
     SELECT id FROM projects
-    WHERE deleted_at < now() - make_interval(days => ${graceDays}) AND purged_at IS NULL
+    WHERE deleted_at < now() - make_interval(days => ${graceDays})
     ORDER BY deleted_at`;
   return rows.map((row) => row.id);
 }

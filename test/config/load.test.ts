@@ -68,6 +68,7 @@ describe("loadConfig", () => {
     [{ PUG_NATS_STREAM_LIMITS: "events=10GB/7d" }, "PUG_NATS_STREAM_LIMITS: must be comma-separated stream=SIZE/AGE entries"],
     [{ PUG_SMTP_URL: "mail.example.com" }, "PUG_SMTP_URL: must be a URL starting with smtp:// or smtps://"],
     [{ CLICKHOUSE_DATABASE: "" }, "CLICKHOUSE_DATABASE: must be a database name: letters, digits, '_' or '-' (it is empty"],
+    [{ PUG_PROJECT_PURGE_GRACE_DAYS: "0" }, "PUG_PROJECT_PURGE_GRACE_DAYS: must be a whole number from 1 to 3650 (got '0', from environment)"],
   ])("%p is refused with a line naming the variable", (env, expected) => {
     const found = problems(env);
     expect(found).toHaveLength(1);

@@ -12,6 +12,7 @@ import { splitStatements } from "../../src/domain/sql/statements.ts";
 import { utcDay } from "../../src/infra/cookieless-salt.ts";
 import type { Sql } from "../../src/infra/postgres.ts";
 import { createLogger } from "../../src/logger.ts";
+import { tryJobLock } from "../../src/store/scheduler-runs.ts";
 import { embeddedMigrations } from "../../src/migrate/embedded.ts";
 import { createProject } from "../../src/server/projects.ts";
 import { runInSlot, type ScheduledJob } from "../../src/workers/scheduler/scheduled-job.ts";
@@ -142,6 +143,53 @@ describe("a slot is run once", () => {
     expect(rows.map((r) => r.outcome)).toEqual(["ok"]);
   });
 
+  test("a run of a job still going when its next slot comes: that slot is skipped and recorded so; later slots run", async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let bodies = 0;
+    const slow: ScheduledJob = {
+      name: "test-slow",
+      pattern: "0 * * * * *",
+      summary: "outlasts its period",
+      async run() {
+        bodies++;
+        await gate;
+        return "slow done";
+      },
+    };
+    const first = runInSlot(app, slow, new Date("2026-01-01T10:00:00Z"), "scheduler-a");
+    while (bodies === 0) await Bun.sleep(10);
+    // Were the second slot to run the body too, it would wait on the gate: give it two seconds, then open the gate.
+    const second = runInSlot(app, slow, new Date("2026-01-01T10:01:00Z"), "scheduler-b");
+    const settled = await Promise.race([second, Bun.sleep(2_000).then(() => "still running")]).finally(release);
+    expect(settled).toEqual({ outcome: "skipped", reason: "another run of test-slow is still going" });
+    expect(await first).toMatchObject({ outcome: "ok", detail: "slow done" });
+    expect(await runInSlot(app, slow, new Date("2026-01-01T10:02:00Z"), "scheduler-b")).toMatchObject({ outcome: "ok" });
+    expect(bodies).toBe(2);
+    const ledger = await sql`SELECT to_char(slot AT TIME ZONE 'UTC', 'HH24:MI') AS slot, runner, outcome, detail FROM scheduler_runs WHERE job = 'test-slow' ORDER BY slot`;
+    expect([...ledger]).toEqual([
+      { slot: "10:00", runner: "scheduler-a", outcome: "ok", detail: "slow done" },
+      { slot: "10:01", runner: "scheduler-b", outcome: "skipped", detail: "another run of test-slow is still going" },
+      { slot: "10:02", runner: "scheduler-b", outcome: "ok", detail: "slow done" },
+    ]);
+    expect(await app.metrics.text()).toContain('pug_scheduler_runs_total{job="test-slow",outcome="skipped"} 1');
+  });
+
+  test("`pug scheduler run <job>` without --slot while a run of the job is going elsewhere: skipped, the job not run", async () => {
+    await sql`INSERT INTO magic_links (token_sha256, email, expires_at) VALUES (${randomBytes(32)}, 'overlap@example.test', now() - interval '1 minute')`;
+    const lock = (await tryJobLock(sql, "expire-tokens", (error) => { throw error; }))!;
+    expect(lock).toBeDefined();
+    try {
+      const result = expectSuccess(await schedulerRun(["expire-tokens"]), "pug scheduler run expire-tokens");
+      expect(result.stdout.trim().split("\n").at(-1)).toMatch(/^expire-tokens \S+: skipped \(another run of expire-tokens is still going\)$/);
+      expect((await sql`SELECT count(*)::int AS n FROM magic_links WHERE email = 'overlap@example.test'`)[0]!.n).toBe(1);
+    } finally {
+      await lock.release();
+    }
+    expect((await schedulerRun(["expire-tokens"])).stdout).toMatch(/: ok in \d+ ms: deleted [1-9]\d* magic link/);
+    expect((await sql`SELECT count(*)::int AS n FROM magic_links WHERE email = 'overlap@example.test'`)[0]!.n).toBe(0);
+  });
+
   test("an unknown job is a usage error listing the jobs", async () => {
     const result = await schedulerRun(["tidy-up"]);
     expect(result.code).toBe(2);
@@ -184,38 +232,124 @@ describe("purge-projects", () => {
 
     expect(await runInSlot(app, job("purge-projects"), new Date())).toMatchObject({ outcome: "ok", detail: "no project due" });
   });
+
+  test("a project that cannot be purged is logged and listed, and the projects after it are purged all the same", async () => {
+    const stuck = await createProject(sql, "purge stuck", "Purge failures org");
+    const next = await createProject(sql, "purge next", "Purge failures org");
+    // One row each (every mutation costs time): the stuck project's is deleted before its Postgres row fails.
+    for (const p of [stuck, next]) {
+      await ch.insert({ table: "profile_aliases", format: "JSONEachRow", values: [{ project_id: p.projectId, alias_id: "a", external_id: "u", profile_id: crypto.randomUUID(), version: 1, is_deleted: 0 }] });
+    }
+    expect(await count("profile_aliases", next.projectId)).toBe(1);
+    // A row the purge does not know about holds the stuck project's Postgres row (no cascade): its delete fails.
+    await sql`CREATE TABLE purge_blocker (project_id uuid REFERENCES projects (id))`;
+    await sql`INSERT INTO purge_blocker VALUES (${stuck.projectId})`;
+    await sql`UPDATE projects SET deleted_at = now() - interval '9 days' WHERE id = ${stuck.projectId}`;
+    await sql`UPDATE projects SET deleted_at = now() - interval '8 days' WHERE id = ${next.projectId}`;
+    try {
+      const result = await runInSlot(app, job("purge-projects"), new Date());
+      expect(result.outcome).toBe("failed");
+      expect((result as { detail: string }).detail).toMatch(
+        new RegExp(`^purged 1 project\\(s\\): ${next.projectId}; failed for 1 project\\(s\\): ${stuck.projectId} \\(.*purge_blocker.*\\)$`),
+      );
+      expect(Object.values(await rowsPerTable(next.projectId))).toEqual(PROJECT_TABLES.map(() => 0));
+      expect((await sql`SELECT id FROM projects WHERE org_id = ${stuck.orgId}`).map((p) => p.id)).toEqual([stuck.projectId]);
+      const failure = logs.find((l) => l.msg === "project failed; going on with the next" && l.project_id === stuck.projectId);
+      expect(failure).toMatchObject({ level: "error", job: "purge-projects" });
+      expect(JSON.stringify(failure!.error)).toContain("purge_blocker");
+      expect((await sql`SELECT outcome, detail FROM scheduler_runs WHERE job = 'purge-projects' ORDER BY started_at DESC LIMIT 1`)[0]).toEqual({ outcome: "failed", detail: (result as { detail: string }).detail });
+    } finally {
+      await sql`DROP TABLE purge_blocker`;
+    }
+    expect(await runInSlot(app, job("purge-projects"), new Date())).toMatchObject({ outcome: "ok", detail: `purged 1 project(s): ${stuck.projectId}` });
+  });
+
+  test("projects keep no purged_at: a purged project's row is deleted, not marked", async () => {
+    const columns = await sql`SELECT column_name FROM information_schema.columns WHERE table_name = 'projects' AND column_name LIKE 'purge%'`;
+    expect([...columns]).toEqual([]);
+  });
 });
 
 describe("enforce-retention", () => {
-  test("deletes only the events past the period of the project that has one; usage still counts them", async () => {
+  async function mutations(): Promise<Record<string, number>> {
+    const result = await ch.query({
+      query: "SELECT table, toString(count()) AS n FROM system.mutations WHERE database = currentDatabase() AND table IN ('events', 'profile_days') GROUP BY table",
+      format: "JSONEachRow",
+    });
+    return Object.fromEntries((await result.json<{ table: string; n: string }>()).map((r) => [r.table, Number(r.n)]));
+  }
+  const occurredAt = async (projectId: string) => {
+    const result = await ch.query({ query: "SELECT distinct_id, toUnixTimestamp64Milli(occurred_at) AS at FROM events WHERE project_id = {p:UUID} ORDER BY occurred_at", query_params: { p: projectId }, format: "JSONEachRow" });
+    return (await result.json<{ distinct_id: string; at: string }>()).map((r) => r.distinct_id);
+  };
+
+  test("deletes only the events past each project's period, to the minute, in one mutation per table for every project; usage still counts them", async () => {
     const kept = await createProject(sql, "retention 30", "Retention org");
+    const short = await createProject(sql, "retention 10", "Retention org");
     const forever = await createProject(sql, "retention none", "Retention org");
     await sql`UPDATE projects SET retention_days = 30 WHERE id = ${kept.projectId}`;
-    for (const p of [kept, forever]) {
+    await sql`UPDATE projects SET retention_days = 10 WHERE id = ${short.projectId}`;
+    const minute = 60_000;
+    for (const p of [kept, short, forever]) {
       await seedEvents(ch, [
         { project_id: p.projectId, distinct_id: "old", occurred_at: daysAgo(40) },
         { project_id: p.projectId, distinct_id: "old", occurred_at: daysAgo(31) },
+        // A minute either side of the 30-day cutoff (the run starts within seconds).
+        { project_id: p.projectId, distinct_id: "edge-past", occurred_at: new Date(daysAgo(30).getTime() - minute) },
+        { project_id: p.projectId, distinct_id: "edge-kept", occurred_at: new Date(daysAgo(30).getTime() + minute) },
         { project_id: p.projectId, distinct_id: "new", occurred_at: daysAgo(29) },
+        { project_id: p.projectId, distinct_id: "new", occurred_at: daysAgo(9) },
         { project_id: p.projectId, distinct_id: "new", occurred_at: daysAgo(1) },
       ]);
     }
+    const before = await mutations();
 
     const result = await runInSlot(app, job("enforce-retention"), new Date());
-    expect(result).toMatchObject({ outcome: "ok" });
-    expect((result as { detail: string }).detail).toStartWith("deleted 2 event(s) past retention");
-    expect(await count("events", kept.projectId)).toBe(2);
-    expect(await count("events", kept.projectId, "occurred_at < now() - INTERVAL 30 DAY")).toBe(0);
+    expect(result).toMatchObject({ outcome: "ok", detail: "deleted 8 event(s) past retention in 2 project(s) with a retention period" });
+    expect(await occurredAt(kept.projectId)).toEqual(["edge-kept", "new", "new", "new"]);
+    expect(await occurredAt(short.projectId)).toEqual(["new", "new"]);
+    expect(await occurredAt(forever.projectId)).toEqual(["old", "old", "edge-past", "edge-kept", "new", "new", "new"]);
     expect(await count("profile_days", kept.projectId, "day < today() - 30")).toBe(0);
-    expect(await count("profile_days", kept.projectId, "day >= today() - 29")).toBe(2);
-    expect(await count("events", forever.projectId)).toBe(4);
-    expect(await count("profile_days", forever.projectId)).toBe(4);
+    expect(await count("profile_days", kept.projectId, "day >= today() - 29")).toBe(3);
+    expect(await count("profile_days", short.projectId, "day < today() - 10")).toBe(0);
+    expect(await count("profile_days", short.projectId)).toBe(2);
+    expect(await count("profile_days", forever.projectId, "day < today() - 30")).toBe(2);
+    const after = await mutations();
+    expect({ events: after.events! - (before.events ?? 0), profile_days: after.profile_days! - (before.profile_days ?? 0) }).toEqual({ events: 1, profile_days: 1 });
     const usage = await ch.query({ query: "SELECT sum(events) AS n FROM usage_daily WHERE project_id = {p:UUID}", query_params: { p: kept.projectId }, format: "JSONEachRow" });
-    expect(Number((await usage.json<{ n: string }>())[0]!.n)).toBe(4);
+    expect(Number((await usage.json<{ n: string }>())[0]!.n)).toBe(7);
+  });
+
+  test("a project whose period cannot be applied is logged and listed; the others' old events are deleted all the same", async () => {
+    // A row the job cannot handle (the column's CHECK keeps these out; dropped here to make one), sorted first.
+    await sql`UPDATE projects SET retention_days = 0 WHERE retention_days > 0`;
+    const { orgId } = await createProject(sql, "retention bad org", "Retention failures org");
+    const bad = "00000000-0000-4000-8000-000000000001";
+    const good = await createProject(sql, "retention good", "Retention failures org");
+    await sql`ALTER TABLE projects DROP CONSTRAINT projects_retention_days_check`;
+    try {
+      await sql`INSERT INTO projects (id, org_id, name, retention_days) VALUES (${bad}, ${orgId}, 'retention bad', 2000000000)`;
+      await sql`UPDATE projects SET retention_days = 5 WHERE id = ${good.projectId}`;
+      await seedEvents(ch, [
+        { project_id: good.projectId, distinct_id: "old", occurred_at: daysAgo(6) },
+        { project_id: good.projectId, distinct_id: "new", occurred_at: daysAgo(4) },
+      ]);
+      const result = await runInSlot(app, job("enforce-retention"), new Date());
+      expect(result.outcome).toBe("failed");
+      expect((result as { detail: string }).detail).toMatch(
+        new RegExp(`^deleted 1 event\\(s\\) past retention in 2 project\\(s\\) with a retention period; failed for 1 project\\(s\\): ${bad} \\(a retention period is a whole number of days from 1 to 36500, got 2000000000\\)$`),
+      );
+      expect(await occurredAt(good.projectId)).toEqual(["new"]);
+      expect(logs.find((l) => l.msg === "project failed; going on with the next" && l.project_id === bad)).toMatchObject({ level: "error", job: "enforce-retention" });
+    } finally {
+      await sql`DELETE FROM projects WHERE id = ${bad}`;
+      await sql`ALTER TABLE projects ADD CONSTRAINT projects_retention_days_check CHECK (retention_days BETWEEN 0 AND 36500)`;
+    }
   });
 });
 
 describe("expire-tokens", () => {
-  test("deletes expired links, expired or long-revoked refresh tokens and invitations lapsed a month ago, nothing else (`pug scheduler run`)", async () => {
+  test("deletes expired links, expired or long-revoked refresh tokens, invitations lapsed a month ago, month-old run and mail records, nothing else (`pug scheduler run`)", async () => {
     const hash = () => randomBytes(32);
     const [person] = await sql<{ id: string }[]>`INSERT INTO customers (email) VALUES ('tokens@example.test') RETURNING id`;
     const { orgId } = await createProject(sql, "tokens", "Tokens org");
@@ -236,8 +370,27 @@ describe("expire-tokens", () => {
       (${orgId}, 'd@example.test', 'member', ${invites.lapsedRecently}, now() - interval '29 days', NULL),
       (${orgId}, 'e@example.test', 'viewer', ${invites.pending}, now() + interval '7 days', NULL)`;
 
+    // Month-old ledger rows go, except a job's latest successful run however old; so do month-old mail records.
+    await sql`INSERT INTO scheduler_runs (job, slot, runner, started_at, finished_at, outcome) VALUES
+      ('test-old', now() - interval '40 days', 'r', now() - interval '40 days', now() - interval '40 days', 'ok'),
+      ('test-old', now() - interval '31 days', 'r', now() - interval '31 days', now() - interval '31 days', 'ok'),
+      ('test-old', now() - interval '30 days 1 hour', 'r', now() - interval '30 days 1 hour', now() - interval '30 days 1 hour', 'failed'),
+      ('test-old', now() - interval '29 days', 'r', now() - interval '29 days', now() - interval '29 days', 'failed'),
+      ('test-once', now() - interval '60 days', 'r', now() - interval '60 days', now() - interval '60 days', 'ok')`;
+    await sql`INSERT INTO email_deliveries (idempotency_key, template, recipient, sent_at) VALUES
+      ('old', 'test', 'x@example.test', now() - interval '31 days'), ('recent', 'test', 'x@example.test', now() - interval '29 days')`;
+
     const result = expectSuccess(await schedulerRun(["expire-tokens"]), "pug scheduler run expire-tokens");
-    expect(result.stdout.trim()).toMatch(/^expire-tokens \S+: ok in \d+ ms: deleted 1 magic link\(s\), 2 refresh token\(s\), 1 invitation\(s\)$/);
+    expect(result.stdout.trim()).toMatch(
+      /^expire-tokens \S+: ok in \d+ ms: deleted 1 magic link\(s\), 2 refresh token\(s\), 1 invitation\(s\), 2 scheduler run\(s\), 1 mail delivery record\(s\)$/,
+    );
+    const runs = await sql`SELECT job, outcome, round(extract(epoch FROM now() - started_at) / 86400)::int AS days FROM scheduler_runs WHERE runner = 'r' ORDER BY started_at`;
+    expect([...runs]).toEqual([
+      { job: "test-once", outcome: "ok", days: 60 },
+      { job: "test-old", outcome: "ok", days: 31 },
+      { job: "test-old", outcome: "failed", days: 29 },
+    ]);
+    expect((await sql`SELECT idempotency_key FROM email_deliveries`).map((r) => r.idempotency_key)).toEqual(["recent"]);
 
     const hex = (rows: { token_sha256: Buffer }[]) => rows.map((r) => r.token_sha256.toString("hex")).sort();
     const expected = (tokens: Buffer[]) => tokens.map((t) => t.toString("hex")).sort();
@@ -269,28 +422,35 @@ describe("rotate-cookieless-salt", () => {
 });
 
 describe("usage-rollup", () => {
-  test("copies events per project and day into usage_days, replacing older counts, for projects that exist", async () => {
+  test("copies events per project and day into usage_days, replacing older counts, for projects that exist: every day on the first run, the last 35 after", async () => {
     const a = await createProject(sql, "usage a", "Usage org");
     const b = await createProject(sql, "usage b", "Usage org");
     const missing = crypto.randomUUID();
     const events = (projectId: string, days: number[]) => seedEvents(ch, days.map((d) => ({ project_id: projectId, distinct_id: "u", occurred_at: daysAgo(d, 0) })));
     await events(a.projectId, [2, 2, 2, 0]);
-    await events(b.projectId, [40, 10]);
+    await events(b.projectId, [400, 40, 10]);
     await events(missing, [1]);
     await sql`INSERT INTO usage_days (project_id, day, event_count, computed_at) VALUES (${a.projectId}, ${utcDay(daysAgo(2).getTime())}, 1, now() - interval '1 day')`;
-
-    expect(await runInSlot(app, job("usage-rollup"), new Date())).toMatchObject({ outcome: "ok" });
-    const rows = await sql<{ project_id: string; day: string; event_count: string; fresh: boolean }[]>`
-      SELECT project_id, to_char(day, 'YYYY-MM-DD') AS day, event_count::text, computed_at > now() - interval '1 minute' AS fresh
-      FROM usage_days WHERE project_id IN ${sql([a.projectId, b.projectId, missing])} ORDER BY project_id, day`;
+    const usage = async () => {
+      const rows = await sql<{ project_id: string; day: string; event_count: string }[]>`
+        SELECT project_id, to_char(day, 'YYYY-MM-DD') AS day, event_count::text
+        FROM usage_days WHERE project_id IN ${sql([a.projectId, b.projectId, missing])} AND computed_at > now() - interval '1 minute'`;
+      return rows.map((r) => `${r.project_id === a.projectId ? "a" : r.project_id === b.projectId ? "b" : "missing"} ${r.day} ${r.event_count}`).sort();
+    };
     const day = (d: number) => utcDay(daysAgo(d).getTime());
-    expect([...rows]).toEqual(
-      [
-        { project_id: a.projectId, day: day(2), event_count: "3", fresh: true },
-        { project_id: a.projectId, day: day(0), event_count: "1", fresh: true },
-        { project_id: b.projectId, day: day(10), event_count: "1", fresh: true },
-      ].sort((x, y) => (x.project_id + x.day < y.project_id + y.day ? -1 : 1)),
-    );
+
+    expect(await sql`SELECT 1 FROM scheduler_runs WHERE job = 'usage-rollup'`).toHaveLength(0);
+    const first = await runInSlot(app, job("usage-rollup"), new Date());
+    expect(first).toMatchObject({ outcome: "ok" });
+    expect((first as { detail: string }).detail).toEndWith("in all days (first run)");
+    expect(await usage()).toEqual([`a ${day(2)} 3`, `a ${day(0)} 1`, `b ${day(400)} 1`, `b ${day(40)} 1`, `b ${day(10)} 1`].sort());
+
+    // Later runs copy the last 35 days only: a count changed 40 days ago is not read again.
+    await events(b.projectId, [40, 10]);
+    await sql`UPDATE usage_days SET computed_at = now() - interval '1 day' WHERE project_id = ${b.projectId}`;
+    const second = await runInSlot(app, job("usage-rollup"), new Date(Date.now() + 1));
+    expect((second as { detail: string }).detail).toEndWith("in the last 35 days");
+    expect((await usage()).filter((row) => row.startsWith("b "))).toEqual([`b ${day(10)} 2`]);
   });
 
   test("the migration's backfill counts existing events once, and only into an empty table", async () => {

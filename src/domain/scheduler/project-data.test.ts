@@ -7,8 +7,9 @@ describe("retentionCutoff", () => {
     expect(retentionCutoff(new Date("2026-01-01T00:00:00.000Z"), 1)).toBe("2025-12-31 00:00:00.000");
   });
 
-  test("refuses a period that would delete everything or nothing", () => {
-    expect(() => retentionCutoff(new Date(), 0)).toThrow("positive number of days");
-    expect(() => retentionCutoff(new Date(), 1.5)).toThrow("positive number of days");
+  test("refuses a period that would delete everything or nothing, or one longer than a century", () => {
+    expect(() => retentionCutoff(new Date(), 0)).toThrow("whole number of days from 1 to 36500");
+    expect(() => retentionCutoff(new Date(), 1.5)).toThrow("whole number of days from 1 to 36500");
+    expect(() => retentionCutoff(new Date(), 2_000_000_000)).toThrow("whole number of days from 1 to 36500, got 2000000000");
   });
 });

@@ -4,9 +4,14 @@
 // project, given as the {project_id:UUID} parameter; `where` narrows it further.
 
 export function projectRowsDelete(table: string, cluster: string | undefined, where?: string): string {
+  return rowsDelete(table, cluster, projectRows(where));
+}
+
+/** The mutation deleting the rows `condition` picks, on the table's local tables when there is a cluster. */
+export function rowsDelete(table: string, cluster: string | undefined, condition: string): string {
   const onCluster = cluster ? ` ON CLUSTER '${cluster}'` : "";
   const name = cluster ? `${table}_local` : table;
-  return `ALTER TABLE ${name}${onCluster} DELETE WHERE ${projectRows(where)}`;
+  return `ALTER TABLE ${name}${onCluster} DELETE WHERE ${condition}`;
 }
 
 /** How many rows the same delete would remove, read through the table every query uses. */

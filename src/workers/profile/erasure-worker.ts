@@ -10,7 +10,6 @@
 
 import { fromBinary } from "@bufbuild/protobuf";
 import type { Consumer, JsMsg } from "@nats-io/jetstream";
-import type { ReservedSql } from "postgres";
 import type { App } from "../../app/app.ts";
 import { backoffDelay, sleep } from "../../domain/backoff.ts";
 import { ErasureRequestedSchema } from "../../gen/internal/compliance/v1/compliance_pb.ts";
@@ -18,6 +17,7 @@ import type { Nats } from "../../infra/nats.ts";
 import type { Logger } from "../../logger.ts";
 import { deadLetter } from "../../pipeline/dead-letter.ts";
 import { pullOneByOne } from "../../pipeline/pull-one-by-one.ts";
+import { type AdvisoryLock, tryAdvisoryLock } from "../../store/advisory-lock.ts";
 import { failRequest, getDeletionRequest, stalledRequests, startProcessing } from "../../store/deletion-requests.ts";
 import { requireConsumer } from "../idle-role.ts";
 import { carryOutErasure } from "./erasure-steps.ts";
@@ -161,29 +161,9 @@ class ErasureWorker {
   }
 }
 
-interface RequestLock {
-  release(): Promise<void>;
-}
-
 /** The request's advisory lock on a connection of its own, or undefined when someone else holds it. */
-async function lockRequest(app: App, requestId: string): Promise<RequestLock | undefined> {
-  const conn: ReservedSql = await app.postgres().reserve();
-  const key = `pug erasure ${requestId}`;
-  try {
-    const [row] = await conn<{ locked: boolean }[]>`SELECT pg_try_advisory_lock(hashtext(${key})) AS locked`;
-    if (!row?.locked) {
-      conn.release();
-      return undefined;
-    }
-  } catch (error) {
-    conn.release();
-    throw error;
-  }
-  return {
-    async release() {
-      // If the connection failed, the lock ended with its session; say so if it did not.
-      await conn`SELECT pg_advisory_unlock(hashtext(${key}))`.catch((error) => app.log.warn("could not release an erasure lock", { request_id: requestId, error }));
-      conn.release();
-    },
-  };
+async function lockRequest(app: App, requestId: string): Promise<AdvisoryLock | undefined> {
+  return await tryAdvisoryLock(app.postgres(), `pug erasure ${requestId}`, (error) =>
+    app.log.warn("could not release an erasure lock", { request_id: requestId, error }),
+  );
 }

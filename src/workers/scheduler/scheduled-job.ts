@@ -1,10 +1,12 @@
 // One run of a scheduled job in its slot, exactly once across every scheduler: the run is claimed in Postgres
-// (scheduler_runs) first, and only the scheduler whose claim went in runs the job. The outcome goes into the
-// ledger, the log (with the duration) and /metrics.
+// (scheduler_runs) first, and only the scheduler whose claim went in runs the job. The claimer then takes the job's
+// advisory lock for the length of the run, so no two runs of a job overlap (a run outlasting its period, or
+// `pug scheduler run` beside the scheduled run); a slot whose job is still running elsewhere is recorded as
+// skipped. The outcome goes into the ledger, the log (with the duration) and /metrics.
 
 import { hostname } from "node:os";
 import type { App } from "../../app/app.ts";
-import { claimSlot, finishRun, slotRunner } from "../../store/scheduler-runs.ts";
+import { claimSlot, finishRun, slotRunner, tryJobLock } from "../../store/scheduler-runs.ts";
 
 export interface ScheduledJob {
   name: string;
@@ -17,8 +19,8 @@ export interface ScheduledJob {
 
 export type RunResult =
   | { outcome: "ok" | "failed"; detail: string; ms: number }
-  /** Another scheduler claimed the slot (or this one did, earlier). */
-  | { outcome: "skipped"; runner: string | undefined };
+  /** Another scheduler claimed the slot (or this one did, earlier), or another run of the job is still going. */
+  | { outcome: "skipped"; reason: string };
 
 /** Names this process in scheduler_runs.runner. */
 export const runnerName = (): string => `${hostname()}:${process.pid}`;
@@ -30,8 +32,24 @@ export async function runInSlot(app: App, job: ScheduledJob, slot: Date, runner 
     app.metrics.schedulerRuns.inc({ job: job.name, outcome: "skipped" });
     const other = await slotRunner(sql, job.name, slot);
     app.log.debug("job skipped: slot claimed by another scheduler", { ...fields, runner: other });
-    return { outcome: "skipped", runner: other };
+    return { outcome: "skipped", reason: `already run by ${other ?? "another scheduler"}` };
   }
+  const lock = await tryJobLock(sql, job.name, (error) => app.log.warn("could not release the job lock", { ...fields, error }));
+  if (!lock) {
+    const reason = `another run of ${job.name} is still going`;
+    app.metrics.schedulerRuns.inc({ job: job.name, outcome: "skipped" });
+    await finishRun(sql, job.name, slot, "skipped", reason);
+    app.log.warn("job skipped: another run is still going", fields);
+    return { outcome: "skipped", reason };
+  }
+  try {
+    return await runHoldingLock(app, job, slot, fields);
+  } finally {
+    await lock.release();
+  }
+}
+
+async function runHoldingLock(app: App, job: ScheduledJob, slot: Date, fields: Record<string, string>): Promise<RunResult> {
   const started = performance.now();
   let outcome: "ok" | "failed";
   let detail: string;
@@ -47,7 +65,7 @@ export async function runInSlot(app: App, job: ScheduledJob, slot: Date, runner 
   const ms = Math.round(performance.now() - started);
   app.metrics.schedulerRuns.inc({ job: job.name, outcome });
   app.metrics.schedulerRunSeconds.observe({ job: job.name }, ms / 1000);
-  await finishRun(sql, job.name, slot, outcome, detail);
+  await finishRun(app.postgres(), job.name, slot, outcome, detail);
   app.log.info("job run", { ...fields, outcome, ms, detail });
   return { outcome, detail, ms };
 }

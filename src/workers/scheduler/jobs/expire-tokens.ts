@@ -1,4 +1,5 @@
-// Deletes sign-in links, refresh tokens and invitations past their use (see src/store/expired-tokens.ts).
+// Deletes sign-in links, refresh tokens and invitations past their use, and scheduler runs and mail deliveries
+// older than 30 days (see src/store/expired-tokens.ts).
 
 import { deleteExpiredTokens } from "../../../store/expired-tokens.ts";
 import type { ScheduledJob } from "../scheduled-job.ts";
@@ -6,9 +7,12 @@ import type { ScheduledJob } from "../scheduled-job.ts";
 export const expireTokens: ScheduledJob = {
   name: "expire-tokens",
   pattern: "0 */5 * * * *",
-  summary: "delete expired sign-in links, refresh tokens and lapsed invitations",
+  summary: "delete expired sign-in links, refresh tokens, lapsed invitations and month-old run and mail records",
   async run(app) {
     const deleted = await deleteExpiredTokens(app.postgres());
-    return `deleted ${deleted.magicLinks} magic link(s), ${deleted.refreshTokens} refresh token(s), ${deleted.invitations} invitation(s)`;
+    return (
+      `deleted ${deleted.magicLinks} magic link(s), ${deleted.refreshTokens} refresh token(s), ${deleted.invitations} invitation(s), ` +
+      `${deleted.schedulerRuns} scheduler run(s), ${deleted.emailDeliveries} mail delivery record(s)`
+    );
   },
 };
