@@ -3,29 +3,15 @@
 // Keys, not cookies, authenticate these calls, so this grants nothing.
 
 import type { MiddlewareHandler } from "hono";
-
-const allowHeaders = "content-type, connect-protocol-version, connect-timeout-ms, x-api-key";
+import { cors } from "hono/cors";
 
 export function sdkCors(): MiddlewareHandler {
-  return async function sdkCorsHeaders(c, next) {
-    const origin = c.req.header("origin");
-    if (c.req.method === "OPTIONS") {
-      if (!origin) return c.body(null, 204);
-      return c.body(null, 204, {
-        "access-control-allow-origin": origin,
-        "access-control-allow-credentials": "true",
-        "access-control-allow-methods": "POST, GET, OPTIONS",
-        "access-control-allow-headers": allowHeaders,
-        "access-control-max-age": "7200",
-        vary: "Origin",
-      });
-    }
-    await next();
-    if (origin) {
-      c.res.headers.set("access-control-allow-origin", origin);
-      c.res.headers.set("access-control-allow-credentials", "true");
-      c.res.headers.set("access-control-expose-headers", "retry-after");
-      c.res.headers.append("vary", "Origin");
-    }
-  };
+  return cors({
+    origin: (origin) => origin || null,
+    credentials: true,
+    allowMethods: ["POST", "GET", "OPTIONS"],
+    allowHeaders: ["content-type", "connect-protocol-version", "connect-timeout-ms", "x-api-key"],
+    exposeHeaders: ["retry-after"],
+    maxAge: 7200,
+  });
 }
