@@ -12,39 +12,15 @@ import { sign } from "hono/utils/jwt/jwt";
 import { signAccessToken } from "../../src/domain/auth/access-token.ts";
 import { type Role } from "../../src/domain/auth/roles.ts";
 import { apiKeyHash, apiKeyHint, generateApiKey } from "../../src/domain/api-keys.ts";
-import { CustomersService } from "../../src/gen/dashboard/customers/v1/customers_pb.ts";
-import { DashboardsService } from "../../src/gen/dashboard/dashboards/v1/dashboards_pb.ts";
-import { OrgsService } from "../../src/gen/dashboard/orgs/v1/orgs_pb.ts";
-import { ProjectsService } from "../../src/gen/dashboard/projects/v1/projects_pb.ts";
-import { UsageService } from "../../src/gen/dashboard/usage/v1/usage_pb.ts";
 import { ErrorInfoSchema } from "../../src/gen/google/rpc/error_info_pb.ts";
-import { AuthService } from "../../src/gen/public/auth/v1/auth_pb.ts";
-import { SharedDashboardsService } from "../../src/gen/public/dashboards/v1/dashboards_pb.ts";
-import { EventsService } from "../../src/gen/sdk/events/v1/events_pb.ts";
-import { ProfilesSDKService } from "../../src/gen/sdk/profiles/v1/profiles_pb.ts";
-import { ActivityService } from "../../src/gen/shared/activity/v1/activity_pb.ts";
-import { InsightsService } from "../../src/gen/shared/insights/v1/insights_pb.ts";
-import { ProfilesService } from "../../src/gen/shared/profiles/v1/profiles_pb.ts";
 import { createPostgres, type Sql } from "../../src/infra/postgres.ts";
 import { procedurePath, type Rule, ruleOf } from "../../src/server/auth/procedure-access.ts";
+import { servedServices } from "../../src/server/served-services.ts";
 import { seedMember, type SeededMember } from "../support/dashboard-people.ts";
 import { type IngestStack, ingestStack } from "../support/ingest-stack.ts";
 import { TEST_DASHBOARD_ORIGIN, TEST_JWT_SECRET } from "../support/scratch.ts";
 
-const services: DescService[] = [
-  EventsService,
-  ProfilesSDKService,
-  ProfilesService,
-  ActivityService,
-  InsightsService,
-  AuthService,
-  SharedDashboardsService,
-  CustomersService,
-  OrgsService,
-  ProjectsService,
-  DashboardsService,
-  UsageService,
-];
+const services = servedServices;
 
 let stack: IngestStack;
 let sql: Sql;
@@ -192,6 +168,9 @@ describe.each([["JSON", false], ["binary", true]] as const)("every procedure's c
       // Past the boundary: whatever the empty request earns, it is not a refusal of the credentials.
       expect({ procedure: procedurePath(service, method), refused: outcome.code === Code.Unauthenticated || outcome.code === Code.PermissionDenied ? outcome.message : undefined }).toEqual({ procedure: procedurePath(service, method), refused: undefined });
     }
+    // Mounted, whoever may call it: the server knows the procedure.
+    const bare = await call(service, method, allowed?.headers ?? {}, binary, allowed?.orgId);
+    expect({ procedure: procedurePath(service, method), code: bare.code }).not.toEqual({ procedure: procedurePath(service, method), code: Code.Unimplemented });
   });
 });
 
