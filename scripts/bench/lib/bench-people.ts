@@ -3,7 +3,7 @@
 // them, read from the email stream as the email worker would read it.
 
 import type { Role } from "../../../src/domain/auth/roles.ts";
-import { decodeEmailJob } from "../../../src/domain/email/email-job.ts";
+import { emailSealKey, openEmailJob } from "../../../src/domain/email/email-seal.ts";
 import type { Nats } from "../../../src/infra/nats.ts";
 import type { Sql } from "../../../src/infra/postgres.ts";
 
@@ -15,10 +15,10 @@ export async function seedCustomers(sql: Sql, emails: string[], orgId: string, r
   return ids;
 }
 
-/** The token of the sign-in link last queued on the email stream, which must be a link for `to`. */
-export async function lastMailedToken(nats: Nats, to: string): Promise<string> {
+/** The token of the sign-in link last queued on the email stream (sealed with the server's `jwtSecret`), which must be a link for `to`. */
+export async function lastMailedToken(nats: Nats, jwtSecret: string, to: string): Promise<string> {
   const message = await nats.jsm.streams.getMessage(nats.names.stream("email"), { last_by_subj: nats.names.subject("email", "send") });
-  const job = message ? decodeEmailJob(message.data) : undefined;
+  const job = message ? openEmailJob(emailSealKey(jwtSecret), message.data) : undefined;
   if (job?.template !== "magic_link" || job.to !== to) throw new Error(`the last queued mail is not a sign-in link for ${to}: ${JSON.stringify(job)}`);
   const token = new URL(job.data.link).searchParams.get("token");
   if (!token) throw new Error(`no token in the sign-in link ${job.data.link}`);
