@@ -53,11 +53,18 @@ export async function verifyIdToken(token: string, keys: PublishedKey[], expect:
   let payload: Record<string, unknown> | undefined;
   for (const key of candidates) {
     // Times are checked below, with tolerance for clock skew.
-    payload = await verify(token, key, { alg, exp: false, nbf: false, iat: false }).catch(() => undefined);
+    payload = await verify(token, key, { alg, exp: false, nbf: false, iat: false }).catch(notThisKey);
     if (payload) break;
   }
   if (!payload) throw new IdTokenRefused("the id_token's signature does not verify against the provider's published keys");
   return checkIdTokenClaims(payload, expect);
+}
+
+/** A key that does not verify the token: its signature does not match (hono's Jwt* errors) or the key cannot be
+ * used for the algorithm (WebCrypto's DataError and the like). Anything else is a fault, not a refusal. */
+function notThisKey(error: unknown): undefined {
+  if (error instanceof DOMException || (error instanceof Error && error.name.startsWith("Jwt"))) return undefined;
+  throw error;
 }
 
 /** The key id the token's header names (undefined when none); throws IdTokenRefused when it is no JWT. */
