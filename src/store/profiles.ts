@@ -13,6 +13,7 @@ import { isAnonymousId } from "../domain/identity/ids.ts";
 import type { StoredAlias } from "../domain/identity/mirror-rows.ts";
 import type { Sql } from "../infra/postgres.ts";
 import { aliasOwner, aliasesOf, claimAlias, liveOwnerOfAlias, type OwnedAlias, readAlias, repointAlias } from "./profile-aliases.ts";
+import { lockInputName } from "./input-locks.ts";
 
 export interface IdentifyCallRecord extends IdentifyInput {
   projectId: string;
@@ -97,7 +98,7 @@ export async function applyIdentify(sql: Sql, call: IdentifyCallRecord): Promise
  */
 async function lockIds(tx: TransactionSql, projectId: string, ids: string[]): Promise<void> {
   const keys = [...new Set(ids.filter((id) => id !== ""))].sort();
-  for (const id of keys) await tx`SELECT pg_advisory_xact_lock(hashtextextended(${projectId + "\n" + id}, 0))`;
+  for (const id of keys) await lockInputName(tx, `identity\n${projectId}\n${id}`);
 }
 
 /**

@@ -4,6 +4,7 @@
 
 import type { Sql, TransactionSql } from "postgres";
 import type { Role } from "../domain/auth/roles.ts";
+import { lockInputName } from "./input-locks.ts";
 
 type Db = Sql | TransactionSql;
 
@@ -15,7 +16,7 @@ export const MAGIC_LINK_TTL_MINUTES = 15;
  * the other's uncommitted link and leave both live.
  */
 export async function storeMagicLink(tx: TransactionSql, email: string, tokenHash: Buffer): Promise<void> {
-  await tx`SELECT pg_advisory_xact_lock(hashtext('magic ' || ${email}))`;
+  await lockInputName(tx, `magic link\n${email}`);
   await tx`UPDATE magic_links SET voided_at = now() WHERE email = ${email} AND used_at IS NULL AND voided_at IS NULL`;
   await tx`INSERT INTO magic_links (token_sha256, email, expires_at) VALUES (${tokenHash}, ${email}, now() + make_interval(mins => ${MAGIC_LINK_TTL_MINUTES}))`;
 }

@@ -185,6 +185,21 @@ describe("magic links", () => {
     const [links] = await sql`SELECT count(*)::int AS links, count(*) FILTER (WHERE used_at IS NULL AND voided_at IS NULL)::int AS live FROM magic_links WHERE email = 'nia@example.com'`;
     expect(links).toEqual({ links: 4, live: 1 });
   });
+
+  test("an address whose lock name hashes onto one of Pug's own long-held locks does not wait behind it", async () => {
+    // What the per-address lock once was: a 32-bit hash in the keyspace of the writer, job and migration locks, so
+    // an address could be searched for that collides with a lock held for a worker's whole life.
+    const holder = createPostgres({ url: stack.env.DATABASE_URL, maxConnections: 1 });
+    try {
+      const held = await holder.reserve();
+      await held`SELECT pg_advisory_lock(hashtext('magic ' || 'omar@example.com'))`;
+      const answer = await Promise.race([refusal(auth.requestMagicLink({ email: "omar@example.com" }, fresh())), Bun.sleep(5_000).then(() => "still waiting after 5 s")]);
+      expect(answer).toBe("ok");
+      held.release();
+    } finally {
+      await holder.end();
+    }
+  });
 });
 
 describe("passwords", () => {
