@@ -203,6 +203,17 @@ describe("a dashboard's life", () => {
     await dashboards().delete({ id: quarter.id }, { headers });
   });
 
+  test("a shared link answers a range as long as its granularity allows, whatever its milliseconds", async () => {
+    const board = (await dashboards().create({ displayName: "Live" }, { headers })).dashboard!;
+    await dashboards().upsert({ id: board.id, tiles: [pageViewTrend] }, { headers });
+    const shareId = (await dashboards().update({ id: board.id, isPublic: true }, { headers })).dashboard!.shareId;
+    const to = Math.floor(Date.now() / 60_000) * 60_000 - 60_000 + 30_123;
+    const sixHours = { from: timestampFromDate(new Date(to - 6 * 3_600_000)), to: timestampFromDate(new Date(to)) };
+    const rendered = (await shared().query({ shareId, timeRange: sixHours, granularity: Granularity.MINUTE })).dashboard!;
+    expect(rendered.tiles[0]!.outcome.case).toBe("result");
+    await dashboards().delete({ id: board.id }, { headers });
+  });
+
   test("a shared link starts at most 100 tile queries a second per address", async () => {
     const many = (await dashboards().create({ displayName: "Wall" }, { headers })).dashboard!;
     const tiles = Array.from({ length: 60 }, (_, i) => ({ ...pageViewTrend, displayName: `t${i}`, position: { x: 0, y: i * 8, w: 72, h: 8 } }));

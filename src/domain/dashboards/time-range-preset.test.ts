@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { TimeRangePreset } from "../../gen/common/v1/time_pb.ts";
 import { Granularity } from "../../gen/shared/insights/v1/insights_pb.ts";
-import { fittingGranularity, isKnownPreset, presetRange, wholeMinutes } from "./time-range-preset.ts";
+import { fittingGranularity, isKnownPreset, presetRange, endingOnWholeMinute } from "./time-range-preset.ts";
 
 const NOW = Date.parse("2026-05-10T12:34:56.789Z");
 const iso = (range: { fromMs: number; toMs: number }) => [new Date(range.fromMs).toISOString(), new Date(range.toMs).toISOString()];
@@ -32,8 +32,12 @@ describe("granularity against a range", () => {
     expect(fittingGranularity(Granularity.DAY, 20 * 365 * 86_400_000)).toBe(Granularity.MONTH);
   });
 
-  test("ranges widen to whole minutes", () => {
-    expect(wholeMinutes(60_001, 119_999)).toEqual({ fromMs: 60_000, toMs: 120_000 });
-    expect(wholeMinutes(60_000, 120_000)).toEqual({ fromMs: 60_000, toMs: 120_000 });
+  test("ranges move back to end on a whole minute, keeping their length", () => {
+    expect(endingOnWholeMinute(60_001, 179_999)).toEqual({ fromMs: 2, toMs: 120_000 });
+    expect(endingOnWholeMinute(60_000, 120_000)).toEqual({ fromMs: 60_000, toMs: 120_000 });
+    const sixHours = 6 * 3_600_000;
+    const moved = endingOnWholeMinute(1_000_123, 1_000_123 + sixHours);
+    expect(moved.toMs - moved.fromMs).toBe(sixHours);
+    expect(fittingGranularity(Granularity.MINUTE, moved.toMs - moved.fromMs)).toBe(Granularity.MINUTE);
   });
 });

@@ -51,7 +51,11 @@ export function fittingGranularity(granularity: Granularity, rangeMs: number): G
   return FINEST_FIRST.find((g) => g > granularity && granularityFits(g, rangeMs)) ?? Granularity.MONTH;
 }
 
-/** The range widened to whole minutes: requests a few milliseconds apart ask the same question (and share answers). */
-export function wholeMinutes(fromMs: number, toMs: number): { fromMs: number; toMs: number } {
-  return { fromMs: Math.floor(fromMs / MINUTE_MS) * MINUTE_MS, toMs: Math.ceil(toMs / MINUTE_MS) * MINUTE_MS };
+/**
+ * The range moved back to end on a whole minute, its length kept: requests a few milliseconds apart ask the same
+ * question (and share cached answers), and a range as long as its granularity allows stays allowed.
+ */
+export function endingOnWholeMinute(fromMs: number, toMs: number): { fromMs: number; toMs: number } {
+  const shift = toMs - Math.floor(toMs / MINUTE_MS) * MINUTE_MS;
+  return { fromMs: fromMs - shift, toMs: toMs - shift };
 }

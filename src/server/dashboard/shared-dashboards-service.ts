@@ -4,13 +4,15 @@
 // was deleted are all not_found.
 //
 // Being public, it is the one way to make ClickHouse work without signing in, so it is limited per client IP and
-// per link (in tile queries per second), and the requested range is widened to whole minutes so that viewers
-// a few milliseconds apart share cached answers instead of each missing the cache.
+// per link (in tile queries per second; per address for IPv4, per /64 for IPv6), and the requested range is moved
+// back to end on a whole minute (its length kept) so that viewers a few milliseconds apart share cached answers
+// instead of each missing the cache.
 
 import { create } from "@bufbuild/protobuf";
 import { timestampFromMs, timestampMs } from "@bufbuild/protobuf/wkt";
 import type { ServiceImpl } from "@connectrpc/connect";
-import { wholeMinutes } from "../../domain/dashboards/time-range-preset.ts";
+import { clientNetwork } from "../../domain/auth/client-network.ts";
+import { endingOnWholeMinute } from "../../domain/dashboards/time-range-preset.ts";
 import { type TimeRange, TimeRangeSchema } from "../../gen/common/v1/time_pb.ts";
 import type { SharedDashboardsService } from "../../gen/public/dashboards/v1/dashboards_pb.ts";
 import { sharedDashboard } from "../../store/dashboards.ts";
@@ -32,16 +34,16 @@ export function sharedDashboardsService(deps: DashboardDeps): ServiceImpl<typeof
       const dashboard = await sharedDashboard(deps.sql, request.shareId);
       if (!dashboard) throw new ConnectError("no shared dashboard with this link (it may have been unshared)", Code.NotFound);
       const queries = Math.max(1, dashboard.tiles.filter((tile) => tile.content.case === "insight").length);
-      await enforceRateLimit(limiter, `shared-dashboard:ip:${ctx.values.get(clientIpKey)}`, SHARED_TILES_PER_IP_PER_SECOND, queries, "shared-dashboard tile queries from your address");
+      await enforceRateLimit(limiter, `shared-dashboard:net:${clientNetwork(ctx.values.get(clientIpKey)) ?? "unknown"}`, SHARED_TILES_PER_IP_PER_SECOND, queries, "shared-dashboard tile queries from your address");
       await enforceRateLimit(limiter, `shared-dashboard:link:${dashboard.id}`, SHARED_TILES_PER_LINK_PER_SECOND, queries, "tile queries on this shared dashboard");
-      const timeRange = request.timeRange && widened(request.timeRange);
+      const timeRange = request.timeRange && onWholeMinute(request.timeRange);
       return { dashboard: await renderDashboard(deps, dashboard, { timeRange, granularity: request.granularity }, ctx.signal) };
     },
   };
 }
 
-function widened(range: TimeRange): TimeRange {
+function onWholeMinute(range: TimeRange): TimeRange {
   if (!range.from || !range.to) return range;
-  const { fromMs, toMs } = wholeMinutes(timestampMs(range.from), timestampMs(range.to));
+  const { fromMs, toMs } = endingOnWholeMinute(timestampMs(range.from), timestampMs(range.to));
   return create(TimeRangeSchema, { from: timestampFromMs(fromMs), to: timestampFromMs(toMs) });
 }
