@@ -34,7 +34,16 @@ export async function runInSlot(app: App, job: ScheduledJob, slot: Date, runner 
     app.log.debug("job skipped: slot claimed by another scheduler", { ...fields, runner: other });
     return { outcome: "skipped", reason: `already run by ${other ?? "another scheduler"}` };
   }
-  const lock = await tryJobLock(sql, job.name, (error) => app.log.warn("could not release the job lock", { ...fields, error }));
+  let lock;
+  try {
+    lock = await tryJobLock(sql, job.name, (error) => app.log.warn("could not release the job lock", { ...fields, error }));
+  } catch (error) {
+    // The slot is claimed: record why it did not run rather than leave its row unfinished, then let the caller log it.
+    await finishRun(sql, job.name, slot, "failed", `could not take the job lock: ${(error as Error).message}`).catch((recordError) =>
+      app.log.warn("could not record the run as failed either", { ...fields, error: recordError }),
+    );
+    throw error;
+  }
   if (!lock) {
     const reason = `another run of ${job.name} is still going`;
     app.metrics.schedulerRuns.inc({ job: job.name, outcome: "skipped" });
