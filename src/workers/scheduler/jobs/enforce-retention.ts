@@ -33,7 +33,22 @@ export const enforceRetention: ScheduledJob = {
           const rows = await deleteRows(app, table, statement);
           if (table === "events") events += rows;
         } catch (error) {
-          for (const projectId of statement.projectIds) failures.add(projectId, error);
+          if (statement.projectIds.length === 1) {
+            failures.add(statement.projectIds[0]!, error);
+            continue;
+          }
+          // The batch failed as a whole: each of its projects alone, so only the one at fault is listed.
+          app.log.warn("a retention batch failed; retrying its projects one by one", { role: "scheduler", table, projects: statement.projectIds.length, error });
+          for (const term of terms.filter((t) => statement.projectIds.includes(t.projectId))) {
+            for (const single of retentionStatements(table, where, [term], app.config.clickhouse.cluster)) {
+              try {
+                const rows = await deleteRows(app, table, single);
+                if (table === "events") events += rows;
+              } catch (alone) {
+                failures.add(term.projectId, alone);
+              }
+            }
+          }
         }
       }
     }
