@@ -1,7 +1,7 @@
 // dashboard.orgs.v1.OrgsService against a running `pug server`, on the dashboard's own transport (Connect JSON):
 // each call's answer and the rows it leaves, the last-admin rule (also under a race), invitations and their mail
-// on the email stream (and the hourly budgets of that mail), and ids of
-// another org not found.
+// on the email stream (and the hourly budgets of that mail), an admin demoted while their call waits for the org's
+// rows, and ids of another org not found.
 
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { secretTokenHash } from "../../src/domain/auth/secret-token.ts";
@@ -286,6 +286,46 @@ describe("invitations and admin rights", () => {
     expect(await mailFor("flood@example.com")).toHaveLength(4);
   });
 });
+
+describe("an admin demoted while their call waits for the org's rows", () => {
+  test("UpdateMemberRole and InviteMember, admitted before the demotion, re-check on the locked rows: no longer an admin, nothing changed", async () => {
+    const org = await seedOrg(sql, "Demotion", [[ada, "admin"], [bob, "admin"], [cy, "viewer"]]);
+    const asAda = { headers: ada.headers };
+    const locker = createPostgres({ url: stack.env.DATABASE_URL, maxConnections: 1 });
+    try {
+      const calls = await locker.begin(async (tx) => {
+        const [session] = await tx<{ pid: number }[]>`SELECT pg_backend_pid() AS pid`;
+        await tx`SELECT 1 FROM org_members WHERE org_id = ${org} ORDER BY customer_id FOR UPDATE`;
+        // The boundary reads Ada's role without a lock and admits both; each then waits for the rows held here.
+        const pending = [
+          refusal(api.orgs.updateMemberRole({ orgId: org, customerId: cy.id, role: OrgRole.MEMBER }, asAda)),
+          refusal(api.orgs.inviteMember({ orgId: org, email: "late@example.com", role: OrgRole.MEMBER }, asAda)),
+        ];
+        await waitUntilBlockedBy(session!.pid, 2);
+        await tx`UPDATE org_members SET role = 'member' WHERE org_id = ${org} AND customer_id = ${ada.id}`;
+        return pending;
+      });
+      const noLonger = "PermissionDenied: you are no longer an admin of this org";
+      expect(await Promise.all(calls)).toEqual([noLonger, noLonger]);
+    } finally {
+      await locker.end();
+    }
+    expect(await rolesOf(org)).toEqual({ "ada@example.com": "member", "bob@example.com": "admin", "cy@example.com": "viewer" });
+    expect([...(await sql`SELECT count(*)::int AS n FROM invitations WHERE org_id = ${org}`)]).toEqual([{ n: 0 }]);
+    expect(await mailFor("late@example.com")).toEqual([]);
+  });
+});
+
+/** Waits until `count` other sessions of the database wait for a lock held by the session `pid`. */
+async function waitUntilBlockedBy(pid: number, count: number): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const [row] = await sql<{ n: number }[]>`SELECT count(*)::int AS n FROM pg_stat_activity WHERE ${pid} = ANY (pg_blocking_pids(pid))`;
+    if (row!.n >= count) return;
+    if (Date.now() > deadline) throw new Error(`${row!.n} of ${count} calls are waiting for the test's locks after 10 s`);
+    await Bun.sleep(20);
+  }
+}
 
 describe("invitations while NATS is down", () => {
   test("InviteMember answers unavailable and changes nothing", async () => {
