@@ -139,3 +139,15 @@ CREATE TABLE scheduler_runs (
     detail      text,
     PRIMARY KEY (job, slot)
 );
+
+-- One row per invitation mail queued (invite, re-invite, resend), written in the transaction that queues it: the
+-- hourly budgets (per org, and per invitation) count mails, not invitation rows. The scheduler deletes rows older
+-- than a day.
+CREATE TABLE invitation_sends (
+    org_id        uuid NOT NULL REFERENCES orgs (id) ON DELETE CASCADE,
+    invitation_id uuid NOT NULL REFERENCES invitations (id) ON DELETE CASCADE,
+    sent_at       timestamptz NOT NULL DEFAULT now()
+);
+
+CREATE INDEX invitation_sends_by_org ON invitation_sends (org_id, sent_at);
+CREATE INDEX invitation_sends_by_invitation ON invitation_sends (invitation_id, sent_at);

@@ -60,19 +60,34 @@ export async function openInvitations(sql: Sql, orgId: string): Promise<Invitati
     ORDER BY created_at DESC, id`;
 }
 
-/** Invitations an org may issue (new or re-issued) in an hour: the install's mail must not become a spam cannon. */
+/** Invitation mails an org may queue in an hour (invites, re-invites, resends): the install's mail must not become a spam cannon. */
 export const INVITATIONS_PER_ORG_PER_HOUR = 50;
+/** Mails one invitation may be sent in an hour: resending cannot flood one address. */
+export const SENDS_PER_INVITATION_PER_HOUR = 3;
 
 /**
- * Whether `customerId` is still an admin of the org (their member row share-locked, so a concurrent demotion
- * waits for this transaction or is seen by it) and the org is under its hourly invitation budget.
+ * Whether `customerId` is still an admin of the org and the org is under its hourly budget of invitation mails.
+ * The org row is locked first, so the org's sends are counted one transaction at a time (each then records its
+ * send before committing); the member row is share-locked, so a concurrent demotion waits for this transaction
+ * or is seen by it.
  */
 export async function invitationAllowed(tx: TransactionSql, orgId: string, customerId: string): Promise<"ok" | "not_admin" | "over_budget"> {
+  await tx`SELECT 1 FROM orgs WHERE id = ${orgId} FOR UPDATE`;
   const [member] = await tx<{ role: Role }[]>`SELECT role FROM org_members WHERE org_id = ${orgId} AND customer_id = ${customerId} FOR SHARE`;
   if (member?.role !== "admin") return "not_admin";
-  // Issued or re-issued within the hour: their expiry was set to issue time + the TTL.
-  const [row] = await tx<{ issued: number }[]>`
-    SELECT count(*)::int AS issued FROM invitations
-    WHERE org_id = ${orgId} AND expires_at > ${EXPIRY(tx)} - interval '1 hour'`;
-  return row!.issued >= INVITATIONS_PER_ORG_PER_HOUR ? "over_budget" : "ok";
+  const [row] = await tx<{ sent: number }[]>`
+    SELECT count(*)::int AS sent FROM invitation_sends WHERE org_id = ${orgId} AND sent_at > now() - interval '1 hour'`;
+  return row!.sent >= INVITATIONS_PER_ORG_PER_HOUR ? "over_budget" : "ok";
+}
+
+/**
+ * Records a mail of the invitation, unless it was already sent SENDS_PER_INVITATION_PER_HOUR times within the hour
+ * (false). Call after invitationAllowed, in its transaction: the org row's lock serialises the count and the insert.
+ */
+export async function recordInvitationSend(tx: TransactionSql, invitation: Invitation): Promise<boolean> {
+  const [row] = await tx<{ sent: number }[]>`
+    SELECT count(*)::int AS sent FROM invitation_sends WHERE invitation_id = ${invitation.id} AND sent_at > now() - interval '1 hour'`;
+  if (row!.sent >= SENDS_PER_INVITATION_PER_HOUR) return false;
+  await tx`INSERT INTO invitation_sends (org_id, invitation_id) VALUES (${invitation.orgId}, ${invitation.id})`;
+  return true;
 }

@@ -1,6 +1,7 @@
 // dashboard.orgs.v1.OrgsService against a running `pug server`, on the dashboard's own transport (Connect JSON):
 // each call's answer and the rows it leaves, the last-admin rule (also under a race), invitations and their mail
-// on the email stream, and ids of another org not found.
+// on the email stream (and the hourly budgets of that mail), an admin demoted while their call waits for the org's
+// rows, and ids of another org not found.
 
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { secretTokenHash } from "../../src/domain/auth/secret-token.ts";
@@ -248,20 +249,83 @@ describe("invitations and admin rights", () => {
     expect((await api.orgs.listInvitations({ orgId: org }, { headers: ada.headers })).invitations.map((i) => i.email)).toEqual(["new-hire@example.com"]);
   });
 
-  test("an org sends at most 50 invitations an hour", async () => {
+  test("an org queues at most 50 invitation mails an hour, however many invites race for them", async () => {
     const org = await seedOrg(sql, "Mailer", [[ada, "admin"]]);
-    await sql`
-      INSERT INTO invitations (org_id, email, role, token_sha256, invited_by, expires_at)
-      SELECT ${org}, 'bulk' || n || '@example.com', 'viewer', sha256(('t' || n)::bytea), ${ada.id}, now() + interval '7 days' - interval '10 minutes'
-      FROM generate_series(1, 50) AS n`;
-    expect(await refusal(api.orgs.inviteMember({ orgId: org, email: "one-more@example.com", role: OrgRole.VIEWER }, { headers: ada.headers }))).toBe(
-      "ResourceExhausted: this org has sent 50 invitations in the last hour; wait before sending more",
-    );
+    const addresses = Array.from({ length: 120 }, (_, n) => `bulk${n}@example.com`);
+    const results = await Promise.all(addresses.map((email) => refusal(api.orgs.inviteMember({ orgId: org, email, role: OrgRole.VIEWER }, { headers: ada.headers }))));
+    expect(results.filter((r) => r === "ok")).toHaveLength(50);
+    expect(new Set(results.filter((r) => r !== "ok"))).toEqual(new Set(["ResourceExhausted: this org has sent 50 invitations in the last hour; wait before sending more"]));
+    expect([...(await sql`SELECT count(*)::int AS n FROM invitations WHERE org_id = ${org}`)]).toEqual([{ n: 50 }]);
+    expect([...(await sql`SELECT count(*)::int AS n FROM invitation_sends WHERE org_id = ${org}`)]).toEqual([{ n: 50 }]);
+    expect((await queuedMail(stack.nats)).filter((job) => /^bulk\d+@example\.com$/.test(job.to))).toHaveLength(50);
     // An hour later the budget is back.
-    await sql`UPDATE invitations SET expires_at = expires_at - interval '1 hour' WHERE org_id = ${org}`;
+    await sql`UPDATE invitation_sends SET sent_at = sent_at - interval '1 hour' WHERE org_id = ${org}`;
     expect(await refusal(api.orgs.inviteMember({ orgId: org, email: "one-more@example.com", role: OrgRole.VIEWER }, { headers: ada.headers }))).toBe("ok");
   });
+
+  test("one invitation is mailed at most 3 times an hour, by ResendInvite or by inviting the address again", async () => {
+    const org = await seedOrg(sql, "Resender", [[ada, "admin"]]);
+    const { invitation } = await api.orgs.inviteMember({ orgId: org, email: "flood@example.com", role: OrgRole.MEMBER }, { headers: ada.headers });
+    const resend = () => refusal(api.orgs.resendInvite({ orgId: org, invitationId: invitation!.id }, { headers: ada.headers }));
+    const results = await Promise.all(Array.from({ length: 100 }, resend));
+    const tooMany = "ResourceExhausted: this invitation was sent 3 times in the last hour; wait before sending it again";
+    expect(results.filter((r) => r === "ok")).toHaveLength(2);
+    expect(new Set(results.filter((r) => r !== "ok"))).toEqual(new Set([tooMany]));
+    expect(await refusal(api.orgs.inviteMember({ orgId: org, email: "flood@example.com", role: OrgRole.ADMIN }, { headers: ada.headers }))).toBe(tooMany);
+
+    const mails = await mailFor("flood@example.com");
+    expect(mails).toHaveLength(3);
+    const row = await invitationRow(invitation!.id);
+    // The refused calls changed nothing: the last mail's link works, the role is the first invite's.
+    expect(row.role).toBe("member");
+    expect(secretTokenHash(tokenOf((mails[2]!.data as { link: string }).link)).equals(row.token_sha256)).toBe(true);
+    expect([...(await sql`SELECT count(*)::int AS n FROM invitation_sends WHERE invitation_id = ${invitation!.id}`)]).toEqual([{ n: 3 }]);
+
+    await sql`UPDATE invitation_sends SET sent_at = sent_at - interval '1 hour' WHERE invitation_id = ${invitation!.id}`;
+    expect(await resend()).toBe("ok");
+    expect(await mailFor("flood@example.com")).toHaveLength(4);
+  });
 });
+
+describe("an admin demoted while their call waits for the org's rows", () => {
+  test("UpdateMemberRole and InviteMember, admitted before the demotion, re-check on the locked rows: no longer an admin, nothing changed", async () => {
+    const org = await seedOrg(sql, "Demotion", [[ada, "admin"], [bob, "admin"], [cy, "viewer"]]);
+    const asAda = { headers: ada.headers };
+    const locker = createPostgres({ url: stack.env.DATABASE_URL, maxConnections: 1 });
+    try {
+      const calls = await locker.begin(async (tx) => {
+        const [session] = await tx<{ pid: number }[]>`SELECT pg_backend_pid() AS pid`;
+        await tx`SELECT 1 FROM org_members WHERE org_id = ${org} ORDER BY customer_id FOR UPDATE`;
+        // The boundary reads Ada's role without a lock and admits both; each then waits for the rows held here.
+        const pending = [
+          refusal(api.orgs.updateMemberRole({ orgId: org, customerId: cy.id, role: OrgRole.MEMBER }, asAda)),
+          refusal(api.orgs.inviteMember({ orgId: org, email: "late@example.com", role: OrgRole.MEMBER }, asAda)),
+        ];
+        await waitUntilBlockedBy(session!.pid, 2);
+        await tx`UPDATE org_members SET role = 'member' WHERE org_id = ${org} AND customer_id = ${ada.id}`;
+        return pending;
+      });
+      const noLonger = "PermissionDenied: you are no longer an admin of this org";
+      expect(await Promise.all(calls)).toEqual([noLonger, noLonger]);
+    } finally {
+      await locker.end();
+    }
+    expect(await rolesOf(org)).toEqual({ "ada@example.com": "member", "bob@example.com": "admin", "cy@example.com": "viewer" });
+    expect([...(await sql`SELECT count(*)::int AS n FROM invitations WHERE org_id = ${org}`)]).toEqual([{ n: 0 }]);
+    expect(await mailFor("late@example.com")).toEqual([]);
+  });
+});
+
+/** Waits until `count` other sessions of the database wait for a lock held by the session `pid`. */
+async function waitUntilBlockedBy(pid: number, count: number): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const [row] = await sql<{ n: number }[]>`SELECT count(*)::int AS n FROM pg_stat_activity WHERE ${pid} = ANY (pg_blocking_pids(pid))`;
+    if (row!.n >= count) return;
+    if (Date.now() > deadline) throw new Error(`${row!.n} of ${count} calls are waiting for the test's locks after 10 s`);
+    await Bun.sleep(20);
+  }
+}
 
 describe("invitations while NATS is down", () => {
   test("InviteMember answers unavailable and changes nothing", async () => {

@@ -212,7 +212,7 @@ describe("enforce-retention", () => {
 });
 
 describe("expire-tokens", () => {
-  test("deletes expired links, expired or long-revoked refresh tokens, invitations lapsed a month ago, month-old run and mail records, nothing else (`pug scheduler run`)", async () => {
+  test("deletes expired links, expired or long-revoked refresh tokens, invitations lapsed a month ago, month-old run and mail records, day-old invitation sends, nothing else (`pug scheduler run`)", async () => {
     const hash = () => randomBytes(32);
     const [person] = await sql<{ id: string }[]>`INSERT INTO customers (email) VALUES ('tokens@example.test') RETURNING id`;
     const { orgId } = await createProject(sql, "tokens", "Tokens org");
@@ -242,10 +242,14 @@ describe("expire-tokens", () => {
       ('test-once', now() - interval '60 days', 'r', now() - interval '60 days', now() - interval '60 days', 'ok')`;
     await sql`INSERT INTO email_deliveries (idempotency_key, template, recipient, sent_at) VALUES
       ('old', 'test', 'x@example.test', now() - interval '31 days'), ('recent', 'test', 'x@example.test', now() - interval '29 days')`;
+    // Invitation sends go after a day (the budgets look back an hour).
+    await sql`INSERT INTO invitation_sends (org_id, invitation_id, sent_at)
+      SELECT org_id, id, sent_at FROM invitations, (VALUES (now() - interval '25 hours'), (now() - interval '23 hours')) AS s (sent_at)
+      WHERE token_sha256 = ${invites.pending}`;
 
     const result = expectSuccess(await schedulerRun(["expire-tokens"]), "pug scheduler run expire-tokens");
     expect(result.stdout.trim()).toMatch(
-      /^expire-tokens \S+: ok in \d+ ms: deleted 1 magic link\(s\), 2 refresh token\(s\), 1 invitation\(s\), 2 scheduler run\(s\), 1 mail delivery record\(s\)$/,
+      /^expire-tokens \S+: ok in \d+ ms: deleted 1 magic link\(s\), 2 refresh token\(s\), 1 invitation\(s\), 2 scheduler run\(s\), 1 mail delivery record\(s\), 1 invitation send\(s\)$/,
     );
     const runs = await sql`SELECT job, outcome, round(extract(epoch FROM now() - started_at) / 86400)::int AS days FROM scheduler_runs WHERE runner = 'r' ORDER BY started_at`;
     expect([...runs]).toEqual([
@@ -254,6 +258,7 @@ describe("expire-tokens", () => {
       { job: "test-old", outcome: "failed", days: 29 },
     ]);
     expect((await sql`SELECT idempotency_key FROM email_deliveries`).map((r) => r.idempotency_key)).toEqual(["recent"]);
+    expect([...(await sql`SELECT round(extract(epoch FROM now() - sent_at) / 3600)::int AS hours FROM invitation_sends`)]).toEqual([{ hours: 23 }]);
 
     const hex = (rows: { token_sha256: Buffer }[]) => rows.map((r) => r.token_sha256.toString("hex")).sort();
     const expected = (tokens: Buffer[]) => tokens.map((t) => t.toString("hex")).sort();

@@ -15,7 +15,18 @@ import { normalizedEmail } from "../../domain/email/email-address.ts";
 import { FieldError } from "../../domain/field-error.ts";
 import { isUuid } from "../../domain/uuid.ts";
 import { InvitationStatus, type OrgInvitationSchema } from "../../gen/dashboard/orgs/v1/orgs_pb.ts";
-import { INVITATION_TTL_DAYS, INVITATIONS_PER_ORG_PER_HOUR, type Invitation, invitationAllowed, issueInvitation, openInvitations, reissueInvitation, revokeInvitation } from "../../store/invitations.ts";
+import {
+  INVITATION_TTL_DAYS,
+  INVITATIONS_PER_ORG_PER_HOUR,
+  type Invitation,
+  invitationAllowed,
+  issueInvitation,
+  openInvitations,
+  recordInvitationSend,
+  reissueInvitation,
+  revokeInvitation,
+  SENDS_PER_INVITATION_PER_HOUR,
+} from "../../store/invitations.ts";
 import { getOrg, isMemberEmail } from "../../store/orgs.ts";
 import { roleRefusal } from "../auth/auth-boundary.ts";
 import { Code, ConnectError } from "../connect-errors.ts";
@@ -52,7 +63,10 @@ export async function listInvitations(deps: DashboardDeps, by: Inviter): Promise
   return { invitations: (await openInvitations(deps.sql, by.orgId)).map(invitationMessage) };
 }
 
-/** Writes the invitation with a fresh token (`write`) and queues its mail, in one transaction. */
+/**
+ * Writes the invitation with a fresh token (`write`), records the send and queues its mail, in one transaction;
+ * refused when the org's or the invitation's hourly budget of mails is spent (the write is then rolled back).
+ */
 async function issueWithMail(deps: DashboardDeps, by: Inviter, write: (tx: TransactionSql, tokenHash: Buffer) => Promise<Invitation | undefined>): InvitationReply {
   const token = generateSecretToken();
   const tokenHash = secretTokenHash(token);
@@ -63,6 +77,9 @@ async function issueWithMail(deps: DashboardDeps, by: Inviter, write: (tx: Trans
     if (allowed === "over_budget") throw new ConnectError(`this org has sent ${INVITATIONS_PER_ORG_PER_HOUR} invitations in the last hour; wait before sending more`, Code.ResourceExhausted);
     const invitation = await write(tx, tokenHash);
     if (!invitation) throw notFound();
+    if (!(await recordInvitationSend(tx, invitation))) {
+      throw new ConnectError(`this invitation was sent ${SENDS_PER_INVITATION_PER_HOUR} times in the last hour; wait before sending it again`, Code.ResourceExhausted);
+    }
     const [org, [inviter]] = await Promise.all([getOrg(tx, by.orgId), tx<{ email: string }[]>`SELECT email FROM customers WHERE id = ${by.customerId}`]);
     if (!org || !inviter) throw new ConnectError("the org or your account was deleted meanwhile", Code.NotFound);
     try {
