@@ -139,3 +139,8 @@ CREATE TABLE scheduler_runs (
     detail      text,
     PRIMARY KEY (job, slot)
 );
+
+-- Access tokens issued before this are refused (NULL: the person's sessions were never ended). Set, to the
+-- second, when the person changes their password: refresh families are revoked then too, but an access token
+-- lives up to 24 h on its own.
+ALTER TABLE customers ADD COLUMN sessions_valid_after timestamptz;
