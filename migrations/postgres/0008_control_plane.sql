@@ -151,3 +151,8 @@ CREATE TABLE invitation_sends (
 
 CREATE INDEX invitation_sends_by_org ON invitation_sends (org_id, sent_at);
 CREATE INDEX invitation_sends_by_invitation ON invitation_sends (invitation_id, sent_at);
+
+-- Access tokens issued before this are refused (NULL: the person's sessions were never ended). Set, to the
+-- second, when the person changes their password: refresh families are revoked then too, but an access token
+-- lives up to 24 h on its own.
+ALTER TABLE customers ADD COLUMN sessions_valid_after timestamptz;

@@ -8,12 +8,15 @@ export function redactUrl(text: string): string {
 
 export function redactValue(key: VariableName, text: string): string {
   if (text === "") return text;
-  if (key === "PUG_JWT_SECRET_KEY") return "***";
+  if (key === "PUG_JWT_SECRET_KEY" || key === "PUG_JWT_SECRET_KEY_PREVIOUS") return "***";
   if (key === "PUG_OIDC_PROVIDERS") return redactOidcProviders(text);
   return variables[key].secret ? redactUrl(text) : text;
 }
 
-/** The providers are worth seeing; their client secrets are masked. Text that is no JSON array is masked whole. */
+/** Fields of a provider that are no secret; every other one (client_secret, and any a later version or a typo adds) is masked. */
+const PUBLIC_PROVIDER_FIELDS = new Set(["id", "display_name", "issuer_url", "client_id", "scopes", "trust_email"]);
+
+/** The providers are worth seeing, but only their known public fields. Text that is no JSON array of objects is masked whole. */
 function redactOidcProviders(text: string): string {
   let list: unknown;
   try {
@@ -22,5 +25,6 @@ function redactOidcProviders(text: string): string {
     return "***";
   }
   if (!Array.isArray(list)) return "***";
-  return JSON.stringify(list.map((p: unknown) => (p !== null && typeof p === "object" && "client_secret" in p ? { ...p, client_secret: "***" } : p)));
+  if (!list.every((p: unknown) => p !== null && typeof p === "object" && !Array.isArray(p))) return "***";
+  return JSON.stringify(list.map((p: object) => Object.fromEntries(Object.entries(p).map(([field, value]) => [field, PUBLIC_PROVIDER_FIELDS.has(field) ? value : "***"]))));
 }

@@ -32,6 +32,8 @@ export interface OidcClient {
   exchangeCode(provider: OidcProvider, exchange: CodeExchange): Promise<string>;
   /** The provider's published keys; `refresh` fetches them anew (a key id not seen yet: the provider rotated). */
   signingKeys(provider: OidcProvider, refresh?: boolean): Promise<PublishedKey[]>;
+  /** The PKCE methods the discovery document lists (code_challenge_methods_supported); empty when it lists none. */
+  codeChallengeMethods(provider: OidcProvider): Promise<string[]>;
 }
 
 interface Discovery {
@@ -39,6 +41,7 @@ interface Discovery {
   token_endpoint: string;
   jwks_uri: string;
   token_endpoint_auth_methods_supported?: string[];
+  code_challenge_methods_supported?: unknown;
 }
 
 interface Cached {
@@ -84,6 +87,11 @@ export function createOidcClient(options: OidcClientOptions = {}): OidcClient {
         cached.keys = keys;
       }
       return await cached.keys;
+    },
+
+    async codeChallengeMethods(provider) {
+      const listed = (await entry(provider).discovery).code_challenge_methods_supported;
+      return Array.isArray(listed) ? listed.filter((method): method is string => typeof method === "string") : [];
     },
   };
 }

@@ -26,7 +26,7 @@ export function apiRoutes(app: App, keys: ApiKeyStore): Hono {
     requireConnectProtocolHeader: false,
     // The dashboard's client may be generated from newer protos than ours; fields we do not know are dropped.
     jsonOptions: { ignoreUnknownFields: true },
-    interceptors: [authBoundary({ keys, memberships: memberships(app.postgres()), jwtSecret: app.config.server.jwtSecret }), wireErrors(app.log)],
+    interceptors: [authBoundary({ keys, memberships: memberships(app.postgres()), jwtSecret: app.config.server.jwtSecret, jwtPreviousSecret: app.config.server.jwtPreviousSecret }), wireErrors(app.log)],
   });
   const shared = sharedDeps(app);
   registerSharedServices(router, shared);

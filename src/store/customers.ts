@@ -50,8 +50,14 @@ export async function recordSignIn(sql: Db, id: string, provedAddress: boolean):
   await sql`UPDATE customers SET last_sign_in_at = now(), email_verified = email_verified OR ${provedAddress} WHERE id = ${id}`;
 }
 
-/** False when there is no such customer. */
-export async function setPasswordHash(sql: Db, id: string, hash: string): Promise<boolean> {
-  const rows = await sql`UPDATE customers SET password_hash = ${hash} WHERE id = ${id} RETURNING id`;
+/** A sign-in through a provider: the address counts as proven only when the one the provider vouches for is the account's. */
+export async function recordSignInVouchedFor(sql: Db, id: string, vouchedEmail: string | undefined): Promise<void> {
+  await sql`UPDATE customers SET last_sign_in_at = now(), email_verified = email_verified OR coalesce(email = ${vouchedEmail ?? null}, false) WHERE id = ${id}`;
+}
+
+/** Sets the password and ends the person's sessions: access tokens issued before `sessionsValidAfter` are refused.
+ * False when there is no such customer. */
+export async function setPasswordHash(sql: Db, id: string, hash: string, sessionsValidAfter: Date): Promise<boolean> {
+  const rows = await sql`UPDATE customers SET password_hash = ${hash}, sessions_valid_after = ${sessionsValidAfter} WHERE id = ${id} RETURNING id`;
   return rows.length > 0;
 }

@@ -43,6 +43,15 @@ export async function revokeFamilyOf(sql: Db, hash: Buffer): Promise<boolean> {
   return true;
 }
 
+/** Whether the customer's session `familyId` is live (none of its tokens revoked) and started (its first token
+ * issued) within the last `minutes`. */
+export async function familyStartedWithin(sql: Db, customerId: string, familyId: string, minutes: number): Promise<boolean> {
+  const [row] = await sql<{ recent: boolean | null }[]>`
+    SELECT min(created_at) > now() - make_interval(mins => ${minutes}) AND bool_and(revoked_at IS NULL) AS recent
+    FROM refresh_tokens WHERE family_id = ${familyId} AND customer_id = ${customerId}`;
+  return row?.recent === true;
+}
+
 /** Revokes every live family of the customer except `keepFamilyId` (all of them without one); how many tokens. */
 export async function revokeOtherFamilies(sql: Db, customerId: string, keepFamilyId: string | undefined): Promise<number> {
   const revoked = await sql`

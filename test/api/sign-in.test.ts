@@ -8,6 +8,7 @@ import { signAccessToken, verifyAccessToken } from "../../src/domain/auth/access
 import { generateSecretToken, secretTokenHash } from "../../src/domain/auth/secret-token.ts";
 import type { EmailJob } from "../../src/domain/email/email-job.ts";
 import { CustomersService } from "../../src/gen/dashboard/customers/v1/customers_pb.ts";
+import { ProjectsService } from "../../src/gen/dashboard/projects/v1/projects_pb.ts";
 import { AuthService } from "../../src/gen/public/auth/v1/auth_pb.ts";
 import { createPostgres, type Sql } from "../../src/infra/postgres.ts";
 import { queuedMail, refusal } from "../support/dashboard-people.ts";
@@ -23,7 +24,11 @@ let sql: Sql;
 let inviteOnlyServer: RunningPug;
 let auth: Client<typeof AuthService>;
 let inviteOnlyAuth: Client<typeof AuthService>;
+let inviteOnlyCustomers: Client<typeof CustomersService>;
+/** The second server is mid-rotation: it still accepts tokens of this secret. */
+const PREVIOUS_SECRET = "the-secret-before-the-rotation-of-the-second-server";
 let customers: Client<typeof CustomersService>;
+let projects: Client<typeof ProjectsService>;
 
 beforeAll(async () => {
   // The test runner is its own proxy: each test speaks from addresses of its own (X-Forwarded-For), so the
@@ -33,11 +38,14 @@ beforeAll(async () => {
   const transport = createConnectTransport({ baseUrl: stack.baseUrl, useBinaryFormat: false });
   auth = createClient(AuthService, transport);
   customers = createClient(CustomersService, transport);
+  projects = createClient(ProjectsService, transport);
   // A second server on the same stores, with sign-up by invitation only.
   const port = freePort();
-  inviteOnlyServer = startPug(["server"], { ...stack.env, PUG_SIGNUP: "invite_only", PUG_SERVER_PORT: String(port) });
+  inviteOnlyServer = startPug(["server"], { ...stack.env, PUG_SIGNUP: "invite_only", PUG_SERVER_PORT: String(port), PUG_JWT_SECRET_KEY_PREVIOUS: PREVIOUS_SECRET });
   await waitForHttp(`http://127.0.0.1:${port}/readyz`);
-  inviteOnlyAuth = createClient(AuthService, createConnectTransport({ baseUrl: `http://127.0.0.1:${port}`, useBinaryFormat: false }));
+  const inviteOnlyTransport = createConnectTransport({ baseUrl: `http://127.0.0.1:${port}`, useBinaryFormat: false });
+  inviteOnlyAuth = createClient(AuthService, inviteOnlyTransport);
+  inviteOnlyCustomers = createClient(CustomersService, inviteOnlyTransport);
 });
 afterAll(async () => {
   await inviteOnlyServer?.stop();
@@ -304,12 +312,64 @@ describe("sessions", () => {
     const next = await auth.refreshSession({ refreshToken: mine.refreshToken });
     expect((await verifyAccessToken(TEST_JWT_SECRET, next.token)).sessionId).toBe(sid);
 
-    // A token that names no session (minted before sessions were named) ends them all.
-    const third = await signIn("kai@example.com");
-    await customers.setPassword({ password: "another long secret" }, bearer(await signAccessToken(TEST_JWT_SECRET, await customerIdOf("kai@example.com"))));
-    for (const refreshToken of [next.refreshToken, third.refreshToken]) {
-      expect(await refusal(auth.refreshSession({ refreshToken }))).toStartWith("Unauthenticated: this refresh token was already used or signed out");
-    }
+  });
+
+  const ENDED = "Unauthenticated: this session was ended (password changed); sign in again";
+  const RECENT = "FailedPrecondition: changing a password needs a recent sign-in: sign in again, then change it within 10 minutes";
+  /** Waits into the next second: tokens count their issue time in whole seconds. */
+  const nextSecond = () => Bun.sleep(1000 - (Date.now() % 1000) + 20);
+
+  test("a password change refuses access tokens issued before it, on every kind of call; the session that changed it refreshes and carries on", async () => {
+    const mine = await signIn("lea@example.com");
+    const other = await signIn("lea@example.com");
+    const [where] = await sql<{ org_id: string; project_id: string }[]>`
+      SELECT m.org_id::text, p.id::text AS project_id FROM org_members m JOIN projects p ON p.org_id = m.org_id WHERE m.customer_id = ${await customerIdOf("lea@example.com")}`;
+    const calls = (token: string) =>
+      Promise.all([
+        refusal(customers.getMe({}, bearer(token))),
+        refusal(projects.batchGet({ orgId: where!.org_id }, bearer(token))),
+        refusal(projects.listApiKeys({}, { headers: { authorization: `Bearer ${token}`, "x-project-id": where!.project_id } })),
+      ]);
+    expect(await calls(other.token)).toEqual(["ok", "ok", "ok"]);
+    await nextSecond();
+    expect(await refusal(customers.setPassword({ password: "a long enough secret" }, bearer(mine.token)))).toBe("ok");
+
+    // A stolen access token is dead at once, not in 24 hours; so is the changer's own until it refreshes.
+    expect(await calls(other.token)).toEqual([ENDED, ENDED, ENDED]);
+    expect(await calls(mine.token)).toEqual([ENDED, ENDED, ENDED]);
+    const next = await auth.refreshSession({ refreshToken: mine.refreshToken });
+    expect(await calls(next.token)).toEqual(["ok", "ok", "ok"]);
+    expect(await refusal(auth.refreshSession({ refreshToken: other.refreshToken }))).toStartWith("Unauthenticated: this refresh token was already used or signed out");
+    // A token signed since (a new sign-in) is not affected.
+    expect(await calls((await signIn("lea@example.com")).token)).toEqual(["ok", "ok", "ok"]);
+  });
+
+  test("replacing a password needs a session signed in within 10 minutes; a first password does not", async () => {
+    const old = await signIn("max@example.com");
+    const sid = (await verifyAccessToken(TEST_JWT_SECRET, old.token)).sessionId;
+    await sql`UPDATE refresh_tokens SET created_at = created_at - interval '11 minutes' WHERE family_id = ${sid!}`;
+    expect(await refusal(customers.setPassword({ password: "the first password" }, bearer(old.token)))).toBe("ok");
+
+    // The same (old) session, refreshed: its family still started 11 minutes ago.
+    const refreshed = await auth.refreshSession({ refreshToken: old.refreshToken });
+    expect(await refusal(customers.setPassword({ password: "an attacker's password" }, bearer(refreshed.token)))).toBe(RECENT);
+    // A token that names no session cannot show when it signed in.
+    const noSession = await signAccessToken(TEST_JWT_SECRET, await customerIdOf("max@example.com"));
+    expect(await refusal(customers.setPassword({ password: "an attacker's password" }, bearer(noSession)))).toBe(RECENT);
+    expect(await refusal(auth.signInWithEmail({ email: "max@example.com", password: "the first password" }, fresh()))).toBe("ok");
+
+    const recent = await signIn("max@example.com");
+    expect(await refusal(customers.setPassword({ password: "the second password" }, bearer(recent.token)))).toBe("ok");
+    expect(await refusal(auth.signInWithEmail({ email: "max@example.com", password: "the second password" }, fresh()))).toBe("ok");
+  });
+
+  test("a server given PUG_JWT_SECRET_KEY_PREVIOUS accepts access tokens of that key as well as of the current one", async () => {
+    await signIn("rotating@example.com");
+    const customerId = await customerIdOf("rotating@example.com");
+    const ofPrevious = await signAccessToken(PREVIOUS_SECRET, customerId);
+    expect(await refusal(inviteOnlyCustomers.getMe({}, bearer(ofPrevious)))).toBe("ok");
+    expect(await refusal(inviteOnlyCustomers.getMe({}, bearer(await signAccessToken(TEST_JWT_SECRET, customerId))))).toBe("ok");
+    expect(await refusal(customers.getMe({}, bearer(ofPrevious)))).toBe("Unauthenticated: invalid dashboard token (JwtTokenSignatureMismatched)");
   });
 
   test("expired, unknown and malformed refresh tokens", async () => {

@@ -115,19 +115,28 @@ describe("pug doctor", () => {
     expect((await doctor({})).check("nats streams").status).toBe("ok");
   });
 
-  test("each OIDC provider is asked for its keys: a live one is ok, one nobody answers for fails with the fix", async () => {
+  test("each OIDC provider is asked for its keys: a live one is ok, one without S256 PKCE is warned about, one nobody answers for fails with the fix", async () => {
     const peer = await startOidcProvider();
+    const lax = await startOidcProvider();
+    lax.codeChallengeMethods = ["plain"];
     try {
       const providers = [
         { id: "corp", display_name: "Corp", issuer_url: peer.issuer, client_id: peer.clientId },
+        { id: "lax", display_name: "Lax", issuer_url: lax.issuer, client_id: "pug-lax" },
         { id: "gone", display_name: "Gone", issuer_url: `http://127.0.0.1:${freePort()}/realms/x`, client_id: "pug" },
       ];
       const { code, check } = await doctor({ PUG_OIDC_PROVIDERS: JSON.stringify(providers) });
       expect(check("oidc provider corp")).toMatchObject({ status: "ok", figure: expect.stringMatching(/^1 signing key, [\d.]+ ms$/) });
+      expect(check("oidc provider lax")).toMatchObject({
+        status: "warn",
+        message: "its discovery document does not list S256 in code_challenge_methods_supported (lists: plain)",
+        fix: expect.stringContaining("make the provider require PKCE with S256 for client 'pug-lax'"),
+      });
       expect(check("oidc provider gone")).toMatchObject({ status: "fail", fix: expect.stringContaining("check issuer_url http://127.0.0.1:") });
       expect(code).toBe(1);
     } finally {
       await peer.stop();
+      await lax.stop();
     }
   });
 

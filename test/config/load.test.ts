@@ -95,12 +95,16 @@ describe("loadConfig", () => {
     expect(redactValue("PUG_SERVER_PORT", "8080")).toBe("8080");
   });
 
-  test("OIDC providers are shown with their client secrets masked; text that is no JSON array is masked whole", () => {
+  test("OIDC providers are shown with every field but the public ones masked; text that is no JSON array of objects is masked whole", () => {
     const providers = [
-      { id: "kc", display_name: "SSO", issuer_url: "https://sso.example.com/realms/main", client_id: "pug", client_secret: "hunter2" },
+      { id: "kc", display_name: "SSO", issuer_url: "https://sso.example.com/realms/main", client_id: "pug", client_secret: "hunter2", scopes: ["openid", "email"], trust_email: true },
       { id: "public", display_name: "Public", issuer_url: "https://idp.example.com", client_id: "spa" },
     ];
     expect(JSON.parse(redactValue("PUG_OIDC_PROVIDERS", JSON.stringify(providers, null, 2)))).toEqual([{ ...providers[0], client_secret: "***" }, providers[1]]);
+    // A misspelt secret field (refused by the schema, yet printed when the config is shown) is masked too.
+    expect(JSON.parse(redactValue("PUG_OIDC_PROVIDERS", JSON.stringify([{ id: "kc", clientSecret: "hunter2", secret: { value: "hunter3" } }])))).toEqual([{ id: "kc", clientSecret: "***", secret: "***" }]);
+    expect(redactValue("PUG_OIDC_PROVIDERS", `["hunter2"]`)).toBe("***");
+    expect(redactValue("PUG_JWT_SECRET_KEY_PREVIOUS", "y".repeat(40))).toBe("***");
     expect(redactValue("PUG_OIDC_PROVIDERS", `[{"client_secret": "hunter2",`)).toBe("***");
     expect(redactValue("PUG_OIDC_PROVIDERS", `{"client_secret": "hunter2"}`)).toBe("***");
   });
@@ -108,7 +112,7 @@ describe("loadConfig", () => {
   test("PUG_OIDC_PROVIDERS is parsed into config.controlPlane.oidcProviders; its problems name each field and never the secret", () => {
     const good = [{ id: "kc", display_name: "SSO", issuer_url: "https://sso.example.com/realms/main", client_id: "pug", client_secret: "hunter2" }];
     expect(loadConfig({ env: { PUG_OIDC_PROVIDERS: JSON.stringify(good) }, systemEnvFile: noSystemFile }).config.controlPlane.oidcProviders).toEqual([
-      { id: "kc", displayName: "SSO", issuerUrl: "https://sso.example.com/realms/main", clientId: "pug", clientSecret: "hunter2", scopes: ["openid", "email", "profile"] },
+      { id: "kc", displayName: "SSO", issuerUrl: "https://sso.example.com/realms/main", clientId: "pug", clientSecret: "hunter2", scopes: ["openid", "email", "profile"], trustEmail: false },
     ]);
     expect(loadConfig({ env: {}, systemEnvFile: noSystemFile }).config.controlPlane.oidcProviders).toEqual([]);
     const bad = JSON.stringify([{ ...good[0], issuer_url: "sso", scopes: ["email"] }]);

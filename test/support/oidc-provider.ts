@@ -33,6 +33,10 @@ export interface OidcPeer {
   tokenRequests: TokenRequestSeen[];
   /** Status the token endpoint answers with instead of working (e.g. 503), or undefined for normal service. */
   failTokenEndpointWith: number | undefined;
+  /** While set, the token endpoint waits for it before answering (to hold exchanges under way). */
+  holdTokenEndpoint: Promise<void> | undefined;
+  /** What discovery lists in code_challenge_methods_supported (undefined: the field is left out). */
+  codeChallengeMethods: string[] | undefined;
   stop(): Promise<void>;
 }
 
@@ -70,7 +74,7 @@ export async function startOidcProvider(clientId = "pug-dashboard", clientSecret
           response_types_supported: ["code"],
           subject_types_supported: ["public"],
           id_token_signing_alg_values_supported: ["RS256"],
-          code_challenge_methods_supported: ["S256"],
+          code_challenge_methods_supported: peer.codeChallengeMethods,
           token_endpoint_auth_methods_supported: ["client_secret_basic", "client_secret_post"],
         });
       }
@@ -80,6 +84,7 @@ export async function startOidcProvider(clientId = "pug-dashboard", clientSecret
       const body = Object.fromEntries(new URLSearchParams(await request.text()));
       const basic = request.headers.get("authorization");
       peer.tokenRequests.push({ auth: basic ? "client_secret_basic" : body.client_secret ? "client_secret_post" : "none", body });
+      await peer.holdTokenEndpoint;
       if (peer.failTokenEndpointWith) return new Response("maintenance", { status: peer.failTokenEndpointWith });
       const [id, secret] = basic?.startsWith("Basic ") ? atob(basic.slice(6)).split(":").map(decodeURIComponent) : [body.client_id, body.client_secret];
       if (id !== clientId || secret !== clientSecret) return oauthError(401, "invalid_client", "client authentication failed");
@@ -103,6 +108,8 @@ export async function startOidcProvider(clientId = "pug-dashboard", clientSecret
     clientSecret,
     tokenRequests: [],
     failTokenEndpointWith: undefined,
+    codeChallengeMethods: ["S256"],
+    holdTokenEndpoint: undefined,
     issueCode(grant) {
       const code = crypto.randomUUID();
       codes.set(code, { ...grant, challenge: s256(grant.codeVerifier) });

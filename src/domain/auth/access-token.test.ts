@@ -25,8 +25,9 @@ describe("access tokens", () => {
 
   test("verifying gives the customer and session back", async () => {
     const now = Math.floor(Date.now() / 1000);
-    expect(await verifyAccessToken(SECRET, await signAccessToken(SECRET, CUSTOMER, { sessionId: FAMILY }))).toEqual({ customerId: CUSTOMER, expiresAt: now - 5 + ACCESS_TOKEN_TTL_SECONDS, sessionId: FAMILY });
-    expect(await verifyAccessToken(SECRET, await signAccessToken(SECRET, CUSTOMER))).toEqual({ customerId: CUSTOMER, expiresAt: now - 5 + ACCESS_TOKEN_TTL_SECONDS });
+    const expiresAt = now - 5 + ACCESS_TOKEN_TTL_SECONDS;
+    expect(await verifyAccessToken(SECRET, await signAccessToken(SECRET, CUSTOMER, { sessionId: FAMILY }))).toEqual({ customerId: CUSTOMER, expiresAt, issuedAt: now, sessionId: FAMILY });
+    expect(await verifyAccessToken(SECRET, await signAccessToken(SECRET, CUSTOMER))).toEqual({ customerId: CUSTOMER, expiresAt, issuedAt: now });
   });
 
   test("a token from a server whose clock runs a few seconds ahead is accepted", async () => {
@@ -38,5 +39,19 @@ describe("access tokens", () => {
     const expired = signAccessToken(SECRET, CUSTOMER, { nowSeconds: Math.floor(Date.now() / 1000) - ACCESS_TOKEN_TTL_SECONDS });
     await expect(verifyAccessToken(SECRET, await expired)).rejects.toThrow(new AccessTokenRefused("the dashboard token has expired; refresh the session"));
     await expect(verifyAccessToken("another-secret-another-secret-another!!", await signAccessToken(SECRET, CUSTOMER))).rejects.toThrow("invalid dashboard token (JwtTokenSignatureMismatched)");
+  });
+
+  test("while rotating, a token of the previous secret verifies; one of neither does not", async () => {
+    const NEW = "the-new-secret-of-enough-length-for-hs256";
+    const old = await signAccessToken(SECRET, CUSTOMER, { sessionId: FAMILY });
+    expect((await verifyAccessToken(NEW, old, SECRET)).sessionId).toBe(FAMILY);
+    expect((await verifyAccessToken(NEW, await signAccessToken(NEW, CUSTOMER), SECRET)).customerId).toBe(CUSTOMER);
+    await expect(verifyAccessToken(NEW, old)).rejects.toThrow("invalid dashboard token (JwtTokenSignatureMismatched)");
+    await expect(verifyAccessToken(NEW, await signAccessToken("a-third-secret-of-enough-length-for-hs256", CUSTOMER), SECRET)).rejects.toThrow(
+      "invalid dashboard token (JwtTokenSignatureMismatched)",
+    );
+    // An expired token of the previous secret is expired, not retried further.
+    const expiredOld = await signAccessToken(SECRET, CUSTOMER, { nowSeconds: Math.floor(Date.now() / 1000) - ACCESS_TOKEN_TTL_SECONDS });
+    await expect(verifyAccessToken(NEW, expiredOld, SECRET)).rejects.toThrow("the dashboard token has expired; refresh the session");
   });
 });

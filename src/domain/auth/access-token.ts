@@ -2,7 +2,8 @@
 // `sid` = the refresh-token family of the session (so a password change can end every other session). The
 // dashboard reads sub and exp without verifying and ignores other claims; the server verifies signature,
 // algorithm, issuer, audience and expiry, and refuses any other algorithm (including `none`). iat is backdated a
-// few seconds: a server whose clock is slightly behind the signer's would otherwise refuse a fresh token.
+// few seconds: a server whose clock is slightly behind the signer's would otherwise refuse a fresh token. While
+// the secret is being rotated, a token signed with the previous one verifies too.
 
 import { sign, verify } from "hono/utils/jwt/jwt";
 import { isUuid } from "../uuid.ts";
@@ -16,6 +17,8 @@ export const CLOCK_SKEW_SECONDS = 5;
 export interface AccessClaims {
   customerId: string;
   expiresAt: number;
+  /** When it was signed, in Unix seconds: iat plus the backdating. */
+  issuedAt: number;
   /** The refresh-token family of the session; absent in tokens minted without one. */
   sessionId?: string;
 }
@@ -45,10 +48,14 @@ export async function signAccessToken(secret: string, customerId: string, option
 /** Why a token was refused, in words fit for the caller. */
 export class AccessTokenRefused extends Error {}
 
-export async function verifyAccessToken(secret: string, token: string): Promise<AccessClaims> {
+/** Verifies with `secret`, or with `previousSecret` (if given) when the signature is not the current secret's. */
+export async function verifyAccessToken(secret: string, token: string, previousSecret?: string): Promise<AccessClaims> {
   let payload;
   try {
-    payload = await verify(token, secret, { alg: "HS256", iss: ACCESS_TOKEN_ISSUER, aud: ACCESS_TOKEN_AUDIENCE });
+    payload = await verify(token, secret, { alg: "HS256", iss: ACCESS_TOKEN_ISSUER, aud: ACCESS_TOKEN_AUDIENCE }).catch((error: Error) => {
+      if (previousSecret === undefined || error.name !== "JwtTokenSignatureMismatched") throw error;
+      return verify(token, previousSecret, { alg: "HS256", iss: ACCESS_TOKEN_ISSUER, aud: ACCESS_TOKEN_AUDIENCE });
+    });
   } catch (error) {
     const name = (error as Error).name;
     if (name === "JwtTokenExpired") throw new AccessTokenRefused("the dashboard token has expired; refresh the session");
@@ -56,7 +63,8 @@ export async function verifyAccessToken(secret: string, token: string): Promise<
   }
   if (typeof payload.sub !== "string" || !/^[0-9a-f-]{36}$/i.test(payload.sub)) throw new AccessTokenRefused("invalid dashboard token (no subject)");
   if (typeof payload.exp !== "number") throw new AccessTokenRefused("invalid dashboard token (no expiry)");
+  if (typeof payload.iat !== "number") throw new AccessTokenRefused("invalid dashboard token (no issue time)");
   const sid = payload.sid;
   if (sid !== undefined && (typeof sid !== "string" || !isUuid(sid))) throw new AccessTokenRefused("invalid dashboard token (malformed sid)");
-  return { customerId: payload.sub, expiresAt: payload.exp, ...(sid === undefined ? {} : { sessionId: sid }) };
+  return { customerId: payload.sub, expiresAt: payload.exp, issuedAt: payload.iat + CLOCK_SKEW_SECONDS, ...(sid === undefined ? {} : { sessionId: sid }) };
 }

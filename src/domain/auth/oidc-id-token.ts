@@ -1,6 +1,6 @@
 // Checking the id_token an OIDC provider returned from the code exchange: its signature against the provider's
 // published keys (JWKS), then its claims (OIDC Core 3.1.3.7). What survives is who signed in: the provider's
-// stable subject and the address it vouches for.
+// stable subject, its address, and whether it vouches for that address (email_verified exactly true).
 
 import type { HonoJsonWebKey } from "hono/utils/jwt/jws";
 import { decodeHeader, verify } from "hono/utils/jwt/jwt";
@@ -8,11 +8,7 @@ import type { AsymmetricAlgorithm } from "hono/utils/jwt/jwa";
 
 /** An id_token that must not sign anybody in; the message says why, for the person and the operator. */
 export class IdTokenRefused extends Error {
-  constructor(
-    message: string,
-    /** unverified_email: a good token, but for an address the provider does not vouch for. */
-    readonly reason: "invalid" | "unverified_email" = "invalid",
-  ) {
+  constructor(message: string) {
     super(message);
     this.name = "IdTokenRefused";
   }
@@ -30,6 +26,8 @@ export interface IdTokenIdentity {
   subject: string;
   /** As the provider sent it (not normalised). */
   email: string;
+  /** email_verified is exactly true. Absent (Entra ID sends none) or anything else is not a promise. */
+  emailVerified: boolean;
 }
 
 /** A key from the provider's JWKS, as published. */
@@ -96,6 +94,5 @@ export function checkIdTokenClaims(claims: Record<string, unknown>, expect: IdTo
   if (claims.nonce !== expect.nonce) throw new IdTokenRefused("the id_token's nonce does not match this sign-in");
   if (typeof claims.sub !== "string" || claims.sub === "" || claims.sub.length > 255) throw new IdTokenRefused("the id_token has no valid sub");
   if (typeof claims.email !== "string" || claims.email.trim() === "") throw new IdTokenRefused("the id_token carries no email: request the 'email' scope and give the account an address");
-  if (claims.email_verified === false || claims.email_verified === "false") throw new IdTokenRefused(`the identity provider has not verified the address ${claims.email}`, "unverified_email");
-  return { subject: claims.sub, email: claims.email };
+  return { subject: claims.sub, email: claims.email, emailVerified: claims.email_verified === true };
 }

@@ -4,7 +4,7 @@
 import * as v from "valibot";
 
 export interface OidcProvider {
-  /** Url-safe: the dashboard sends it back in CompleteOIDCSignIn, and identities are bound per provider. */
+  /** Url-safe: the dashboard sends it back in CompleteOIDCSignIn. Identities are bound per issuer, not per id. */
   id: string;
   displayName: string;
   /** Exactly as the provider spells it: must equal the `issuer` of its discovery document and of every id_token. */
@@ -13,6 +13,9 @@ export interface OidcProvider {
   /** Undefined for a public client (PKCE only). */
   clientSecret: string | undefined;
   scopes: string[];
+  /** Take the provider's address as proven even without email_verified: true (for providers that send none but
+   * hand out only addresses they own). Off by default: otherwise a first sign-in could claim anyone's account. */
+  trustEmail: boolean;
 }
 
 export const DEFAULT_OIDC_SCOPES = ["openid", "email", "profile"];
@@ -45,9 +48,10 @@ const providerSchema = v.strictObject(
       ),
       DEFAULT_OIDC_SCOPES,
     ),
+    trust_email: v.optional(v.boolean("must be true or false"), false),
   },
   (issue) =>
-    issue.expected === "never" ? "is not a known field (id, display_name, issuer_url, client_id, client_secret, scopes)" : issue.input === undefined ? "required" : "must be an object",
+    issue.expected === "never" ? "is not a known field (id, display_name, issuer_url, client_id, client_secret, scopes, trust_email)" : issue.input === undefined ? "required" : "must be an object",
 );
 
 const providersSchema = v.pipe(
@@ -65,7 +69,7 @@ export function parseOidcProviders(json: string): { providers: OidcProvider[] } 
   try {
     data = JSON.parse(json);
   } catch {
-    return { problems: ["must be JSON: an array of {id, display_name, issuer_url, client_id, client_secret?, scopes?}"] };
+    return { problems: ["must be JSON: an array of {id, display_name, issuer_url, client_id, client_secret?, scopes?, trust_email?}"] };
   }
   const result = v.safeParse(providersSchema, data, { abortPipeEarly: true });
   if (!result.success) {
@@ -79,6 +83,7 @@ export function parseOidcProviders(json: string): { providers: OidcProvider[] } 
       clientId: p.client_id,
       clientSecret: p.client_secret,
       scopes: p.scopes,
+      trustEmail: p.trust_email,
     })),
   };
 }

@@ -1,6 +1,7 @@
 // The one place credentials are checked: a Connect interceptor that looks the procedure up in the access table,
 // checks what the request presents against it (API key, dashboard token, project or org membership and role) and
-// puts the caller in the call's context.
+// puts the caller in the call's context. A dashboard token issued before the person's sessions were ended (a
+// password change) is refused, read with the membership (or on its own for calls that need none).
 
 import { create } from "@bufbuild/protobuf";
 import type { Interceptor, UnaryRequest, StreamRequest } from "@connectrpc/connect";
@@ -20,6 +21,8 @@ export interface AuthBoundaryDeps {
   memberships: Memberships;
   /** PUG_JWT_SECRET_KEY; undefined turns dashboard sign-in off. */
   jwtSecret: string | undefined;
+  /** PUG_JWT_SECRET_KEY_PREVIOUS: tokens it signed are still accepted while the secret is rotated. */
+  jwtPreviousSecret?: string | undefined;
 }
 
 export function authBoundary(deps: AuthBoundaryDeps): Interceptor {
@@ -41,39 +44,52 @@ async function admit(rule: Rule, req: UnaryRequest | StreamRequest, deps: AuthBo
     return;
   }
   if (!bearer) throw new ConnectError("missing credentials: send the dashboard token as 'authorization: Bearer …'", Code.Unauthenticated);
-  const person = await signedIn(bearer, deps.jwtSecret);
+  const { issuedAt, ...person } = await signedIn(bearer, deps.jwtSecret, deps.jwtPreviousSecret);
   const { customerId } = person;
 
   if (rule.access === "signed_in") {
+    demandLiveSession(issuedAt, await lookup(() => deps.memberships.sessionsValidAfter(customerId)));
     req.contextValues.set(signedInKey, person);
   } else if (rule.access === "org") {
     const orgId = (req.stream ? undefined : (req.message as { orgId?: unknown }).orgId) ?? "";
     if (typeof orgId !== "string" || !isUuid(orgId)) throw new ConnectError("org_id: must be the UUID of an org", Code.InvalidArgument);
-    const role = await lookup(() => deps.memberships.roleInOrg(customerId, orgId));
-    if (!role) throw refusal("you are not a member of this org", "ORG_NOT_A_MEMBER");
+    const membership = await lookup(() => deps.memberships.roleInOrg(customerId, orgId));
+    if (!membership) throw refusal("you are not a member of this org", "ORG_NOT_A_MEMBER");
+    demandLiveSession(issuedAt, membership.sessionsValidAfter);
+    const { role } = membership;
     demandRole(role, rule.role);
     req.contextValues.set(signedInKey, { ...person, org: { orgId, role } });
   } else {
     const projectId = req.header.get("x-project-id")?.trim();
     if (!projectId) throw new ConnectError("missing x-project-id header: name the project this call is for", Code.Unauthenticated);
     if (!isUuid(projectId)) throw new ConnectError("x-project-id: must be a project's UUID", Code.Unauthenticated);
-    const role = await lookup(() => deps.memberships.roleInProject(customerId, projectId));
+    const membership = await lookup(() => deps.memberships.roleInProject(customerId, projectId));
     // Not told apart from a project that does not exist: a stranger learns nothing about other orgs' projects.
-    if (!role) throw new ConnectError("no such project among your orgs' projects", Code.Unauthenticated);
+    if (!membership) throw new ConnectError("no such project among your orgs' projects", Code.Unauthenticated);
+    demandLiveSession(issuedAt, membership.sessionsValidAfter);
+    const { role } = membership;
     demandRole(role, rule.role);
     req.contextValues.set(signedInKey, person);
     req.contextValues.set(callerKey, { projectId, credential: "dashboard_jwt", customerId, role } satisfies Caller);
   }
 }
 
-async function signedIn(bearer: string, secret: string | undefined): Promise<SignedIn> {
+async function signedIn(bearer: string, secret: string | undefined, previousSecret: string | undefined): Promise<SignedIn & { issuedAt: number }> {
   if (!secret) throw new ConnectError("dashboard sign-in is off on this server: PUG_JWT_SECRET_KEY is not set", Code.Unauthenticated);
   try {
-    const { customerId, sessionId } = await verifyAccessToken(secret, bearer);
-    return sessionId === undefined ? { customerId } : { customerId, sessionId };
+    const { customerId, sessionId, issuedAt } = await verifyAccessToken(secret, bearer, previousSecret);
+    return sessionId === undefined ? { customerId, issuedAt } : { customerId, sessionId, issuedAt };
   } catch (error) {
     if (error instanceof AccessTokenRefused) throw new ConnectError(error.message, Code.Unauthenticated);
     throw error;
+  }
+}
+
+/** Refuses a token issued (Unix seconds) before the person's sessions were ended. The dashboard then refreshes
+ * once: the session that ended the others kept its refresh family, so it carries on with a new token. */
+function demandLiveSession(issuedAt: number, sessionsValidAfter: Date | null | undefined): void {
+  if (sessionsValidAfter && issuedAt * 1000 < sessionsValidAfter.getTime()) {
+    throw new ConnectError("this session was ended (password changed); sign in again", Code.Unauthenticated);
   }
 }
 

@@ -16,7 +16,7 @@ import { clientIpKey } from "../request-context.ts";
 import type { DashboardDeps } from "./dashboard-deps.ts";
 import { queueEmail } from "./email-queue.ts";
 import { oidcSignIn } from "./oidc-sign-in.ts";
-import { checkPassword } from "./password-checks.ts";
+import { passwordWork } from "./password-checks.ts";
 import { jwtSecretOrRefuse, startSession } from "./sessions.ts";
 import { redeemSignInToken } from "./sign-in-redemption.ts";
 import { emailBucket, FAILED_PASSWORDS_PER_EMAIL, FAILED_PASSWORDS_PER_IP, MAGIC_LINKS_PER_EMAIL, MAGIC_LINKS_PER_IP, signInLimits } from "./sign-in-limits.ts";
@@ -30,15 +30,15 @@ const refreshRefusals: Record<Exclude<SpentRefreshToken["outcome"], "spent">, st
 export function authService(deps: DashboardDeps): ServiceImpl<typeof AuthService> {
   const { controlPlane, server } = deps.config;
   const limits = signInLimits(deps.redis, deps.metrics, deps.log);
-  const oidc = oidcSignIn(deps);
+  const oidc = oidcSignIn(deps, limits);
 
   return {
     getAuthConfig() {
       return oidc.authConfig();
     },
 
-    async completeOIDCSignIn(request) {
-      return await oidc.complete(request);
+    async completeOIDCSignIn(request, ctx) {
+      return await oidc.complete(request, ctx.values.get(clientIpKey));
     },
 
     demoSignIn() {
@@ -93,7 +93,7 @@ export function authService(deps: DashboardDeps): ServiceImpl<typeof AuthService
       let customer, matches;
       try {
         customer = await customerByEmail(deps.sql, email);
-        matches = await checkPassword(request.password, customer?.passwordHash);
+        matches = await passwordWork.check(request.password, customer?.passwordHash);
       } catch (error) {
         await attempt.giveBack();
         throw error;

@@ -1,8 +1,12 @@
 // Sign-in through an OIDC provider (GetAuthConfig, CompleteOIDCSignIn). The dashboard sends the browser to the
 // provider with PKCE and a nonce; this server exchanges the code, checks the id_token, and signs in the account
-// bound to the provider's subject — at the first sign-in, the account of the address the provider vouches for,
-// created when sign-up is open. The same session as a mailed link follows.
+// bound to the issuer's subject. At a subject's first sign-in it is bound to the account of the address the
+// provider vouches for (email_verified exactly true, or the operator's trust_email), created when sign-up is
+// open; an unvouched address binds and creates nothing. The same session as a mailed link follows. Each
+// exchange costs outbound requests carrying the client secret: they are limited per client network and capped
+// in number at once, so a flood cannot get the client throttled at the provider.
 
+import type { TransactionSql } from "postgres";
 import { IdTokenRefused, idTokenKeyId, verifyIdToken } from "../../domain/auth/oidc-id-token.ts";
 import { type OidcProvider, publicProvider } from "../../domain/auth/oidc-providers.ts";
 import { checkRedirectUri } from "../../domain/auth/oidc-redirect.ts";
@@ -11,19 +15,35 @@ import { FieldError } from "../../domain/field-error.ts";
 import { timeZoneOrUtc } from "../../domain/time-zone.ts";
 import { AuthProviderType, type CompleteOIDCSignInRequest } from "../../gen/public/auth/v1/auth_pb.ts";
 import { createOidcClient, type OidcClient, OidcProviderError } from "../../infra/oidc.ts";
-import { customerByEmail, customerIdFor, recordSignIn } from "../../store/customers.ts";
+import { customerByEmail, customerIdFor, recordSignInVouchedFor } from "../../store/customers.ts";
 import { bindSubject, customerIdBySubject } from "../../store/oidc-identities.ts";
 import { signUp } from "../../store/sign-up.ts";
 import { Code, ConnectError } from "../connect-errors.ts";
+import { concurrencyCap } from "./concurrency-cap.ts";
 import type { DashboardDeps } from "./dashboard-deps.ts";
 import { jwtSecretOrRefuse, type Session, startSession } from "./sessions.ts";
+import type { SignInLimits } from "./sign-in-limits.ts";
 import { INVITE_ONLY_REFUSAL } from "./sign-in-redemption.ts";
 
 /** RFC 7636 4.1: 43 to 128 unreserved characters. */
 const CODE_VERIFIER = /^[A-Za-z0-9._~-]{43,128}$/;
 
-export function oidcSignIn(deps: DashboardDeps, client: OidcClient = createOidcClient()) {
+/** Exchanges per client network in a sign-in limits window (15 minutes). */
+export const OIDC_EXCHANGES_PER_IP = 30;
+/** Exchanges under way at once in this process. */
+export const CONCURRENT_OIDC_EXCHANGES = 4;
+
+interface Identity {
+  subject: string;
+  /** Normalised. */
+  email: string;
+  /** The provider vouches for the address: email_verified exactly true, or trust_email configured. */
+  vouched: boolean;
+}
+
+export function oidcSignIn(deps: DashboardDeps, limits: SignInLimits, client: OidcClient = createOidcClient()) {
   const { controlPlane, server } = deps.config;
+  const exchanges = concurrencyCap(CONCURRENT_OIDC_EXCHANGES);
 
   function providerOrRefuse(id: string): OidcProvider {
     const provider = controlPlane.oidcProviders.find((p) => p.id === id);
@@ -33,8 +53,8 @@ export function oidcSignIn(deps: DashboardDeps, client: OidcClient = createOidcC
     return provider;
   }
 
-  /** Who the provider says signed in: its subject and the address it vouches for (normalised). */
-  async function identityFrom(provider: OidcProvider, request: CompleteOIDCSignInRequest): Promise<{ subject: string; email: string }> {
+  /** Who the provider says signed in: its subject and address, and whether it vouches for the address. */
+  async function identityFrom(provider: OidcProvider, request: CompleteOIDCSignInRequest): Promise<Identity> {
     const idToken = await client.exchangeCode(provider, { code: request.code, codeVerifier: request.codeVerifier, redirectUri: request.redirectUri });
     const expect = { issuer: provider.issuerUrl, clientId: provider.clientId, nonce: request.nonce, now: Math.floor(Date.now() / 1000) };
     let keys = await client.signingKeys(provider);
@@ -45,7 +65,23 @@ export function oidcSignIn(deps: DashboardDeps, client: OidcClient = createOidcC
     const email = normaliseEmail(identity.email);
     const problem = emailProblem(email);
     if (problem) throw new ConnectError(`identity provider '${provider.id}' vouches for '${identity.email}', which cannot be an account's address: ${problem}`, Code.FailedPrecondition);
-    return { subject: identity.subject, email };
+    return { subject: identity.subject, email, vouched: identity.emailVerified || provider.trustEmail };
+  }
+
+  /** The account of a subject not bound yet: by the vouched-for address, or a new one when sign-up is open. */
+  async function accountToBind(tx: TransactionSql, provider: OidcProvider, identity: Identity, timezone: string): Promise<string> {
+    if (!identity.vouched) {
+      throw new ConnectError(
+        `identity provider '${provider.id}' does not vouch for the address ${identity.email} (its id_token's email_verified is not true), so it cannot sign up or be linked to an account; ` +
+          "an operator whose provider only hands out addresses it owns can set trust_email on it",
+        Code.PermissionDenied,
+      );
+    }
+    const existing = (await customerByEmail(tx, identity.email))?.id;
+    if (existing) return existing;
+    if (controlPlane.signup === "invite_only") throw new ConnectError(INVITE_ONLY_REFUSAL, Code.PermissionDenied);
+    // Undefined when a concurrent first sign-in of the same address created the account first.
+    return (await signUp(tx, identity.email, timeZoneOrUtc(timezone)))?.customerId ?? (await customerIdFor(tx, identity.email));
   }
 
   return {
@@ -53,7 +89,7 @@ export function oidcSignIn(deps: DashboardDeps, client: OidcClient = createOidcC
       return { providers: controlPlane.oidcProviders.map((p) => ({ ...publicProvider(p), type: AuthProviderType.OIDC })) };
     },
 
-    async complete(request: CompleteOIDCSignInRequest): Promise<Session> {
+    async complete(request: CompleteOIDCSignInRequest, clientIp: string): Promise<Session> {
       const secret = jwtSecretOrRefuse(server.jwtSecret);
       const provider = providerOrRefuse(request.providerId);
       if (request.code === "" || request.code.length > 4096) throw new FieldError("code", "required: the code the provider sent to /oauth/callback (at most 4096 characters)");
@@ -61,19 +97,13 @@ export function oidcSignIn(deps: DashboardDeps, client: OidcClient = createOidcC
       if (request.nonce === "" || request.nonce.length > 512) throw new FieldError("nonce", "required: the nonce sent to the provider (at most 512 characters)");
       checkRedirectUri(request.redirectUri, controlPlane.dashboardUrl, server.corsOrigins);
 
-      const { subject, email } = await identityFrom(provider, request).catch(asConnectError);
+      await limits.take(limits.ipBucket("oidc", clientIp), OIDC_EXCHANGES_PER_IP, "too many sign-ins through an identity provider from your network");
+      const identity = await exchanges("too many sign-ins through an identity provider at once", () => identityFrom(provider, request)).catch(asConnectError);
+      const who = { issuer: provider.issuerUrl, subject: identity.subject, providerId: provider.id };
       return await deps.sql.begin(async (tx) => {
-        let customerId = await customerIdBySubject(tx, provider.id, subject);
-        if (!customerId) {
-          customerId = (await customerByEmail(tx, email))?.id;
-          if (!customerId) {
-            if (controlPlane.signup === "invite_only") throw new ConnectError(INVITE_ONLY_REFUSAL, Code.PermissionDenied);
-            // Undefined when a concurrent first sign-in of the same address created the account first.
-            customerId = (await signUp(tx, email, timeZoneOrUtc(request.timezone)))?.customerId ?? (await customerIdFor(tx, email));
-          }
-          customerId = await bindSubject(tx, provider.id, subject, customerId);
-        }
-        await recordSignIn(tx, customerId, true);
+        let customerId = await customerIdBySubject(tx, who);
+        if (!customerId) customerId = await bindSubject(tx, who, await accountToBind(tx, provider, identity, request.timezone));
+        await recordSignInVouchedFor(tx, customerId, identity.vouched ? identity.email : undefined);
         return await startSession(tx, secret, customerId);
       });
     },
@@ -86,8 +116,6 @@ function asConnectError(error: unknown): never {
     const code = { refused: Code.Unauthenticated, unreachable: Code.Unavailable, misconfigured: Code.FailedPrecondition }[error.kind];
     throw new ConnectError(error.kind === "unreachable" ? `${error.message}; retry in a moment` : error.message, code);
   }
-  if (error instanceof IdTokenRefused) {
-    throw new ConnectError(error.message, error.reason === "unverified_email" ? Code.PermissionDenied : Code.Unauthenticated);
-  }
+  if (error instanceof IdTokenRefused) throw new ConnectError(error.message, Code.Unauthenticated);
   throw error;
 }

@@ -1,6 +1,8 @@
 import { expect, test } from "bun:test";
 import { ConnectError } from "../connect-errors.ts";
-import { cappedPasswordChecks } from "./password-checks.ts";
+import { cappedPasswordWork } from "./password-checks.ts";
+
+const never = () => new Promise<string>(() => {});
 
 test("at most `max` checks run at once; the rest are refused at once, and room comes back as checks end", async () => {
   const pending: (() => void)[] = [];
@@ -10,7 +12,7 @@ test("at most `max` checks run at once; the rest are refused at once, and room c
       started++;
       pending.push(() => resolve(password === "right"));
     });
-  const check = cappedPasswordChecks(2, slow);
+  const { check } = cappedPasswordWork(2, { check: slow, hash: never });
   const first = check("right", "h");
   const second = check("wrong", "h");
   const third = await check("right", "h").catch((error: unknown) => error);
@@ -27,7 +29,20 @@ test("at most `max` checks run at once; the rest are refused at once, and room c
 });
 
 test("a check that throws gives its room back", async () => {
-  const check = cappedPasswordChecks(1, () => Promise.reject(new Error("boom")));
+  const { check } = cappedPasswordWork(1, { check: () => Promise.reject(new Error("boom")), hash: never });
   await expect(check("x", "h")).rejects.toThrow("boom");
   await expect(check("x", "h")).rejects.toThrow("boom");
+});
+
+test("hashing a new password takes room from the same cap as checks", async () => {
+  const pending: (() => void)[] = [];
+  const slowHash = () => new Promise<string>((resolve) => pending.push(() => resolve("hash")));
+  const work = cappedPasswordWork(2, { check: () => new Promise<boolean>((resolve) => pending.push(() => resolve(true))), hash: slowHash });
+  const hashing = work.hash("a new password");
+  const checking = work.check("x", "h");
+  const refused = (promise: Promise<unknown>) => promise.then(() => "ran", (error: Error) => error.message);
+  expect(await refused(work.hash("another"))).toBe("[resource_exhausted] too many password changes at once; retry in a moment");
+  expect(await refused(work.check("x", "h"))).toBe("[resource_exhausted] too many sign-ins at once; retry in a moment");
+  for (const release of pending.splice(0)) release();
+  expect([await hashing, await checking]).toEqual(["hash", true]);
 });

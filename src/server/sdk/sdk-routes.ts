@@ -39,7 +39,7 @@ export function sdkRoutes(app: App, signal: AbortSignal, keys: ApiKeyStore): Hon
     requireConnectProtocolHeader: false,
     // A field the server does not know is a client bug worth hearing about, not something to drop silently.
     jsonOptions: { ignoreUnknownFields: false },
-    interceptors: [authBoundary({ keys, memberships: memberships(app.postgres()), jwtSecret: app.config.server.jwtSecret })],
+    interceptors: [authBoundary({ keys, memberships: memberships(app.postgres()), jwtSecret: app.config.server.jwtSecret, jwtPreviousSecret: app.config.server.jwtPreviousSecret })],
   });
   router.service(EventsService, eventsService(deps));
   router.service(ProfilesSDKService, profilesSdkService(deps));
