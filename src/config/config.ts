@@ -11,7 +11,8 @@ export interface Config {
   clickhouse: { url: string; database: string; cluster: string | undefined };
   nats: { url: string; prefix: string; replicas: number; streamLimits: Record<string, StreamLimits> };
   redis: { url: string; prefix: string };
-  server: { host: string; port: number; corsOrigins: string[]; jwtSecret: string | undefined };
+  /** jwtPreviousSecret: during a key change, the PUG_JWT_SECRET_KEY being replaced (still opens, never seals/signs). */
+  server: { host: string; port: number; corsOrigins: string[]; jwtSecret: string | undefined; jwtPreviousSecret: string | undefined };
   /** Where `pug server` and `pug dev` serve /metrics (and health again) for operators only; undefined: nowhere. */
   serverAdmin: { host: string; port: number } | undefined;
   workerHealth: { host: string; port: number } | undefined;
@@ -53,7 +54,7 @@ export function toConfig(raw: RawConfig): Config {
     clickhouse: { url: raw.CLICKHOUSE_URL, database: raw.CLICKHOUSE_DATABASE, cluster: raw.CLICKHOUSE_CLUSTER },
     nats: { url: raw.NATS_URL, prefix: raw.PUG_NATS_PREFIX, replicas: raw.NATS_STREAM_REPLICAS, streamLimits: raw.PUG_NATS_STREAM_LIMITS },
     redis: { url: raw.REDIS_URL, prefix: raw.PUG_REDIS_PREFIX },
-    server: { host: raw.PUG_SERVER_HOST, port: raw.PUG_SERVER_PORT, corsOrigins: raw.PUG_CORS_ORIGINS, jwtSecret: raw.PUG_JWT_SECRET_KEY },
+    server: { host: raw.PUG_SERVER_HOST, port: raw.PUG_SERVER_PORT, corsOrigins: raw.PUG_CORS_ORIGINS, jwtSecret: raw.PUG_JWT_SECRET_KEY, jwtPreviousSecret: raw.PUG_JWT_SECRET_KEY_PREVIOUS },
     serverAdmin: raw.PUG_SERVER_ADMIN_ADDR,
     workerHealth: raw.PUG_WORKER_HEALTH_ADDR,
     smtp: raw.PUG_SMTP_URL ? { url: raw.PUG_SMTP_URL, from: raw.PUG_EMAIL_FROM } : undefined,

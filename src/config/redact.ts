@@ -8,7 +8,7 @@ export function redactUrl(text: string): string {
 
 export function redactValue(key: VariableName, text: string): string {
   if (text === "") return text;
-  if (key === "PUG_JWT_SECRET_KEY") return "***";
+  if (key === "PUG_JWT_SECRET_KEY" || key === "PUG_JWT_SECRET_KEY_PREVIOUS") return "***";
   if (key === "PUG_OIDC_PROVIDERS") return redactOidcProviders(text);
   return variables[key].secret ? redactUrl(text) : text;
 }

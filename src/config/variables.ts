@@ -125,6 +125,7 @@ export const variables = {
   PUG_SERVER_PORT: variable(integer(0, 65535), "8080"),
   PUG_CORS_ORIGINS: variable(origins, "https://app.example.com,https://admin.example.com"),
   PUG_JWT_SECRET_KEY: variable(optional(v.pipe(v.string(), v.minLength(32, "must be at least 32 characters"))), "(32+ random characters, e.g. from: openssl rand -base64 48)", true),
+  PUG_JWT_SECRET_KEY_PREVIOUS: variable(optional(v.pipe(v.string(), v.minLength(32, "must be at least 32 characters"))), "(the PUG_JWT_SECRET_KEY being replaced)", true),
   PUG_DASHBOARD_URL: variable(url(["http:", "https:"]), "https://analytics.example.com"),
   PUG_SIGNUP: variable(v.picklist(["open", "invite_only"], "must be open or invite_only"), "invite_only"),
   PUG_PROJECT_PURGE_GRACE_DAYS: variable(integer(1, 3650), "7"),
