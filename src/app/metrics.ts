@@ -98,7 +98,7 @@ export function createMetrics(): Metrics {
     identityLinks: new Counter({ name: "pug_identity_links_total", help: "Anonymous ids named by identify calls, by outcome (linked, merged, already_linked, refused) and refusal reason", labelNames: ["outcome", "reason"], registers }),
     erasedDropped: new Counter({ name: "pug_erased_dropped_total", help: "Data of an erased person dropped by a writer instead of being stored", labelNames: ["table"], registers }),
     erasures: new Counter({ name: "pug_erasures_total", help: "Data-subject erasure requests finished, by outcome (completed, failed)", labelNames: ["outcome"], registers }),
-    emails: new Counter({ name: "pug_email_jobs_total", help: "Mail jobs handled by the email worker, by outcome (sent, duplicate: already sent and skipped, retried, dead_lettered)", labelNames: ["outcome"], registers }),
+    emails: new Counter({ name: "pug_email_jobs_total", help: "Mail jobs handled by the email worker, by outcome (sent, duplicate: already sent and skipped, expired: past its notAfter and dropped, retried, dead_lettered)", labelNames: ["outcome"], registers }),
     schedulerRuns: new Counter({ name: "pug_scheduler_runs_total", help: "Scheduled job runs, by job and outcome (ok, failed, skipped: another scheduler had claimed the slot, or another run of the job was still going)", labelNames: ["job", "outcome"], registers }),
     schedulerRunSeconds: new Histogram({ name: "pug_scheduler_run_seconds", help: "Time of a scheduled job run this process claimed", labelNames: ["job"], buckets: [0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30, 60, 300, 1800], registers }),
     text: () => registry.metrics(),

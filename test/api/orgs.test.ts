@@ -167,6 +167,7 @@ describe("invitations", () => {
     expect(link).toStartWith("https://dash.example.test/magic-link?token=");
     expect(secretTokenHash(tokenOf(link)).equals(row.token_sha256)).toBe(true);
     expect(mail!.idempotencyKey).toBe(`invitation-${invitation!.id}-${row.token_sha256.toString("hex").slice(0, 16)}`);
+    expect(mail!.notAfter).toBe(row.expires_at.getTime());
 
     expect((await api.orgs.listInvitations({ orgId: orgA }, { headers: bob.headers })).invitations.map((i) => i.email)).toContain("new.person@example.com");
   });
@@ -213,6 +214,7 @@ describe("invitations", () => {
     const mails = await mailFor("resend@example.com");
     expect(mails).toHaveLength(2);
     expect(secretTokenHash(tokenOf((mails[1]!.data as { link: string }).link)).equals(row.token_sha256)).toBe(true);
+    expect(mails.map((mail) => mail.notAfter)).toEqual([old.expires_at.getTime(), row.expires_at.getTime()]);
     expect((await api.orgs.listInvitations({ orgId: orgA }, { headers: ada.headers })).invitations.map((i) => i.id)).toContain(invitation!.id);
   });
 

@@ -102,6 +102,9 @@ describe("magic links", () => {
       SELECT token_sha256 = ${secretTokenHash(tokenOf(link))} AS hashed, round(extract(epoch FROM expires_at - created_at) / 60)::int AS minutes
       FROM magic_links WHERE email = 'ada@example.com'`;
     expect(stored).toEqual({ hashed: true, minutes: 15 });
+    // Not sent once the link has expired: the job carries the link's expiry (ms since the epoch).
+    const [expiry] = await sql<{ ms: number }[]>`SELECT (extract(epoch FROM expires_at) * 1000)::float8 AS ms FROM magic_links WHERE email = 'ada@example.com'`;
+    expect(Math.abs(mail!.notAfter! - expiry!.ms)).toBeLessThan(5_000);
 
     const session = await auth.completeMagicLink({ token: tokenOf(link), timezone: "Europe/Berlin" });
     expect(session.refreshToken).toMatch(/^[0-9a-f]{64}$/);

@@ -28,6 +28,12 @@ describe("loadConfig", () => {
     expect(config.clickhouse.cluster).toBeUndefined();
     expect(config.workerHealth).toEqual({ host: "127.0.0.1", port: 9090 });
     expect(config.smtp).toBeUndefined();
+    expect(config.server.jwtPreviousSecret).toBeUndefined();
+  });
+
+  test("PUG_JWT_SECRET_KEY_PREVIOUS, set during a key change, is config.server.jwtPreviousSecret", () => {
+    const env = { PUG_JWT_SECRET_KEY: "n".repeat(40), PUG_JWT_SECRET_KEY_PREVIOUS: "o".repeat(40) };
+    expect(loadConfig({ env, systemEnvFile: noSystemFile }).config.server).toMatchObject({ jwtSecret: "n".repeat(40), jwtPreviousSecret: "o".repeat(40) });
   });
 
   test("the env file overrides defaults and the environment overrides the env file", () => {
@@ -62,6 +68,7 @@ describe("loadConfig", () => {
     [{ PUG_NATS_PREFIX: "a.b" }, "PUG_NATS_PREFIX: must be a stream/subject prefix"],
     [{ PUG_LOG_LEVEL: "loud" }, "PUG_LOG_LEVEL: must be one of debug, info, warn, error"],
     [{ PUG_JWT_SECRET_KEY: "short" }, "PUG_JWT_SECRET_KEY: must be at least 32 characters (got a value of 5 characters"],
+    [{ PUG_JWT_SECRET_KEY_PREVIOUS: "short" }, "PUG_JWT_SECRET_KEY_PREVIOUS: must be at least 32 characters (got a value of 5 characters"],
     [{ PUG_CORS_ORIGINS: "https://a.example.com/path" }, "PUG_CORS_ORIGINS: must be comma-separated origins"],
     [{ PUG_WORKER_HEALTH_ADDR: "9090" }, "PUG_WORKER_HEALTH_ADDR: must be host:port"],
     [{ PUG_SERVER_ADMIN_ADDR: "localhost" }, "PUG_SERVER_ADMIN_ADDR: must be host:port"],
@@ -92,6 +99,7 @@ describe("loadConfig", () => {
   test("secrets are redacted", () => {
     expect(redactValue("DATABASE_URL", "postgres://pug:hunter2@db:5432/pug")).toBe("postgres://pug:***@db:5432/pug");
     expect(redactValue("PUG_JWT_SECRET_KEY", "x".repeat(40))).toBe("***");
+    expect(redactValue("PUG_JWT_SECRET_KEY_PREVIOUS", "x".repeat(40))).toBe("***");
     expect(redactValue("PUG_SERVER_PORT", "8080")).toBe("8080");
   });
 

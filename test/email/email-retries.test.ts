@@ -1,10 +1,13 @@
-// When mail cannot be sent for a while: dead-lettered mail queued again with `pug email replay-dlq`, a mail refused
+// When mail cannot be sent for a while: dead-lettered mail queued again with `pug email replay-dlq` (by reason and
+// age; a job whose link has expired meanwhile is dropped, not sent), a mail refused
 // for now on every attempt dead-lettered once its attempts run out, and refused SMTP credentials retried like an
 // outage (not dead-lettered at once). The consumer's attempts are lowered to 3 for the last two, and the retry
 // base to its minimum, to keep the run short.
 
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { emailSealKey } from "../../src/domain/email/email-seal.ts";
+import { headers } from "@nats-io/transport-node";
+import type { EmailJob } from "../../src/domain/email/email-job.ts";
+import { emailSealKey, sealEmailJob } from "../../src/domain/email/email-seal.ts";
 import type { Nats } from "../../src/infra/nats.ts";
 import type { Sql } from "../../src/infra/postgres.ts";
 import { queueEmail } from "../../src/server/dashboard/email-queue.ts";
@@ -44,6 +47,18 @@ async function restartWorker(smtpUrl: string): Promise<void> {
   await harness.untilPulling(worker);
 }
 
+/** `job` put in email_dlq as the worker would after its retries ran out. */
+async function deadLetterDirectly(job: EmailJob, msgID: string): Promise<void> {
+  await nats.js.publish(nats.names.subject("email_dlq", "retries_exhausted"), sealEmailJob(key, job), { msgID, headers: reasonHeader("retries_exhausted") });
+}
+function reasonHeader(reason: string) {
+  const h = headers();
+  h.set("Pug-Reason", reason);
+  h.set("Pug-Detail", "smtp 451 4.3.0 Try again later");
+  h.set("Pug-Failed-At", new Date().toISOString());
+  return h;
+}
+
 const replayDlq = async (...flags: string[]) => expectSuccess(await runPug(["email", "replay-dlq", ...flags], env)).stdout;
 const sentKeys = async () => (await listDeliveries(sql)).map((d) => d.idempotencyKey);
 const metric = async (line: string) => (await (await fetch(worker!.metricsUrl)).text()).split("\n").find((l) => l.startsWith(`${line} `))?.split(" ")[1];
@@ -57,13 +72,17 @@ describe("dead-lettered mail and `pug email replay-dlq`", () => {
     await waitFor("a dead letter", async () => (await harness.deadLettered()) === 1);
     const { data } = (await harness.deadLetter("rejected"))!;
 
-    const dry = await replayDlq("--dry-run");
+    // Refused for good comes straight back: not replayed unless asked for by reason.
+    expect(await replayDlq("--dry-run")).toBe(
+      "would replay 0 mail jobs from email_dlq onto the email stream\nleft 1 dead letter in email_dlq: 1 dead-lettered for another reason than retries_exhausted, unopenable (see --reason, --since)\n",
+    );
+    const dry = await replayDlq("--dry-run", "--reason", "rejected,retries_exhausted");
     expect(dry).toMatch(/^ {2}#1 {2}rejected {2}failed at \d{4}-\d\d-\d\dT[\d:.]+Z: smtp 550 5\.1\.1 No such mailbox\n/);
     expect(dry).toEndWith("would replay 1 mail job from email_dlq onto the email stream\n");
     await Bun.sleep(300);
     expect([await harness.deadLettered(), peer.mailsTo("bounced@pug.test").length]).toEqual([1, 0]);
 
-    expect(await replayDlq()).toEndWith("replayed 1 mail job from email_dlq onto the email stream\n");
+    expect(await replayDlq("--reason", "rejected")).toEndWith("replayed 1 mail job from email_dlq onto the email stream\n");
     await peer.waitForMails("bounced@pug.test");
     await waitFor("the job acknowledged", harness.drained);
     expect([await harness.deadLettered(), peer.attempts("bounced@pug.test")]).toEqual([0, 2]);
@@ -71,11 +90,38 @@ describe("dead-lettered mail and `pug email replay-dlq`", () => {
     expect(await replayDlq()).toBe("replayed 0 mail jobs from email_dlq onto the email stream\n");
 
     // The same job dead-lettered again after all (say a replay raced a send): queued again, not sent twice.
-    await nats.js.publish(nats.names.subject("email_dlq", "rejected"), data, { msgID: "again" });
-    expect(await replayDlq()).toEndWith("replayed 1 mail job from email_dlq onto the email stream\n");
+    await nats.js.publish(nats.names.subject("email_dlq", "rejected"), data, { msgID: "again", headers: reasonHeader("rejected") });
+    expect(await replayDlq("--reason", "rejected")).toEndWith("replayed 1 mail job from email_dlq onto the email stream\n");
     await waitFor("the job acknowledged", async () => (await harness.consumer()).delivered.stream_seq === 3 && (await harness.drained()));
     expect(peer.mailsTo("bounced@pug.test")).toHaveLength(1);
     expect(await metric('pug_email_jobs_total{outcome="duplicate"}')).toBe("1");
+  });
+
+  test("--since leaves older dead letters in place, counted; a replayed job whose link has expired is dropped, not sent", async () => {
+    await deadLetterDirectly(magicLinkJob("older@pug.test", "k-older"), "older");
+    await Bun.sleep(1_500);
+    await deadLetterDirectly({ ...magicLinkJob("expired@pug.test", "k-expired"), notAfter: Date.now() - 1 }, "expired");
+    await deadLetterDirectly(magicLinkJob("newer@pug.test", "k-newer"), "newer");
+    expect(await replayDlq("--since", "1s")).toEndWith(
+      "replayed 2 mail jobs from email_dlq onto the email stream\nleft 1 dead letter in email_dlq: 1 dead-lettered over 1s ago (see --reason, --since)\n",
+    );
+    await peer.waitForMails("newer@pug.test");
+    await waitFor("the jobs acknowledged", harness.drained);
+    expect(await metric('pug_email_jobs_total{outcome="expired"}')).toBe("1");
+    expect([peer.attempts("expired@pug.test"), peer.attempts("older@pug.test"), await harness.deadLettered()]).toEqual([0, 0, 1]);
+    expect(await sentKeys()).not.toContain("k-expired");
+
+    // The default reaches 7 days back.
+    expect(await replayDlq()).toMatch(/^ {2}#\d+ {2}retries_exhausted {2}failed at .*\nreplayed 1 mail job from email_dlq onto the email stream\n$/);
+    await peer.waitForMails("older@pug.test");
+  });
+
+  test.each([
+    [["--reason", "bounced"], "pug: --reason: unknown reason 'bounced' (reasons: unopenable, undecodable, unrenderable, rejected, retries_exhausted)"],
+    [["--since", "7days"], "pug: --since: '7days' is not a duration like 30m, 24h or 7d"],
+  ])("replay-dlq %p is a usage error", async (flags, message) => {
+    const result = await runPug(["email", "replay-dlq", ...flags], env);
+    expect([result.code, result.stderr.split("\n")[0]]).toEqual([2, message]);
   });
 });
 

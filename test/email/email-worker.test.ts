@@ -47,16 +47,7 @@ function startWorker(extra: Record<string, string>): RunningPug {
 }
 
 /** Every message's raw bytes on the email stream, as anyone who can read NATS sees them. */
-async function rawQueued(): Promise<string[]> {
-  const stream = nats.names.stream("email");
-  const { state } = await nats.jsm.streams.info(stream);
-  const bodies: string[] = [];
-  for (let seq = state.first_seq; seq <= state.last_seq && state.messages > 0; seq++) {
-    const message = await nats.jsm.streams.getMessage(stream, { seq });
-    if (message) bodies.push(Buffer.from(message.data).toString("latin1"));
-  }
-  return bodies;
-}
+const rawQueued = async () => (await harness.messages("email")).map((message) => Buffer.from(message.data).toString("latin1"));
 
 describe("pug worker email", () => {
   test("without SMTP, or without PUG_JWT_SECRET_KEY, it says so and takes no mail; once configured and restarted it sends what waited", async () => {
@@ -143,31 +134,28 @@ describe("pug worker email", () => {
     await waitFor("the message acknowledged", drained);
   });
 
-  test("a job that does not open (another PUG_JWT_SECRET_KEY, altered, or in clear) is dead-lettered at once with why, never sent", async () => {
-    const otherKey = emailSealKey("another-secret-of-at-least-thirty-two-chars");
-    await nats.js.publish(nats.names.subject("email", "send"), sealEmailJob(otherKey, magicLink("other-key@pug.test", "k-other-key")), { msgID: "other-key" });
-    await waitFor("a dead letter", async () => (await deadLetters("unopenable")) !== undefined);
-    expect((await deadLetters("unopenable"))!.detail).toBe("email job: does not open: sealed with another PUG_JWT_SECRET_KEY, or altered");
-    const altered = sealEmailJob(key, magicLink("altered@pug.test", "k-altered"));
-    altered[20]! ^= 0xff;
-    await nats.js.publish(nats.names.subject("email", "send"), altered, { msgID: "altered" });
-    await nats.js.publish(nats.names.subject("email", "send"), JSON.stringify(magicLink("clear@pug.test", "k-clear")), { msgID: "clear" });
-    await waitFor("three dead letters", async () => (await nats.jsm.streams.info(nats.names.stream("email_dlq"), { subjects_filter: nats.names.subject("email_dlq", "unopenable") })).state.subjects?.[nats.names.subject("email_dlq", "unopenable")] === 3);
-    expect((await deadLetters("unopenable"))!.detail).toBe("email job: not sealed, or sealed by another version (first byte 123, expected 1)");
-    await waitFor("the messages acknowledged", drained);
-    expect(["other-key@pug.test", "altered@pug.test", "clear@pug.test"].map((to) => peer.attempts(to))).toEqual([0, 0, 0]);
+  test("a job past its notAfter (its link expired while it waited) is acknowledged and dropped unsent; one before it is sent", async () => {
+    await queueEmail(nats, key, { ...magicLink("too-late@pug.test", "k-too-late"), notAfter: Date.now() - 1 });
+    await queueEmail(nats, key, { ...magicLink("in-time@pug.test", "k-in-time"), notAfter: Date.now() + 60_000 });
+    await peer.waitForMails("in-time@pug.test");
+    await waitFor("both jobs acknowledged", drained);
+    expect([peer.attempts("too-late@pug.test"), await harness.deadLettered()]).toEqual([0, 2]);
+    const sent = (await listDeliveries(sql)).map((d) => d.idempotencyKey);
+    expect(sent).toContain("k-in-time");
+    expect(sent).not.toContain("k-too-late");
+    expect(worker!.output()).toContain("mail past its notAfter (its link has expired); dropped unsent");
   });
 
   test("every outcome is counted in /metrics", async () => {
     const metrics = await (await fetch(metricsUrl)).text();
-    // Sent: the waiting one, ada, twice, later. Retried: later's two refusals. Dead-lettered: nobody, the garbage
-    // and the three that do not open.
-    expect(metrics).toContain('pug_email_jobs_total{outcome="sent"} 4');
+    // Sent: the waiting one, ada, twice, later, in-time. Retried: later's two refusals. Dead-lettered: nobody and the
+    // garbage. Expired: too-late. (Jobs that do not open: test/email/email-key-change.test.ts.)
+    expect(metrics).toContain('pug_email_jobs_total{outcome="sent"} 5');
     expect(metrics).toContain('pug_email_jobs_total{outcome="duplicate"} 1');
     expect(metrics).toContain('pug_email_jobs_total{outcome="retried"} 2');
-    expect(metrics).toContain('pug_email_jobs_total{outcome="dead_lettered"} 5');
+    expect(metrics).toContain('pug_email_jobs_total{outcome="dead_lettered"} 2');
+    expect(metrics).toContain('pug_email_jobs_total{outcome="expired"} 1');
     expect(metrics).toContain('pug_dead_lettered_total{table="email_deliveries",reason="rejected"} 1');
     expect(metrics).toContain('pug_dead_lettered_total{table="email_deliveries",reason="undecodable"} 1');
-    expect(metrics).toContain('pug_dead_lettered_total{table="email_deliveries",reason="unopenable"} 3');
   });
 });

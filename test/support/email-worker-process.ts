@@ -1,6 +1,7 @@
 // `pug worker email` as a process for tests, on migrated scratch stores: starting it, knowing when it pulls, what
 // its consumer still holds, and what it dead-lettered.
 
+import type { StoredMsg } from "@nats-io/jetstream";
 import type { EmailJob } from "../../src/domain/email/email-job.ts";
 import { connectNats, type Nats } from "../../src/infra/nats.ts";
 import { createPostgres, type Sql } from "../../src/infra/postgres.ts";
@@ -83,6 +84,17 @@ export function emailWorkerHarness(env: Record<string, string>, nats: Nats) {
       const stored = await nats.jsm.streams.getMessage(nats.names.stream("email_dlq"), { last_by_subj: nats.names.subject("email_dlq", reason) });
       if (!stored) return undefined;
       return { data: stored.data, reason: stored.header.get("Pug-Reason"), detail: stored.header.get("Pug-Detail"), sourceStream: stored.header.get("Pug-Source-Stream") };
+    },
+    /** Every message `stream` holds now, oldest first. */
+    async messages(stream: "email" | "email_dlq"): Promise<StoredMsg[]> {
+      const name = nats.names.stream(stream);
+      const { state } = await nats.jsm.streams.info(name);
+      const found: StoredMsg[] = [];
+      for (let seq = state.first_seq; seq <= state.last_seq && state.messages > 0; seq++) {
+        const message = await nats.jsm.streams.getMessage(name, { seq });
+        if (message) found.push(message);
+      }
+      return found;
     },
     /** How many messages `email_dlq` holds. */
     async deadLettered(): Promise<number> {

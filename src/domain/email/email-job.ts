@@ -1,5 +1,7 @@
 // A mail to send, as queued on the `email` stream by the server and read by the email worker. The idempotency
 // key is also the JetStream message id and the email_deliveries key: a job queued or delivered twice is sent once.
+// `notAfter` (ms since the epoch) is when the mail stops being worth sending, the expiry of the link it carries: the
+// worker drops a job past it rather than mail a dead link (after retries, or replayed from the DLQ days later).
 
 import * as v from "valibot";
 
@@ -9,10 +11,12 @@ const MagicLinkData = v.object({ link: text(2000), expiresMinutes: v.number() })
 const InvitationData = v.object({ link: text(2000), orgName: text(200), invitedBy: text(320), role: text(20), expiresDays: v.number() });
 const TestData = v.object({ note: v.optional(v.string()) });
 
+const envelope = { idempotencyKey: text(200), to: text(320), notAfter: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0))) };
+
 const EmailJobSchema = v.variant("template", [
-  v.object({ template: v.literal("magic_link"), idempotencyKey: text(200), to: text(320), data: MagicLinkData }),
-  v.object({ template: v.literal("invitation"), idempotencyKey: text(200), to: text(320), data: InvitationData }),
-  v.object({ template: v.literal("test"), idempotencyKey: text(200), to: text(320), data: TestData }),
+  v.object({ template: v.literal("magic_link"), ...envelope, data: MagicLinkData }),
+  v.object({ template: v.literal("invitation"), ...envelope, data: InvitationData }),
+  v.object({ template: v.literal("test"), ...envelope, data: TestData }),
 ]);
 
 export type EmailJob = v.InferOutput<typeof EmailJobSchema>;
@@ -21,6 +25,11 @@ export const EMAIL_TEMPLATES: readonly EmailTemplate[] = ["magic_link", "invitat
 
 export function encodeEmailJob(job: EmailJob): Uint8Array {
   return new TextEncoder().encode(JSON.stringify(v.parse(EmailJobSchema, job)));
+}
+
+/** Whether the job's mail is no longer worth sending at `now` (ms since the epoch). */
+export function emailJobExpired(job: EmailJob, now: number): boolean {
+  return job.notAfter !== undefined && now > job.notAfter;
 }
 
 /** The job in a queued message; throws a message naming what is wrong when it is not one. */

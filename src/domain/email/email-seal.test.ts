@@ -28,6 +28,19 @@ describe("sealed mail jobs", () => {
     expect(() => openEmailJob(other, sealEmailJob(key, job))).toThrow(new UnopenableEmailJob("email job: does not open: sealed with another PUG_JWT_SECRET_KEY, or altered"));
   });
 
+  test("during a key change a job opens with the current key or the previous one; with neither it says so", () => {
+    const previous = emailSealKey("the-previous-secret-of-at-least-thirty-two");
+    const other = emailSealKey("another-secret-of-at-least-thirty-two-chars");
+    expect(openEmailJob([key, previous], sealEmailJob(previous, job))).toEqual(job);
+    expect(openEmailJob([key, previous], sealEmailJob(key, job))).toEqual(job);
+    expect(() => openEmailJob([key, previous], sealEmailJob(other, job))).toThrow(
+      new UnopenableEmailJob("email job: does not open: sealed with neither PUG_JWT_SECRET_KEY nor PUG_JWT_SECRET_KEY_PREVIOUS, or altered"),
+    );
+    const altered = sealEmailJob(previous, job);
+    altered[20]! ^= 0x01;
+    expect(() => openEmailJob([key, previous], altered)).toThrow(UnopenableEmailJob);
+  });
+
   test("any altered byte (version, nonce, ciphertext, tag) makes it unopenable", () => {
     const sealed = sealEmailJob(key, job);
     for (const at of [1, 5, 13, 40, sealed.length - 1]) {

@@ -62,7 +62,9 @@ export function authService(deps: DashboardDeps): ServiceImpl<typeof AuthService
         await storeMagicLink(tx, email, hash);
         try {
           const nats = await deps.nats();
-          await queueEmail(nats, mailKey, { template: "magic_link", idempotencyKey: `magic-link-${hash.toString("hex").slice(0, 32)}`, to: email, data: { link, expiresMinutes: MAGIC_LINK_TTL_MINUTES } });
+          // notAfter: the link's expiry; a mail held up past it (retries, a replay) is dropped, not sent dead.
+          const notAfter = Date.now() + MAGIC_LINK_TTL_MINUTES * 60_000;
+          await queueEmail(nats, mailKey, { template: "magic_link", idempotencyKey: `magic-link-${hash.toString("hex").slice(0, 32)}`, to: email, notAfter, data: { link, expiresMinutes: MAGIC_LINK_TTL_MINUTES } });
         } catch (error) {
           throw new ConnectError("cannot queue the sign-in mail right now (message queue unavailable); retry in a moment", Code.Unavailable, undefined, undefined, error);
         }

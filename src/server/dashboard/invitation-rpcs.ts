@@ -88,6 +88,7 @@ async function issueWithMail(deps: DashboardDeps, by: Inviter, write: (tx: Trans
         template: "invitation",
         idempotencyKey: `invitation-${invitation.id}-${tokenHash.toString("hex").slice(0, 16)}`,
         to: invitation.email,
+        notAfter: invitation.expiresAt.getTime(),
         data: { link: signInLink(deps.config.controlPlane.dashboardUrl, token), orgName: org.name, invitedBy: inviter.email, role: invitation.role, expiresDays: INVITATION_TTL_DAYS },
       });
     } catch (error) {

@@ -1,6 +1,7 @@
 // `pug worker email`: sends queued mail over SMTP (email-worker.ts). Without PUG_SMTP_URL it says so and takes no
 // mail: jobs stay queued on the `email` stream until an operator configures SMTP and restarts the worker. The same
-// without PUG_JWT_SECRET_KEY: queued jobs are sealed with a key derived from it, and only it opens them.
+// without PUG_JWT_SECRET_KEY: queued jobs are sealed with a key derived from it, and only it opens them (or, during a
+// key change, PUG_JWT_SECRET_KEY_PREVIOUS: jobs queued before the change).
 
 import type { App } from "../../app/app.ts";
 import type { Role } from "../../app/supervisor.ts";
@@ -25,7 +26,8 @@ export function emailWorkerRole(app: App): Role {
       }
       const mailer = createMailer(smtp);
       try {
-        await runEmailWorker(app, mailer, emailSealKey(secret), signal);
+        const previous = app.config.server.jwtPreviousSecret;
+        await runEmailWorker(app, mailer, previous ? [emailSealKey(secret), emailSealKey(previous)] : [emailSealKey(secret)], signal);
       } finally {
         mailer.close();
       }
