@@ -1,7 +1,6 @@
 // Scheduled slots on real services (a scratch Postgres database, ClickHouse database and Redis prefix): each slot
 // of a job is run once however many schedulers race for it, and a run still going keeps the next ones out.
 
-import type { ClickHouseClient } from "@clickhouse/client";
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { randomBytes } from "node:crypto";
 import type { App } from "../../src/app/app.ts";
@@ -10,18 +9,17 @@ import { tryJobLock } from "../../src/store/scheduler-runs.ts";
 import { runInSlot, type ScheduledJob } from "../../src/workers/scheduler/scheduled-job.ts";
 import { schedulerRole } from "../../src/workers/scheduler/scheduler-role.ts";
 import { expectSuccess } from "../support/pug-process.ts";
-import { job, schedulerRun as runScheduler, schedulerTestApp } from "../support/scheduler-app.ts";
+import { schedulerRun as runScheduler, schedulerTestApp } from "../support/scheduler-app.ts";
 import type { ScratchEnv } from "../support/scratch.ts";
 
 let env: ScratchEnv;
 let app: App;
 let sql: Sql;
-let ch: ClickHouseClient;
 /** What the scheduler logged, parsed. */
 const logs: Record<string, unknown>[] = [];
 
 beforeAll(async () => {
-  ({ env, app, sql, ch } = await schedulerTestApp("scheduler_slots", logs));
+  ({ env, app, sql } = await schedulerTestApp("scheduler_slots", logs));
 });
 
 afterAll(async () => {
