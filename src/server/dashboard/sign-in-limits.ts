@@ -17,9 +17,6 @@ export const FAILED_PASSWORDS_PER_EMAIL = 10;
 /** The same per client network, across addresses. */
 export const FAILED_PASSWORDS_PER_IP = 50;
 
-/** KEYS[1] window, ARGV[1] seconds to live: counts one and, for a new window, sets its expiry atomically. */
-const HIT_SCRIPT = "local n = redis.call('INCR', KEYS[1]) if n == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end return n";
-
 /** KEYS windows, ARGV[1] seconds to live, ARGV[1 + i] limit of KEYS[i]: the index of the first full window, else 0 after counting one in each. */
 const ADMIT_SCRIPT = `
 for i, key in ipairs(KEYS) do
@@ -46,7 +43,7 @@ export interface Admission {
 }
 
 export interface SignInLimits {
-  /** Counts one attempt; the resource_exhausted refusal (saying `tooMany`) once `limit` is passed in this window. */
+  /** Counts one attempt; the resource_exhausted refusal (saying `tooMany`, counting nothing) once `limit` is reached in this window. */
   take(bucket: string, limit: number, tooMany: string): Promise<void>;
   /** Counts one attempt in every bucket if all have room, else refuses for the first that is full and counts none. */
   admit(buckets: Bucket[]): Promise<Admission>;
@@ -89,21 +86,22 @@ export function signInLimits(redis: Redis, metrics: Metrics, log: Logger): SignI
     return new ConnectError(`${tooMany}; try again in ${minutes} minute${minutes === 1 ? "" : "s"}`, Code.ResourceExhausted, { "retry-after": String(retryAfter) });
   };
   const ttl = String(WINDOW_SECONDS + 5);
+  const admit = async (buckets: Bucket[]): Promise<Admission> => {
+    const { index } = window();
+    const keys = buckets.map((bucket) => keyOf(bucket.name, index));
+    const full = await run(ADMIT_SCRIPT, keys, [ttl, ...buckets.map((bucket) => String(bucket.limit))]);
+    if (full > 0) throw refusal(buckets[full - 1]!.tooMany);
+    return {
+      async giveBack() {
+        await run(GIVE_BACK_SCRIPT, keys, []);
+      },
+    };
+  };
   return {
-    async take(bucket, limit, tooMany) {
-      if ((await run(HIT_SCRIPT, [keyOf(bucket, window().index)], [ttl])) > limit) throw refusal(tooMany);
+    async take(name, limit, tooMany) {
+      await admit([{ name, limit, tooMany }]);
     },
-    async admit(buckets) {
-      const { index } = window();
-      const keys = buckets.map((bucket) => keyOf(bucket.name, index));
-      const full = await run(ADMIT_SCRIPT, keys, [ttl, ...buckets.map((bucket) => String(bucket.limit))]);
-      if (full > 0) throw refusal(buckets[full - 1]!.tooMany);
-      return {
-        async giveBack() {
-          await run(GIVE_BACK_SCRIPT, keys, []);
-        },
-      };
-    },
+    admit,
     ipBucket(purpose, ip) {
       const network = clientNetwork(ip);
       if (network === undefined && !toldNoIp) {
