@@ -118,11 +118,8 @@ async function fetchKeys(provider: OidcProvider, jwksUri: string, timeoutMs: num
 async function getJson(provider: OidcProvider, url: string, what: string, timeoutMs: number): Promise<unknown> {
   const response = await send(provider, url, { headers: { accept: "application/json" } }, timeoutMs);
   if (!response.ok) throw new OidcProviderError("unreachable", `identity provider '${provider.id}' answered ${response.status} for its ${what} (${url})`);
-  try {
-    return await response.json();
-  } catch {
-    throw new OidcProviderError("unreachable", `identity provider '${provider.id}' sent a ${what} that is not JSON (${url})`);
-  }
+  if (typeof response.json !== "object" || response.json === null) throw new OidcProviderError("unreachable", `identity provider '${provider.id}' sent a ${what} that is not a JSON object (${url})`);
+  return response.json;
 }
 
 async function tokenRequest(provider: OidcProvider, discovery: Discovery, exchange: CodeExchange, timeoutMs: number): Promise<string> {
@@ -139,7 +136,7 @@ async function tokenRequest(provider: OidcProvider, discovery: Discovery, exchan
     }
   }
   const response = await send(provider, discovery.token_endpoint, { method: "POST", headers, body: form }, timeoutMs);
-  const body = (await response.json().catch(() => undefined)) as { error?: unknown; error_description?: unknown; id_token?: unknown } | undefined;
+  const body = (typeof response.json === "object" && response.json !== null ? response.json : undefined) as { error?: unknown; error_description?: unknown; id_token?: unknown } | undefined;
   if (response.status >= 500) throw new OidcProviderError("unreachable", `identity provider '${provider.id}' answered ${response.status} at its token endpoint`);
   if (!response.ok) {
     const error = typeof body?.error === "string" ? body.error : `http_${response.status}`;
@@ -152,9 +149,18 @@ async function tokenRequest(provider: OidcProvider, discovery: Discovery, exchan
   return body.id_token;
 }
 
-async function send(provider: OidcProvider, url: string, init: RequestInit, timeoutMs: number): Promise<Response> {
+/** A provider's reply, its body read (and parsed if JSON) within the same deadline as the request. */
+interface Reply {
+  status: number;
+  ok: boolean;
+  /** Undefined for a body that is not JSON (an HTML error page). */
+  json: unknown;
+}
+
+async function send(provider: OidcProvider, url: string, init: RequestInit, timeoutMs: number): Promise<Reply> {
   try {
-    return await fetch(url, { ...init, signal: AbortSignal.timeout(timeoutMs) });
+    const response = await fetch(url, { ...init, signal: AbortSignal.timeout(timeoutMs) });
+    return { status: response.status, ok: response.ok, json: jsonOrUndefined(await response.text()) };
   } catch (error) {
     const why = error instanceof Error && error.name === "TimeoutError" ? `no answer within ${timeoutMs / 1000} s` : error instanceof Error ? error.message : String(error);
     throw new OidcProviderError("unreachable", `cannot reach identity provider '${provider.id}' at ${new URL(url).origin}: ${why}`);
@@ -163,4 +169,14 @@ async function send(provider: OidcProvider, url: string, init: RequestInit, time
 
 function formEncode(value: string): string {
   return encodeURIComponent(value).replace(/%20/g, "+");
+}
+
+/** The JSON in a reply body; undefined for one that is not JSON. Only a parse error means that. */
+function jsonOrUndefined(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    if (error instanceof SyntaxError) return undefined;
+    throw error;
+  }
 }
