@@ -12,18 +12,16 @@ import { type OidcProvider, publicProvider } from "../../domain/auth/oidc-provid
 import { checkRedirectUri } from "../../domain/auth/oidc-redirect.ts";
 import { emailProblem, normaliseEmail } from "../../domain/email/email-address.ts";
 import { FieldError } from "../../domain/field-error.ts";
-import { timeZoneOrUtc } from "../../domain/time-zone.ts";
 import { AuthProviderType, type CompleteOIDCSignInRequest } from "../../gen/public/auth/v1/auth_pb.ts";
 import { createOidcClient, type OidcClient, OidcProviderError } from "../../infra/oidc.ts";
-import { customerByEmail, customerIdFor, recordSignInVouchedFor } from "../../store/customers.ts";
+import { recordSignInVouchedFor } from "../../store/customers.ts";
 import { bindSubject, customerIdBySubject } from "../../store/oidc-identities.ts";
-import { signUp } from "../../store/sign-up.ts";
 import { Code, ConnectError } from "../connect-errors.ts";
 import { concurrencyCap } from "./concurrency-cap.ts";
 import type { DashboardDeps } from "./dashboard-deps.ts";
 import { jwtSecretOrRefuse, type Session, startSession } from "./sessions.ts";
 import type { SignInLimits } from "./sign-in-limits.ts";
-import { INVITE_ONLY_REFUSAL } from "./sign-in-redemption.ts";
+import { accountForAddress } from "./sign-in-redemption.ts";
 
 /** RFC 7636 4.1: 43 to 128 unreserved characters. */
 const CODE_VERIFIER = /^[A-Za-z0-9._~-]{43,128}$/;
@@ -77,11 +75,7 @@ export function oidcSignIn(deps: DashboardDeps, limits: SignInLimits, client: Oi
         Code.PermissionDenied,
       );
     }
-    const existing = (await customerByEmail(tx, identity.email))?.id;
-    if (existing) return existing;
-    if (controlPlane.signup === "invite_only") throw new ConnectError(INVITE_ONLY_REFUSAL, Code.PermissionDenied);
-    // Undefined when a concurrent first sign-in of the same address created the account first.
-    return (await signUp(tx, identity.email, timeZoneOrUtc(timezone)))?.customerId ?? (await customerIdFor(tx, identity.email));
+    return await accountForAddress(tx, identity.email, timezone, controlPlane.signup);
   }
 
   return {

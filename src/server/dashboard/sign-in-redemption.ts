@@ -9,18 +9,25 @@ import { spendInvitation, spendMagicLink } from "../../store/sign-in-links.ts";
 import { joinOrg, signUp } from "../../store/sign-up.ts";
 import { Code, ConnectError } from "../connect-errors.ts";
 
-export const INVITE_ONLY_REFUSAL = "sign-up on this server is by invitation only: ask an admin of your team to invite you";
+const INVITE_ONLY_REFUSAL = "sign-up on this server is by invitation only: ask an admin of your team to invite you";
+
+/**
+ * The account of an address someone proved they own (a mailed link, a provider vouching for it): the existing one,
+ * or a new one with its org and project when sign-up is open.
+ */
+export async function accountForAddress(tx: TransactionSql, email: string, timezone: string, signup: "open" | "invite_only"): Promise<string> {
+  const existing = (await customerByEmail(tx, email))?.id;
+  if (existing) return existing;
+  if (signup === "invite_only") throw new ConnectError(INVITE_ONLY_REFUSAL, Code.PermissionDenied);
+  // Undefined when a concurrent first sign-in of the same address created the account first.
+  return (await signUp(tx, email, timeZoneOrUtc(timezone)))?.customerId ?? (await customerIdFor(tx, email));
+}
 
 /** The customer the token signs in; spends the token. */
 export async function redeemSignInToken(tx: TransactionSql, tokenHash: Buffer, timezone: string, signup: "open" | "invite_only"): Promise<string> {
   const email = await spendMagicLink(tx, tokenHash);
   if (email !== undefined) {
-    let customerId = (await customerByEmail(tx, email))?.id;
-    if (!customerId) {
-      if (signup === "invite_only") throw new ConnectError(INVITE_ONLY_REFUSAL, Code.PermissionDenied);
-      // Undefined when a concurrent first sign-in of the same address created the account first.
-      customerId = (await signUp(tx, email, timeZoneOrUtc(timezone)))?.customerId ?? (await customerIdFor(tx, email));
-    }
+    const customerId = await accountForAddress(tx, email, timezone, signup);
     await recordSignIn(tx, customerId, true);
     return customerId;
   }
