@@ -318,11 +318,16 @@ describe("an admin demoted while their call waits for the org's rows", () => {
   });
 });
 
-/** Waits until `count` other sessions of the database wait for a lock held by the session `pid`. */
+/**
+ * Waits until `count` sessions of this database wait for a lock, behind the session `pid` directly or behind another
+ * waiter: the second call to reach a row already awaited waits for the first call's tuple lock, not for `pid`'s.
+ */
 async function waitUntilBlockedBy(pid: number, count: number): Promise<void> {
   const deadline = Date.now() + 10_000;
   for (;;) {
-    const [row] = await sql<{ n: number }[]>`SELECT count(*)::int AS n FROM pg_stat_activity WHERE ${pid} = ANY (pg_blocking_pids(pid))`;
+    const [row] = await sql<{ n: number }[]>`
+      SELECT count(*)::int AS n FROM pg_stat_activity
+      WHERE datname = current_database() AND pid <> ${pid} AND cardinality(pg_blocking_pids(pid)) > 0`;
     if (row!.n >= count) return;
     if (Date.now() > deadline) throw new Error(`${row!.n} of ${count} calls are waiting for the test's locks after 10 s`);
     await Bun.sleep(20);
