@@ -19,6 +19,9 @@ export function serverRole(app: App, onListening?: (url: string) => void): Role 
         const server = Bun.serve({
           hostname: app.config.server.host,
           port: app.config.server.port,
+          // Several `pug server` processes may share the port (those of `pug dev`, or several units on one host):
+          // Linux then spreads the connections over them.
+          reusePort: true,
           fetch: http.fetch,
           // Reached only by errors Hono's onError did not see; Bun's default would print a multi-line dump.
           error(error) {
