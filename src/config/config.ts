@@ -2,6 +2,7 @@
 
 import type { OidcProvider } from "../domain/auth/oidc-providers.ts";
 import type { StreamLimits } from "../domain/migrations/nats-declarations.ts";
+import type { DevProcessesSetting } from "../domain/dev-processes.ts";
 import type { LogLevel } from "../logger.ts";
 import type { RawConfig } from "./variables.ts";
 
@@ -45,6 +46,8 @@ export interface Config {
   geoipCityDb: string | undefined;
   shutdownGraceMs: number;
   restartBackoffMaxMs: number;
+  /** How `pug dev` spreads its roles over child processes (see src/domain/dev-processes.ts). */
+  devProcesses: DevProcessesSetting;
 }
 
 export function toConfig(raw: RawConfig): Config {
@@ -77,5 +80,6 @@ export function toConfig(raw: RawConfig): Config {
     geoipCityDb: raw.PUG_GEOIP_CITY_DB || undefined,
     shutdownGraceMs: raw.PUG_SHUTDOWN_GRACE_MS,
     restartBackoffMaxMs: raw.PUG_RESTART_BACKOFF_MAX_MS,
+    devProcesses: raw.PUG_DEV_PROCESSES,
   };
 }

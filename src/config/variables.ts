@@ -5,6 +5,7 @@ import * as v from "valibot";
 import ipaddr from "ipaddr.js";
 import { parseOidcProviders } from "../domain/auth/oidc-providers.ts";
 import { LOG_LEVELS } from "../logger.ts";
+import { parseDevProcesses } from "../domain/dev-processes.ts";
 
 function isCidr(text: string): boolean {
   try {
@@ -158,6 +159,14 @@ export const variables = {
   PUG_EMAIL_RETRY_BASE_MS: variable(integer(100, 600_000), "10000"),
   PUG_SHUTDOWN_GRACE_MS: variable(integer(0, 600_000), "10000"),
   PUG_RESTART_BACKOFF_MAX_MS: variable(integer(100, 3_600_000), "30000"),
+  PUG_DEV_PROCESSES: variable(
+    v.pipe(
+      v.string(),
+      v.check((value) => parseDevProcesses(value) !== undefined, "must be auto, single, or counts like server=2,events=1 (each 1 to 999)"),
+      v.transform((value) => parseDevProcesses(value)!),
+    ),
+    "server=2,events=1",
+  ),
 } satisfies Record<string, Variable>;
 
 export type VariableName = keyof typeof variables;
