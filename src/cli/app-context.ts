@@ -2,7 +2,7 @@
 
 import { bootstrap, type App } from "../app/app.ts";
 import { ConfigError, loadConfig, type LoadedConfig } from "../config/load.ts";
-import { createLogger } from "../logger.ts";
+import { createLogger, type LogFields } from "../logger.ts";
 import type { Globals } from "./command.ts";
 
 export class ExitError extends Error {
@@ -23,9 +23,9 @@ export function loadOrExit(globals: Globals, printWarnings = true): LoadedConfig
 }
 
 /** `runsRoles`: the process's output is JSON lines only, so configuration warnings are logged rather than printed. */
-export function appFor(globals: Globals, role: string, runsRoles = false): App {
+export function appFor(globals: Globals, role: string, runsRoles = false, fields: LogFields = {}): App {
   const { config, warnings } = loadOrExit(globals, !runsRoles);
-  const log = createLogger({ level: config.logLevel, fields: { role } });
+  const log = createLogger({ level: config.logLevel, fields: { role, ...fields } });
   if (runsRoles) for (const warning of warnings) log.warn("configuration warning", { warning });
   return bootstrap(config, { log, name: `pug ${role}` });
 }

@@ -18,16 +18,21 @@ export function healthRoutes(app: App, live: () => boolean = () => true): Hono {
   return routes;
 }
 
-export function metricsRoutes(app: App): Hono {
+/** Where /metrics comes from: this process's registry, or (`pug dev`) its children's merged with it. */
+export type MetricsSource = () => Promise<{ text: string; contentType: string }>;
+
+export function metricsRoutes(app: App, source?: MetricsSource): Hono {
+  const own: MetricsSource = async () => ({ text: await app.metrics.text(), contentType: app.metrics.registry.contentType });
   return new Hono().get("/metrics", async (c) => {
     await refreshSystemGauges(app);
-    return c.body(await app.metrics.text(), 200, { "content-type": app.metrics.registry.contentType });
+    const { text, contentType } = await (source ?? own)();
+    return c.body(text, 200, { "content-type": contentType });
   });
 }
 
 /** What the admin listener of every process answers: health, readiness and metrics. */
-export function adminRoutes(app: App, live: () => boolean): Hono {
-  const routes = new Hono().route("/", healthRoutes(app, live)).route("/", metricsRoutes(app));
+export function adminRoutes(app: App, live: () => boolean, metrics?: MetricsSource): Hono {
+  const routes = new Hono().route("/", healthRoutes(app, live)).route("/", metricsRoutes(app, metrics));
   routes.onError((error, c) => {
     app.log.error("admin request failed", { path: c.req.path, error, stack: error.stack });
     return c.text("internal error", 500);

@@ -35,7 +35,7 @@ describe("pug dev", () => {
       expect((await fetch(`${base}/metrics`)).status).toBe(404);
       expect((await fetch(`${admin}/healthz`)).status).toBe(200);
       const metrics = await (await fetch(`${admin}/metrics`)).text();
-      for (const role of ["server", "events", "profile", "email", "scheduler"]) expect(metrics).toContain(`pug_role_up{role="${role}"} 1`);
+      for (const [role, process] of [["server", "server-1"], ["events", "events-1"], ["profile", "light-1"], ["email", "light-1"], ["scheduler", "light-1"]]) expect(metrics).toContain(`pug_role_up{role="${role}",process="${process}"} 1`);
       expect(metrics).toContain('pug_http_requests_total{method="GET",route="/readyz",status="200"}');
       expect(metrics).toContain(`pug_nats_consumer_pending{stream="${env.PUG_NATS_PREFIX}_events",consumer="events-worker"} 0`);
       expect(metrics).toMatch(/pug_clickhouse_disk_free_bytes\{disk="default"\} \d+/);
