@@ -26,6 +26,8 @@ const env = {
   PUG_RATE_LIMIT_PROJECT_EPS: "0",
   PUG_EVENTS_BATCH_MAX: "20000",
   PUG_EVENTS_BATCH_WAIT_MS: "500",
+  // auto (the default), single (every role in one process, as before), or counts like server=2,events=1.
+  PUG_DEV_PROCESSES: process.env.PUG_DEV_PROCESSES ?? "auto",
 };
 
 const pct = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
@@ -52,6 +54,11 @@ try {
     "redis-server": pidsOf("redis-server"),
     postgres: pidsOf("postgres"),
   };
+  // pug dev's child processes (none with PUG_DEV_PROCESSES=single), by the name it gives them.
+  for (const line of Bun.spawnSync(["ps", "-o", "pid=,args=", "--ppid", String(dev.proc.pid)]).stdout.toString().trim().split("\n").filter(Boolean)) {
+    const name = /--child (\S+)/.exec(line)?.[1];
+    if (name) processes[`pug dev ${name}`] = [Number(line.trim().split(/\s+/)[0])];
+  }
   const cpuNow = () => Object.fromEntries(Object.entries(processes).map(([k, pids]) => [k, pids.reduce((sum, pid) => { try { return sum + cpuSeconds(pid); } catch { return sum; } }, 0)]));
 
   // 1. sustained throughput, batches of 50
