@@ -23,6 +23,8 @@ export interface ChildOptions {
   /** The command that runs this binary: [execPath] for the compiled binary, [bun, entry script] from source. */
   command: string[];
   envFile: string | undefined;
+  /** Variables set for the child on top of this process's environment. */
+  env?: Record<string, string>;
   log: Logger;
   /** Every message the child sends that is not an answer to a request (ready, listening). */
   onMessage(message: ChildMessage): void;
@@ -40,6 +42,7 @@ export function startChild(spec: DevProcess, options: ChildOptions): ChildHandle
   let nextId = 1;
   const pending = new Map<number, (metrics: MetricObjectWithValues<MetricValue<string>>[]) => void>();
   const proc = Bun.spawn(args, {
+    env: { ...process.env, ...options.env },
     stdin: "ignore",
     stdout: "pipe",
     stderr: "pipe",

@@ -28,6 +28,7 @@ export async function runChildren(app: App, plan: DevProcess[], options: RunChil
   children = superviseChildren(plan, {
     command: selfCommand(),
     envFile: options.envFile,
+    env: sharedServerPort(app, plan),
     log: app.log,
     metrics: app.metrics,
     backoff: { baseMs: 250, maxMs: app.config.restartBackoffMaxMs },
@@ -48,4 +49,16 @@ export async function runChildren(app: App, plan: DevProcess[], options: RunChil
   }
   app.log.info("stopped");
   return stoppedInTime ? 0 : 1;
+}
+
+/**
+ * PUG_SERVER_PORT=0 means "any free port"; several servers must still share one, so the parent picks it (a port
+ * free a moment ago: good enough for a development server).
+ */
+function sharedServerPort(app: App, plan: DevProcess[]): Record<string, string> {
+  if (app.config.server.port !== 0 || plan.filter((p) => p.roles.includes("server")).length < 2) return {};
+  const probe = Bun.listen({ hostname: app.config.server.host, port: 0, socket: { data() {} } });
+  const port = probe.port;
+  probe.stop(true);
+  return { PUG_SERVER_PORT: String(port) };
 }

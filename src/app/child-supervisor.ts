@@ -14,6 +14,7 @@ import type { Metrics } from "./metrics.ts";
 export interface ChildSupervisorOptions {
   command: string[];
   envFile: string | undefined;
+  env?: Record<string, string>;
   log: Logger;
   metrics: Metrics;
   backoff: BackoffPolicy;
@@ -48,7 +49,7 @@ export function superviseChildren(plan: DevProcess[], options: ChildSupervisorOp
     let startFailures = 0;
     while (!stopping.signal.aborted) {
       const started = Date.now();
-      const child = startChild(spec, { command: options.command, envFile: options.envFile, log: options.log, onMessage: (message) => options.onMessage(spec, message) });
+      const child = startChild(spec, { command: options.command, envFile: options.envFile, env: options.env, log: options.log, onMessage: (message) => options.onMessage(spec, message) });
       running.set(spec.name, child);
       up.set({ process: spec.name }, 1);
       log.info("child started", { pid: child.pid, roles: spec.roles });
