@@ -17,7 +17,7 @@ import { HeldMessages } from "./held-messages.ts";
 import { acquireLeadership } from "./leadership.ts";
 import { type Ledger, ledger as ledgerOf } from "./ledger.ts";
 import { readRange, removeCommittedLeftovers, removeWritten, type StoredMessage } from "./stream-messages.ts";
-import { type HeldMessage, rowCount, type TableSink } from "./types.ts";
+import { encodedConversion, type HeldMessage, rowCount, type TableSink } from "./types.ts";
 import { Wakeup } from "./wakeup.ts";
 import { writeRange } from "./write-range.ts";
 
@@ -216,7 +216,7 @@ class TableWriter<Row> {
   async #convert(message: StoredMessage, signal: AbortSignal): Promise<HeldMessage<Row>["conversion"] | undefined> {
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.sink.convert(message);
+        return encodedConversion(this.sink, await this.sink.convert(message));
       } catch (error) {
         if (signal.aborted) return undefined;
         const delay = backoffDelay(attempt, { baseMs: 200, maxMs: 5_000 });
