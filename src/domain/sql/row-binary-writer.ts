@@ -45,10 +45,12 @@ export class RowBinaryWriter {
     this.#at += 8;
   }
 
-  /** DateTime64(3): milliseconds since the epoch (negative before 1970). */
+  /** DateTime64(3): milliseconds since the epoch (negative before 1970), as an Int64. */
   dateTime64ms(ms: number): void {
     this.#room(8);
-    this.#view.setBigInt64(this.#at, BigInt(ms), true);
+    const high = Math.floor(ms / 2 ** 32);
+    this.#view.setUint32(this.#at, ms - high * 2 ** 32, true);
+    this.#view.setInt32(this.#at + 4, high, true);
     this.#at += 8;
   }
 
@@ -64,7 +66,25 @@ export class RowBinaryWriter {
 
   /** A String (or LowCardinality(String)) as UTF-8; a lone surrogate becomes U+FFFD, as any UTF-8 encoder does. */
   string(text: string): void {
-    const maxBytes = text.length * 3;
+    const length = text.length;
+    if (length < 128) {
+      // Most texts are short and ASCII: copied code by code, no encoder call and no view of the buffer made.
+      this.#room(1 + length);
+      const bytes = this.#bytes;
+      const start = this.#at + 1;
+      let i = 0;
+      for (; i < length; i++) {
+        const code = text.charCodeAt(i);
+        if (code >= 0x80) break;
+        bytes[start + i] = code;
+      }
+      if (i === length) {
+        bytes[this.#at] = length;
+        this.#at = start + length;
+        return;
+      }
+    }
+    const maxBytes = length * 3;
     // Reserve the prefix for the longest the text can be, write the text, then move it if the prefix is shorter.
     const reserved = varUIntSize(maxBytes);
     this.#room(reserved + maxBytes);
@@ -77,12 +97,24 @@ export class RowBinaryWriter {
 
   /** A UUID in its text form: the first 8 bytes then the last 8, each half reversed (two little-endian UInt64). */
   uuid(text: string): void {
-    const hex = text.length === 36 ? text.slice(0, 8) + text.slice(9, 13) + text.slice(14, 18) + text.slice(19, 23) + text.slice(24) : "";
-    if (!/^[0-9a-fA-F]{32}$/.test(hex)) throw new Error(`not a UUID: ${JSON.stringify(text)}`);
     this.#room(16);
-    for (let half = 0; half < 2; half++) {
-      for (let i = 0; i < 8; i++) this.#bytes[this.#at + half * 8 + 7 - i] = Number.parseInt(hex.slice(half * 16 + i * 2, half * 16 + i * 2 + 2), 16);
+    let digit = 0;
+    if (text.length === 36) {
+      for (let i = 0; i < 36; i++) {
+        if (i === 8 || i === 13 || i === 18 || i === 23) {
+          if (text.charCodeAt(i) !== 0x2d) break;
+          continue;
+        }
+        const high = hexValue(text.charCodeAt(i++));
+        const low = hexValue(text.charCodeAt(i));
+        if (high < 0 || low < 0) break;
+        const byte = digit >> 1;
+        // Byte b of a half is written at 7 - b of that half.
+        this.#bytes[this.#at + (byte < 8 ? 7 - byte : 23 - byte)] = (high << 4) | low;
+        digit += 2;
+      }
     }
+    if (digit !== 32) throw new Error(`not a UUID: ${JSON.stringify(text)}`);
     this.#at += 16;
   }
 
@@ -95,6 +127,13 @@ export class RowBinaryWriter {
     this.#bytes = grown;
     this.#view = new DataView(grown.buffer);
   }
+}
+
+function hexValue(code: number): number {
+  if (code >= 0x30 && code <= 0x39) return code - 0x30;
+  if (code >= 0x61 && code <= 0x66) return code - 0x57;
+  if (code >= 0x41 && code <= 0x46) return code - 0x37;
+  return -1;
 }
 
 function varUIntSize(value: number): number {
