@@ -44,6 +44,15 @@ export async function runTableWriter<Row>(app: App, sink: TableSink<Row>, signal
   }
 }
 
+/**
+ * A delivered message's data is a view into the socket read it arrived in (nats.js does not copy), so holding the
+ * view holds that whole read, often many messages' worth: the held bytes counted would not bound memory. A copy
+ * of just the message lets the read go.
+ */
+function ownBytes(data: Uint8Array): Uint8Array {
+  return data.byteLength === data.buffer.byteLength ? data : data.slice();
+}
+
 /** The consumer or its stream no longer exists: no retry brings it back, so the role restarts and says why. */
 function consumerGone(error: unknown): boolean {
   return isJetStreamNotFound(error, "consumer") || (error instanceof JetStreamError && /\b(consumer|stream) deleted\b/i.test(error.message));
@@ -203,7 +212,7 @@ class TableWriter<Row> {
       message.ack();
       return;
     }
-    const held: HeldMessage<Row> = { seq: message.seq, subject: message.subject, data: message.data, conversion, ack: () => message.ack(), working: () => message.working() };
+    const held: HeldMessage<Row> = { seq: message.seq, subject: message.subject, data: ownBytes(message.data), conversion, ack: () => message.ack(), working: () => message.working() };
     this.#held.add(held);
     this.#seen.messages++;
     this.#seen.rows += rowCount(held);
