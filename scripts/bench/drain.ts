@@ -2,7 +2,7 @@
 // the events (batches of 50, as the SDK sends them), stops, and then the worker alone writes them to ClickHouse.
 // Reports events/s from the worker's start to the last row queryable, its CPU seconds and its peak RSS.
 // Uses its own database, ClickHouse database and NATS prefix, and removes them afterwards.
-//   bun scripts/bench/drain.ts [--events 300000] [--concurrency 16]
+//   bun scripts/bench/drain.ts [--events 300000] [--concurrency 16] [--worker-bun-args=--smol]
 
 import { parseArgs } from "node:util";
 import { createClickHouse } from "../../src/infra/clickhouse.ts";
@@ -12,7 +12,7 @@ import { type RunningPug, startPug, waitForHttp } from "../../test/support/pug-p
 import { batchBody, sdkEvent, sdkRequest } from "../../test/support/sdk-events.ts";
 import { benchProject, benchStores, cpuSeconds, rssMb } from "./bench-stores.ts";
 
-const { values } = parseArgs({ options: { events: { type: "string", default: "300000" }, concurrency: { type: "string", default: "16" } } });
+const { values } = parseArgs({ options: { events: { type: "string", default: "300000" }, concurrency: { type: "string", default: "16" }, "worker-bun-args": { type: "string", default: "" } } });
 const totalEvents = Number(values.events);
 const BATCH = 50;
 
@@ -48,7 +48,7 @@ try {
 
   const count = async () => Number((await (await ch.query({ query: "SELECT count() AS n FROM events", format: "JSONEachRow" })).json<{ n: string }>())[0]!.n);
   const started = performance.now();
-  const worker = startPug(["worker", "events"], env);
+  const worker = startPug(["worker", "events"], env, { bunArgs: values["worker-bun-args"].split(" ").filter(Boolean) });
   running.push(worker);
   let peakRss = 0;
   let cpu = 0;

@@ -2,7 +2,8 @@
 // ClickHouse drops the repeat. Failures ClickHouse may recover from (down, overloaded, a timeout) are retried
 // without end; a refusal of the data itself is retried a few times, then reported so the range can be split.
 
-import { ClickHouseError } from "@clickhouse/client";
+import { Readable } from "node:stream";
+import { type ClickHouseClient, ClickHouseError } from "@clickhouse/client";
 import type { App } from "../app/app.ts";
 import { backoffDelay, sleep } from "../domain/backoff.ts";
 import type { Logger } from "../logger.ts";
@@ -14,9 +15,18 @@ export function isDataError(error: unknown): boolean {
 
 const DATA_ERROR_CODES = new Set([6, 25, 26, 27, 38, 41, 43, 44, 53, 69, 70, 72, 117, 130, 131, 190, 321, 407, 469]);
 
+/** Rows already encoded (see RowEncoding in ./types.ts): the format, the columns in order, the bytes in parts. */
+export interface EncodedRows {
+  format: "RowBinary";
+  columns: readonly string[];
+  parts: Uint8Array[];
+  rows: number;
+}
+
 export interface InsertRequest<Row> {
   table: string;
-  rows: Row[];
+  /** The rows as JSONEachRow objects, or already encoded. */
+  rows: Row[] | EncodedRows;
   token: string;
   /** A data error is given up on after this many attempts; other failures are retried until `signal` aborts. */
   maxDataAttempts: number;
@@ -30,12 +40,7 @@ export async function insertRows<Row>(app: App, log: Logger, request: InsertRequ
   for (let attempt = 1; ; attempt++) {
     const started = performance.now();
     try {
-      await app.clickhouse().insert({
-        table: request.table,
-        values: request.rows,
-        format: "JSONEachRow",
-        clickhouse_settings: { insert_deduplication_token: request.token, insert_deduplicate: 1 },
-      });
+      await sendRows(app.clickhouse(), request);
       app.metrics.writerInsertSeconds.observe({ table: request.table }, (performance.now() - started) / 1000);
       return;
     } catch (error) {
@@ -43,7 +48,7 @@ export async function insertRows<Row>(app: App, log: Logger, request: InsertRequ
       if (isDataError(error) && attempt >= request.maxDataAttempts) throw error;
       if (request.signal.aborted) throw error;
       const delay = backoffDelay(attempt, { baseMs: 200, maxMs: 5_000 });
-      log.warn("clickhouse insert failed; retrying", { token: request.token, rows: request.rows.length, attempt, retry_in_ms: delay, error });
+      log.warn("clickhouse insert failed; retrying", { token: request.token, rows: rowsOf(request), attempt, retry_in_ms: delay, error });
       await sleep(delay, request.signal);
       if (Date.now() - lastKeepAlive > 15_000) {
         request.keepAlive();
@@ -51,4 +56,26 @@ export async function insertRows<Row>(app: App, log: Logger, request: InsertRequ
       }
     }
   }
+}
+
+/** One attempt: the rows of `request` into its table, under its token. */
+export async function sendRows<Row>(client: ClickHouseClient, request: Pick<InsertRequest<Row>, "table" | "rows" | "token">): Promise<void> {
+  const settings = { insert_deduplication_token: request.token, insert_deduplicate: 1 } as const;
+  const { rows } = request;
+  if (Array.isArray(rows)) {
+    await client.insert({ table: request.table, values: rows, format: "JSONEachRow", clickhouse_settings: settings });
+    return;
+  }
+  // The client sends `values` as the body as it is, and the statement (with its FORMAT) as the query parameter.
+  const result = await client.exec({
+    query: `INSERT INTO ${request.table} (${rows.columns.join(", ")}) FORMAT ${rows.format}`,
+    values: Readable.from(rows.parts, { objectMode: false }),
+    clickhouse_settings: settings,
+  });
+  // An INSERT answers with an empty body; reading it to the end frees the connection.
+  for await (const _ of result.stream) void _;
+}
+
+function rowsOf<Row>(request: InsertRequest<Row>): number {
+  return Array.isArray(request.rows) ? request.rows.length : request.rows.rows;
 }

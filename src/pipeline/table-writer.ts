@@ -17,7 +17,7 @@ import { HeldMessages } from "./held-messages.ts";
 import { acquireLeadership } from "./leadership.ts";
 import { type Ledger, ledger as ledgerOf } from "./ledger.ts";
 import { readRange, removeCommittedLeftovers, removeWritten, type StoredMessage } from "./stream-messages.ts";
-import { type HeldMessage, rowCount, type TableSink } from "./types.ts";
+import { encodedConversion, type HeldMessage, rowCount, type TableSink } from "./types.ts";
 import { Wakeup } from "./wakeup.ts";
 import { writeRange } from "./write-range.ts";
 
@@ -42,6 +42,15 @@ export async function runTableWriter<Row>(app: App, sink: TableSink<Row>, signal
   } finally {
     await leadership.release();
   }
+}
+
+/**
+ * A delivered message's data is a view into the socket read it arrived in (nats.js does not copy), so holding the
+ * view holds that whole read, often many messages' worth: the held bytes counted would not bound memory. A copy
+ * of just the message lets the read go.
+ */
+function ownBytes(data: Uint8Array): Uint8Array {
+  return data.byteLength === data.buffer.byteLength ? data : data.slice();
 }
 
 /** The consumer or its stream no longer exists: no retry brings it back, so the role restarts and says why. */
@@ -203,7 +212,7 @@ class TableWriter<Row> {
       message.ack();
       return;
     }
-    const held: HeldMessage<Row> = { seq: message.seq, subject: message.subject, data: message.data, conversion, ack: () => message.ack(), working: () => message.working() };
+    const held: HeldMessage<Row> = { seq: message.seq, subject: message.subject, data: ownBytes(message.data), conversion, ack: () => message.ack(), working: () => message.working() };
     this.#held.add(held);
     this.#seen.messages++;
     this.#seen.rows += rowCount(held);
@@ -216,7 +225,7 @@ class TableWriter<Row> {
   async #convert(message: StoredMessage, signal: AbortSignal): Promise<HeldMessage<Row>["conversion"] | undefined> {
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.sink.convert(message);
+        return encodedConversion(this.sink, await this.sink.convert(message));
       } catch (error) {
         if (signal.aborted) return undefined;
         const delay = backoffDelay(attempt, { baseMs: 200, maxMs: 5_000 });

@@ -11,6 +11,21 @@ import type { StoredMessage } from "./stream-messages.ts";
 export interface Conversion<Row> {
   rows: Row[];
   reject?: { reason: string; detail: string; data?: Uint8Array };
+  /**
+   * For a sink with an `encoding`: the rows encoded, set by the writer as soon as the message is converted (and
+   * `rows` then emptied), so a held message keeps its compact bytes rather than objects.
+   */
+  encoded?: { rows: number; bytes: Uint8Array };
+}
+
+/**
+ * How a sink's rows are sent when not as JSONEachRow: a binary format ClickHouse parses far faster, for exactly
+ * the columns named (in that order). The encoder throws for a row it cannot encode (that message is dead-lettered).
+ */
+export interface RowEncoding<Row> {
+  format: "RowBinary";
+  columns: readonly string[];
+  encode(rows: readonly Row[]): Uint8Array;
 }
 
 export interface WriteLimits {
@@ -30,6 +45,8 @@ export interface TableSink<Row> {
    * range's token (deduplication is per table, so one token serves all). Without it every row goes to `table`.
    */
   split?(rows: Row[]): Map<string, unknown[]>;
+  /** Rows of `table` sent in a binary format (not used with `split`); without it, JSONEachRow. */
+  encoding?: RowEncoding<Row>;
   /** The stream's bare name (`events`); its dead-letter twin is `<stream>_dlq`. */
   stream: string;
   /** The durable consumer that delivers the stream to this writer. */
@@ -58,4 +75,17 @@ export interface HeldMessage<Row> extends StoredMessage {
   working?: () => void;
 }
 
-export const rowCount = <Row>(message: HeldMessage<Row>): number => message.conversion.rows.length;
+export const rowCount = <Row>(message: HeldMessage<Row>): number => message.conversion.encoded?.rows ?? message.conversion.rows.length;
+
+/**
+ * A conversion as the writer holds it: with an encoding, the rows become bytes now. Rows that cannot be encoded
+ * make the whole message a dead letter (the encoder names the event and column).
+ */
+export function encodedConversion<Row>(sink: TableSink<Row>, conversion: Conversion<Row>): Conversion<Row> {
+  if (!sink.encoding || sink.split || conversion.rows.length === 0) return conversion;
+  try {
+    return { rows: [], reject: conversion.reject, encoded: { rows: conversion.rows.length, bytes: sink.encoding.encode(conversion.rows) } };
+  } catch (error) {
+    return { rows: [], reject: { reason: "unencodable", detail: (error as Error).message } };
+  }
+}

@@ -6,10 +6,10 @@
 import type { App } from "../app/app.ts";
 import type { Nats } from "../infra/nats.ts";
 import type { Logger } from "../logger.ts";
-import { insertRows, isDataError } from "./clickhouse-insert.ts";
+import { type EncodedRows, insertRows, isDataError } from "./clickhouse-insert.ts";
 import { deadLetter } from "./dead-letter.ts";
 import type { Ledger } from "./ledger.ts";
-import type { HeldMessage, TableSink } from "./types.ts";
+import { type HeldMessage, rowCount, type TableSink } from "./types.ts";
 
 export interface RangeContext<Row> {
   app: App;
@@ -31,9 +31,8 @@ export async function writeRange<Row>(messages: HeldMessage<Row>[], first: numbe
     app.metrics.deadLettered.inc({ table: sink.table, reason: reject.reason });
   }
   await ctx.ledger.plan(first, last);
-  const rows = messages.flatMap((message) => message.conversion.rows);
   try {
-    await insert(rows, first, last, messages, ctx, 5);
+    await insert(first, last, messages, ctx, 5);
   } catch (error) {
     if (!isDataError(error)) throw error;
     ctx.log.error("clickhouse keeps refusing a range; writing its messages one by one", { first, last, error });
@@ -44,10 +43,10 @@ export async function writeRange<Row>(messages: HeldMessage<Row>[], first: numbe
 
 async function writeOneByOne<Row>(messages: HeldMessage<Row>[], ctx: RangeContext<Row>): Promise<void> {
   for (const message of messages) {
-    if (message.conversion.rows.length === 0) continue;
+    if (rowCount(message) === 0) continue;
     await ctx.ledger.plan(message.seq, message.seq);
     try {
-      await insert(message.conversion.rows, message.seq, message.seq, [message], ctx, 3);
+      await insert(message.seq, message.seq, [message], ctx, 3);
     } catch (error) {
       if (!isDataError(error)) throw error;
       await deadLetter(ctx.nats, { stream: ctx.sink.stream, seq: message.seq, data: message.data, reason: "rejected_by_clickhouse", detail: refusal(error) }, ctx.signal, ctx.log);
@@ -63,12 +62,11 @@ function refusal(error: unknown): string {
   return `${type ?? "error"} (${code ?? "?"}): ${message}`;
 }
 
-async function insert<Row>(rows: Row[], first: number, last: number, messages: HeldMessage<Row>[], ctx: RangeContext<Row>, maxDataAttempts: number): Promise<void> {
-  if (rows.length === 0) return;
+async function insert<Row>(first: number, last: number, messages: HeldMessage<Row>[], ctx: RangeContext<Row>, maxDataAttempts: number): Promise<void> {
   const { app, sink } = ctx;
-  const byTable: Map<string, unknown[]> = sink.split ? sink.split(rows) : new Map([[sink.table, rows]]);
-  for (const [table, tableRows] of byTable) {
-    if (tableRows.length === 0) continue;
+  for (const [table, tableRows] of byTable(messages, sink)) {
+    const count = Array.isArray(tableRows) ? tableRows.length : tableRows.rows;
+    if (count === 0) continue;
     await insertRows(app, ctx.log, {
       table,
       rows: tableRows,
@@ -77,7 +75,18 @@ async function insert<Row>(rows: Row[], first: number, last: number, messages: H
       signal: ctx.signal,
       keepAlive: () => messages.forEach((message) => message.working?.()),
     });
-    app.metrics.writerBatchRows.observe({ table }, tableRows.length);
-    app.metrics.writerRows.inc({ table }, tableRows.length);
+    app.metrics.writerBatchRows.observe({ table }, count);
+    app.metrics.writerRows.inc({ table }, count);
   }
+}
+
+/** The rows of `messages` per table: encoded parts when the sink encodes, else row objects. */
+function byTable<Row>(messages: HeldMessage<Row>[], sink: TableSink<Row>): Map<string, unknown[] | EncodedRows> {
+  const encoded = messages.flatMap((message) => (message.conversion.encoded ? [message.conversion.encoded] : []));
+  if (sink.encoding && encoded.length > 0) {
+    const { format, columns } = sink.encoding;
+    return new Map([[sink.table, { format, columns, parts: encoded.map((part) => part.bytes), rows: encoded.reduce((sum, part) => sum + part.rows, 0) }]]);
+  }
+  const rows = messages.flatMap((message) => message.conversion.rows);
+  return sink.split ? sink.split(rows) : new Map([[sink.table, rows]]);
 }

@@ -61,6 +61,12 @@ describe("enrichment pipeline", () => {
     expect([odd.url, odd.hostname, odd.pathname, odd.referrer]).toEqual(["javascript:alert(1)", "", "", ""]);
   });
 
+  test("the promoted automatic properties are stored in their columns only, the others in auto_properties", () => {
+    const stored = row({ autoProperties: { ...sdkEvent(project).autoProperties, $lib: str("web"), $country: str("FR") } });
+    expect(Object.keys(stored.auto_properties).sort()).toEqual(["$lib", "$projectId"]);
+    expect([stored.url, stored.page_title, stored.locale, stored.screen_width, stored.country]).toEqual([expect.stringContaining("https://"), "Pricing", "en-GB", 1920, "NL"]);
+  });
+
   test("screen sizes that are not plausible numbers become 0", () => {
     const weird = row({ autoProperties: { $screenWidth: str("wide"), $screenHeight: str("99999") } });
     expect([weird.screen_width, weird.screen_height]).toEqual([0, 0]);

@@ -76,7 +76,8 @@ async function seedPerson(externalId: string, aliases: string[]): Promise<string
 /** Sends `count` events as `distinctId` the way the SDK does; resolves with their ids once accepted. */
 async function send(distinctId: string, count: number): Promise<string[]> {
   // A value only this id sends, as personal data goes: it must leave the filter schema's recent values too.
-  const events = Array.from({ length: count }, () => sdkEvent(stack.projectId, { distinctId, customProperties: { email: str(`${distinctId}@example.com`) } }));
+  // The same for a URL naming the person: stored in the url column, suggested as `$url`.
+  const events = Array.from({ length: count }, () => sdkEvent(stack.projectId, { distinctId, url: accountUrl(distinctId), customProperties: { email: str(`${distinctId}@example.com`) } }));
   const response = await sdkRequest(stack.baseUrl, stack.publicKey, batchBody(events));
   expect(response.status).toBe(200);
   return events.map((event) => event.eventId);
@@ -91,11 +92,22 @@ async function chCount(table: string, column: string, ids: string[]): Promise<nu
   return Number((await result.json<{ n: string }>())[0]!.n);
 }
 
+const accountUrl = (distinctId: string) => `https://shop.example.com/account/${distinctId}`;
+
 /** The `email` values the filter schema suggests (recent values of that custom property). */
 async function recentEmails(): Promise<string[]> {
+  return await recentValues(2, "email");
+}
+
+/** The `$url` values naming a person's account that the filter schema suggests. */
+async function recentAccountUrls(): Promise<string[]> {
+  return (await recentValues(1, "$url")).filter((url) => url.startsWith(accountUrl("")));
+}
+
+async function recentValues(source: number, key: string): Promise<string[]> {
   const result = await stack.ch.query({
-    query: "SELECT DISTINCT value FROM property_values WHERE project_id = {project_id:UUID} AND source = 2 AND key = 'email' ORDER BY value",
-    query_params: { project_id: stack.projectId },
+    query: "SELECT DISTINCT value FROM property_values WHERE project_id = {project_id:UUID} AND source = {source:UInt8} AND key = {key:String} ORDER BY value",
+    query_params: { project_id: stack.projectId, source, key },
     format: "JSONEachRow",
   });
   return (await result.json<{ value: string }>()).map((row) => row.value);
@@ -192,6 +204,7 @@ describe("erasure of one person", () => {
 
     await expectPersonGone([U, A], U);
     expect(await recentEmails()).toEqual([`${V}@example.com`, `${VA}@example.com`].sort());
+    expect(await recentAccountUrls()).toEqual([accountUrl(V), accountUrl(VA)].sort());
     expect(await storedEvents([V, VA])).toBe(10);
     expect((await storedEventIds(others)).length).toBe(10);
     expect(await chCount("profile_activity", "distinct_id", [V])).toBeGreaterThan(0);

@@ -3,10 +3,17 @@ import type { Event } from "../../gen/sdk/events/v1/events_pb.ts";
 import { clickhouseTime, type EventRow } from "./event-row.ts";
 import type { RequestFacts, WorkingEvent } from "./pipeline-types.ts";
 import { storedProperties } from "./properties.ts";
+import { promotedColumnNamed } from "../properties/promoted-columns.ts";
 
-/** The row as the SDK described the event, before any enrichment. */
+const notPromoted = (key: string): boolean => promotedColumnNamed(key) === undefined;
+
+/**
+ * The row as the SDK described the event, before any enrichment. The automatic properties that have a column
+ * (`$url`, `$referrer`, `$pageTitle`, `$screenWidth`, …) are stored in their column only, filled by the stages
+ * from the event: every read takes them from there (../properties/promoted-columns.ts).
+ */
 export function newWorkingEvent(event: Event, request: RequestFacts): WorkingEvent {
-  const auto = storedProperties(event.autoProperties, false);
+  const auto = storedProperties(event.autoProperties, false, notPromoted);
   const custom = storedProperties(event.customProperties, true);
   const row: EventRow = {
     project_id: request.projectId,

@@ -13,12 +13,14 @@ export interface StoredProperties {
   numbers: Record<string, number>;
 }
 
-export function storedProperties(properties: Record<string, PropertyValue>, withNumbers: boolean): StoredProperties {
+/** `keep` leaves keys out (the promoted automatic properties, whose columns hold them). */
+export function storedProperties(properties: Record<string, PropertyValue>, withNumbers: boolean, keep: (key: string) => boolean = () => true): StoredProperties {
   // Prototype-less maps: a property named "__proto__" is data like any other, not the object's prototype.
   const texts: Record<string, string> = Object.create(null);
   const types: Record<string, number> = Object.create(null);
   const numbers: Record<string, number> = Object.create(null);
   for (const key of Object.keys(properties)) {
+    if (!keep(key)) continue;
     const value = properties[key]!;
     texts[key] = propertyText(value);
     const type = wireValueType(value);

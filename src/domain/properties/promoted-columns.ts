@@ -1,12 +1,13 @@
-// Automatic properties that live in typed columns of `events` rather than (only) in auto_properties: what the
+// Automatic properties that live in typed columns of `events` rather than in auto_properties: what the
 // server derives (user agent, geo, URL parts, channel, UTM) and the SDK's own page facts. Each `$name` here is
 // read from its column and nowhere else: by the filter schema (migrations/clickhouse/0005_filter_schema.sql,
 // kept equal to this list by test/migrate/pure.test.ts) and by query builders. A column is "set" when it is not
 // empty (strings) or not 0 (numbers).
 //
-// The SDK also sends `$url`, `$referrer`, `$pageTitle`, `$locale`, `$platform`, `$sdkVersion`, `$screenWidth` and
-// `$screenHeight` in auto_properties; their columns are what reports mean by them (`$referrer` blanked for
-// self-referrals, screen sizes as integers), so the column wins there too.
+// The SDK sends `$url`, `$referrer`, `$pageTitle`, `$locale`, `$platform`, `$sdkVersion`, `$screenWidth` and
+// `$screenHeight` among its automatic properties; the worker stores them in their columns only (rows written
+// before it stopped copying them into auto_properties still have the copy there, which no read uses): the
+// columns are what reports mean by them (`$referrer` blanked for self-referrals, screen sizes as integers).
 
 import type { EventRow } from "../ingest/event-row.ts";
 import { ValueType } from "./value-types.ts";

@@ -5,6 +5,7 @@ import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import { timestampMs } from "@bufbuild/protobuf/wkt";
 import type { App } from "../../app/app.ts";
 import type { EventRow } from "../../domain/ingest/event-row.ts";
+import { EVENT_COLUMNS, encodeEventRows } from "../../domain/ingest/event-row-binary.ts";
 import type { ClientLookups, StageContext } from "../../domain/ingest/pipeline-types.ts";
 import { enrichBatch, needsLegacyClientFacts } from "../../domain/ingest/pipeline.ts";
 import { type IngestBatch, IngestBatchSchema } from "../../gen/internal/ingest/v1/ingest_pb.ts";
@@ -22,6 +23,7 @@ export function eventsSink(app: App, lookups: StageContext & Pick<ClientLookups,
     stream: EVENTS_STREAM,
     consumer: EVENTS_CONSUMER,
     limits: { maxRows: batchMax, maxBytes: batchMaxBytes, maxWaitMs: batchWaitMs },
+    encoding: { format: "RowBinary", columns: EVENT_COLUMNS, encode: encodeEventRows },
     async convert(message): Promise<Conversion<EventRow>> {
       let batch: IngestBatch;
       try {

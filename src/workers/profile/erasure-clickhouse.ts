@@ -35,11 +35,18 @@ export async function countPersonEvents(ch: ClickHouseClient, projectId: string,
 
 /**
  * The property values the person's events and profile put into the filter schema's recent values (an email in a
- * trait, a URL with a token): (source, key, value), read before the rows they come from are deleted.
+ * trait, a URL with a token): (source, key, value), read before the rows they come from are deleted. The promoted
+ * columns with many distinct values are read from their columns, as property_values_events_mv takes them
+ * (migrations/clickhouse/0005_filter_schema.sql): auto_properties does not hold them.
  */
 const PERSON_VALUES = `
   SELECT DISTINCT 1 AS source, key, value FROM events ARRAY JOIN mapKeys(auto_properties) AS key, mapValues(auto_properties) AS value
   WHERE project_id = {project_id:UUID} AND has({ids:Array(String)}, distinct_id)
+  UNION DISTINCT
+  SELECT DISTINCT 1 AS source, c.1 AS key, c.2 AS value FROM events
+  ARRAY JOIN [('$url', url), ('$pathname', pathname), ('$referrer', referrer), ('$utmCampaign', utm_campaign), ('$utmTerm', utm_term),
+    ('$utmContent', utm_content), ('$pageTitle', page_title)] AS c
+  WHERE project_id = {project_id:UUID} AND has({ids:Array(String)}, distinct_id) AND c.2 != ''
   UNION DISTINCT
   SELECT DISTINCT 2 AS source, key, value FROM events ARRAY JOIN mapKeys(custom_properties) AS key, mapValues(custom_properties) AS value
   WHERE project_id = {project_id:UUID} AND has({ids:Array(String)}, distinct_id)

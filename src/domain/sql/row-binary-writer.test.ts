@@ -1,0 +1,41 @@
+import { expect, test } from "bun:test";
+import { RowBinaryWriter } from "./row-binary-writer.ts";
+
+const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString("hex");
+const written = (write: (writer: RowBinaryWriter) => void) => {
+  const writer = new RowBinaryWriter(4);
+  write(writer);
+  return hex(writer.finish());
+};
+
+test("a UUID is its two halves, each little-endian", () => {
+  expect(written((w) => w.uuid("00112233-4455-6677-8899-aabbccddeeff"))).toBe("7766554433221100ffeeddccbbaa9988");
+});
+
+test("a UUID that is not one is refused, naming the value", () => {
+  expect(() => written((w) => w.uuid("not-a-uuid"))).toThrow('not a UUID: "not-a-uuid"');
+});
+
+test("strings are UTF-8 after their LEB128 byte length, however long", () => {
+  expect(written((w) => w.string(""))).toBe("00");
+  expect(written((w) => w.string("é😀"))).toBe(`06${hex(new TextEncoder().encode("é😀"))}`);
+  for (const length of [127, 128, 16_383, 16_384, 100_000]) {
+    const writer = new RowBinaryWriter(4);
+    writer.string("a".repeat(length));
+    writer.uint8(0xee);
+    const bytes = writer.finish();
+    const prefix = bytes.length - length - 1;
+    expect(prefix).toBe(length < 128 ? 1 : length < 16_384 ? 2 : 3);
+    expect(bytes.at(-1)).toBe(0xee);
+    expect(bytes[prefix]).toBe(0x61);
+  }
+});
+
+test("numbers are little-endian; DateTime64(3) is an Int64 of milliseconds, before 1970 too", () => {
+  expect(written((w) => w.uint16(65_535))).toBe("ffff");
+  expect(written((w) => w.float64(1))).toBe("000000000000f03f");
+  expect(written((w) => w.dateTime64ms(1))).toBe("0100000000000000");
+  expect(written((w) => w.dateTime64ms(-1))).toBe("ffffffffffffffff");
+  expect(written((w) => w.varUInt(300))).toBe("ac02");
+  expect(written((w) => w.bool(true))).toBe("01");
+});

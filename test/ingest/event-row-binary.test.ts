@@ -1,0 +1,90 @@
+// Event rows written as RowBinary (what the events worker sends) read back from the real ClickHouse exactly as
+// the same rows written as JSONEachRow (what it sent before): every column type of events, unicode, long texts,
+// empty maps, the edges of DateTime64(3) and UInt16.
+
+import { afterAll, beforeAll, expect, test } from "bun:test";
+import { readFileSync } from "node:fs";
+import type { ClickHouseClient } from "@clickhouse/client";
+import { type EventRow } from "../../src/domain/ingest/event-row.ts";
+import { EVENT_COLUMNS, encodeEventRows } from "../../src/domain/ingest/event-row-binary.ts";
+import { createClickHouse } from "../../src/infra/clickhouse.ts";
+import { sendRows } from "../../src/pipeline/clickhouse-insert.ts";
+import { testEnv } from "../support/test-env.ts";
+
+const env = testEnv();
+const database = `pug_test_${env.runId}_event_row_binary`;
+let ch: ClickHouseClient;
+
+/** The events table as migrated (0001 and 0002), under another name. */
+function eventsTableSql(name: string): string[] {
+  const create = readFileSync("migrations/clickhouse/0001_events.sql", "utf8").replace("CREATE TABLE IF NOT EXISTS events", `CREATE TABLE ${name}`);
+  const alter = readFileSync("migrations/clickhouse/0002_typed_properties.sql", "utf8").split("\n").filter((line) => line.startsWith("ALTER TABLE events"));
+  return [create, ...alter.map((line) => line.replace("ALTER TABLE events", `ALTER TABLE ${name}`).replace(/;$/, ""))];
+}
+
+beforeAll(async () => {
+  const admin = createClickHouse({ url: env.clickhouseUrl, database: "default" });
+  await admin.command({ query: `CREATE DATABASE IF NOT EXISTS ${database}` });
+  await admin.close();
+  ch = createClickHouse({ url: env.clickhouseUrl, database });
+  for (const table of ["events_json", "events_binary"]) for (const query of eventsTableSql(table)) await ch.command({ query });
+});
+afterAll(async () => {
+  await ch.command({ query: `DROP DATABASE IF EXISTS ${database}` });
+  await ch.close();
+});
+
+const map = <V>(entries: [string, V][]): Record<string, V> => Object.assign(Object.create(null), Object.fromEntries(entries));
+
+function row(n: number, overrides: Partial<EventRow> = {}): EventRow {
+  return {
+    project_id: "0192f5a4-7c1e-7b3d-9a10-3f2e1d0c4b5a", event_id: `0192f5a4-7c1e-7b3d-9a10-00000000000${n}`, kind: "pageview",
+    occurred_at: "2026-03-01 12:00:00.123", received_at: "2026-03-01 12:00:01.000", distinct_id: `visitor-${n}`,
+    session_id: "0192f5a4-7c1e-7b3d-9a10-ffffffffffff", cookieless: false, is_bot: false, url: "https://example.com/a?utm_source=x",
+    pathname: "/a", hostname: "example.com", referrer: "", referrer_domain: "", channel: "Direct", utm_source: "x", utm_medium: "",
+    utm_campaign: "", utm_term: "", utm_content: "", page_title: "Home", locale: "en-GB", screen_width: 1920, screen_height: 1080,
+    platform: "web", sdk_version: "1.2.3", browser: "Chrome", browser_version: "131", os: "Windows", os_version: "11",
+    device_type: "desktop", country: "GB", region: "ENG", city: "London",
+    auto_properties: map([]), auto_types: map([]), custom_properties: map([]), custom_numbers: map([]), custom_types: map([]),
+    ...overrides,
+  };
+}
+
+const rows: EventRow[] = [
+  row(1),
+  row(2, {
+    kind: "signup ✓", distinct_id: "пользователь-😀", cookieless: true, is_bot: true, page_title: "日本語のタイトル 🐶".repeat(50),
+    city: "São Paulo", screen_width: 65_535, screen_height: 0, occurred_at: "1900-01-01 00:00:00.000", received_at: "2299-12-31 23:59:59.999",
+    auto_properties: map([["$visits", "7"], ["$darkMode", "true"], ["__proto__", "data"]]), auto_types: map([["$visits", 2], ["$darkMode", 4]]),
+    custom_properties: map([["plan", "pro"], ["ratio", "0.30000000000000004"], ["huge", "x".repeat(20_000)], ["ключ", "значение"], ["", ""]]),
+    custom_numbers: map([["ratio", 0.1 + 0.2], ["neg", -1.5e300], ["max", 9_223_372_036_854_775_807]]), custom_types: map([["ratio", 3], ["neg", 3], ["max", 2]]),
+  }),
+  row(3, { url: "", pathname: "", hostname: "", channel: "", locale: "", screen_width: 0, kind: "", distinct_id: "", session_id: "00000000-0000-0000-0000-000000000000" }),
+];
+
+async function stored(table: string): Promise<unknown[]> {
+  const result = await ch.query({ query: `SELECT * FROM ${table} ORDER BY event_id`, format: "JSONEachRow" });
+  return await result.json();
+}
+
+test("rows written as RowBinary read back as the same rows written as JSONEachRow", async () => {
+  await sendRows(ch, { table: "events_json", rows, token: "json" });
+  await sendRows(ch, { table: "events_binary", rows: { format: "RowBinary", columns: EVENT_COLUMNS, parts: [encodeEventRows(rows.slice(0, 1)), encodeEventRows(rows.slice(1))], rows: rows.length }, token: "binary" });
+  const json = await stored("events_json");
+  expect(json).toHaveLength(rows.length);
+  expect(await stored("events_binary")).toEqual(json);
+});
+
+test("every column of the events table is written", async () => {
+  const result = await ch.query({ query: "SELECT name FROM system.columns WHERE database = currentDatabase() AND table = 'events_binary' ORDER BY name", format: "JSONEachRow" });
+  const columns = (await result.json<{ name: string }>()).map((column) => column.name);
+  expect([...EVENT_COLUMNS].sort()).toEqual(columns);
+});
+
+test("a repeated RowBinary insert under the same token is dropped", async () => {
+  const body = { format: "RowBinary" as const, columns: EVENT_COLUMNS, parts: [encodeEventRows([row(4)])], rows: 1 };
+  await sendRows(ch, { table: "events_binary", rows: body, token: "again" });
+  await sendRows(ch, { table: "events_binary", rows: body, token: "again" });
+  const result = await ch.query({ query: "SELECT count() AS n FROM events_binary WHERE distinct_id = 'visitor-4'", format: "JSONEachRow" });
+  expect(await result.json()).toEqual([{ n: "1" }]);
+});
