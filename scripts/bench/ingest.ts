@@ -8,11 +8,12 @@
 //    generator) and per event. The servers are shared: their CPU includes whatever else runs on the machine.
 // --verify-single waits until every answered single-event request is a row (nothing deduplicated or lost).
 // --workers 1,2 drains the same-sized backlog once per count (a second worker is a standby until partitions exist).
+// --profile DIR writes a Markdown CPU profile of every pug process (bun --cpu-prof-md) into DIR/<column>.
 // Every run uses its own database, ClickHouse database and NATS prefix, and removes them afterwards.
 //
 //   bun scripts/bench/ingest.ts [--before DIR] [--after DIR] [--events 200000] [--concurrency 32]
 //     [--connections 32] [--single-seconds 15] [--single-bodies 20000] [--latency-seconds 20] [--latency-rate N]
-//     [--drain-events 1000000] [--workers 1,2] [--bun-load] [--verify-single]
+//     [--drain-events 1000000] [--workers 1,2] [--bun-load] [--verify-single] [--profile DIR]
 //     [--skip-e2e] [--skip-latency] [--skip-single] [--skip-drain]
 //   quick (< 2 min for one checkout): --events 20000 --single-seconds 5 --latency-seconds 5 --drain-events 20000
 //   before and after this issue: --before /work/wt-base
@@ -39,6 +40,7 @@ const { values } = parseArgs({
     workers: { type: "string", default: "1,2" },
     "bun-load": { type: "boolean", default: false },
     "verify-single": { type: "boolean", default: false },
+    profile: { type: "string" },
     "skip-e2e": { type: "boolean", default: false },
     "skip-latency": { type: "boolean", default: false },
     "skip-single": { type: "boolean", default: false },
@@ -52,7 +54,10 @@ const positive = (name: string, raw: string | undefined): number => {
   return n;
 };
 
-const checkouts: PugCheckout[] = [...(values.before ? [checkoutAt(values.before, "before")] : []), checkoutAt(values.after, values.before ? "after" : "this checkout")];
+// --profile DIR: every pug process writes a Markdown CPU profile into DIR/<column> when it exits.
+const profile = (label: string) => (values.profile ? ["--cpu-prof-md", `--cpu-prof-dir=${resolve(values.profile, label.replace(/\W/g, "_"))}`] : []);
+const afterLabel = values.before ? "after" : "this checkout";
+const checkouts: PugCheckout[] = [...(values.before ? [checkoutAt(values.before, "before", profile("before"))] : []), checkoutAt(values.after, afterLabel, profile(afterLabel))];
 const workerCounts = values.workers.split(",").map((w) => positive("workers", w));
 const dev = {
   events: positive("events", values.events),

@@ -8,15 +8,14 @@ import { benchStores } from "../bench-stores.ts";
 import { pacedLoad, saturatingLoad } from "./batch-load.ts";
 import { infraProcesses, selfProcess, treesOf } from "./bench-processes.ts";
 import { BatchVisibility, waitForCount } from "./events-visibility.ts";
-import { fmt, type FigureTable } from "./figure-table.ts";
-import { batchBodies, singleBodies } from "./ingest-bodies.ts";
+import { cpuRows, fmt, type FigureTable } from "./figure-table.ts";
+import { BATCH, batchBodies, singleBodies } from "./ingest-bodies.ts";
 import { percentile } from "./percentile.ts";
 import { CpuMeter } from "./process-usage.ts";
 import { migrateWithProject, type PugCheckout, startPugOf } from "./pug-checkout.ts";
 import { bunSingleLoad } from "./single-load.ts";
 import { WRK_INSTALL_HINT, wrkPath, wrkSingleLoad } from "./wrk-load.ts";
 
-export const BATCH = 50;
 
 export interface DevOptions {
   events: number;
@@ -35,9 +34,6 @@ export interface DevOptions {
   verifySingle: boolean;
 }
 
-const cpuRows = (table: FigureTable, column: string, phase: string, cpu: Record<string, number>, per: number, unit: string) => {
-  for (const [name, seconds] of Object.entries(cpu)) table.set(column, `${phase}: CPU ${name}, s (µs/${unit})`, `${fmt.fixed(seconds)} (${fmt.int((seconds / per) * 1e6)})`);
-};
 
 export async function devPhases(checkout: PugCheckout, options: DevOptions, table: FigureTable, log: (line: string) => void): Promise<void> {
   const column = checkout.label;
@@ -120,7 +116,7 @@ export async function devPhases(checkout: PugCheckout, options: DevOptions, tabl
       table.set(column, "single event: req/s (answered 200)", fmt.int((result.requests - result.errors) / result.seconds));
       table.set(column, "single event: failed requests", fmt.int(result.errors));
       table.set(column, "single event: ack p50 / p95 / p99, ms", `${fmt.fixed(result.p50Ms)} / ${fmt.fixed(result.p95Ms)} / ${fmt.fixed(result.p99Ms)}`);
-      cpuRows(table, column, "single", { ...cpu, "load generator": result.generatorCpuSeconds }, result.requests, "req");
+      cpuRows(table, column, "single", { ...cpu, groups: { ...cpu.groups, "load generator": result.generatorCpuSeconds } }, result.requests, "req");
       if (options.verifySingle) {
         // Every request carried an event of its own, so each answered one must become a row of its own.
         const expected = queryable + result.requests - result.errors;

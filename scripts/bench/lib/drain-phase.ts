@@ -10,10 +10,9 @@ import { type RunningPug, waitForHttp } from "../../../test/support/pug-process.
 import { benchStores } from "../bench-stores.ts";
 import { saturatingLoad } from "./batch-load.ts";
 import { infraProcesses, treesOf } from "./bench-processes.ts";
-import { BATCH } from "./dev-phases.ts";
 import { waitForCount } from "./events-visibility.ts";
-import { fmt, type FigureTable } from "./figure-table.ts";
-import { batchBodies } from "./ingest-bodies.ts";
+import { cpuRows, fmt, type FigureTable } from "./figure-table.ts";
+import { BATCH, batchBodies } from "./ingest-bodies.ts";
 import { CpuMeter, RssSampler } from "./process-usage.ts";
 import { migrateWithProject, type PugCheckout, startPugOf } from "./pug-checkout.ts";
 
@@ -47,7 +46,8 @@ export async function drainPhase(checkout: PugCheckout, options: DrainOptions, t
   const env = { ...stores.env, PUG_RATE_LIMIT_IP_RPS: "0", PUG_RATE_LIMIT_PROJECT_EPS: "0", PUG_WORKER_HEALTH_ADDR: "off" };
   const ch = createClickHouse({ url: env.CLICKHOUSE_URL, database: env.CLICKHOUSE_DATABASE });
   const running: RunningPug[] = [];
-  const figure = (name: string) => `drain ×${options.workers} worker${options.workers > 1 ? "s" : ""}: ${name}`;
+  const phase = `drain ×${options.workers} worker${options.workers > 1 ? "s" : ""}`;
+  const figure = (name: string) => `${phase}: ${name}`;
   try {
     const project = await migrateWithProject(checkout, env);
     const port = freePort();
@@ -89,7 +89,7 @@ export async function drainPhase(checkout: PugCheckout, options: DrainOptions, t
     table.set(column, figure("events/s (worker start → all queryable)"), fmt.int(total / ((done - started) / 1000)));
     table.set(column, figure("peak RSS of a worker process, MB"), fmt.int(peak.peakOneMb));
     if (options.workers > 1) table.set(column, figure("peak RSS of all workers, MB"), fmt.int(peak.peakSumMb));
-    for (const [name, seconds] of Object.entries(cpu)) table.set(column, figure(`CPU ${name}, s (µs/event)`), `${fmt.fixed(seconds)} (${fmt.int((seconds / total) * 1e6)})`);
+    cpuRows(table, column, phase, cpu, total, "event");
   } finally {
     await Promise.all(running.map((proc) => proc.stop()));
     await ch.close();

@@ -1,5 +1,7 @@
 // One table of figures: a row per figure (in the order first measured), a column per checkout.
 
+import type { CpuUsage } from "./process-usage.ts";
+
 export class FigureTable {
   private readonly rows = new Map<string, Map<string, string>>();
   private readonly columns: string[] = [];
@@ -25,3 +27,14 @@ export const fmt = {
   int: (n: number) => (Number.isFinite(n) ? Math.round(n).toLocaleString("en-US") : "n/a"),
   fixed: (n: number, digits = 1) => (Number.isFinite(n) ? n.toFixed(digits) : "n/a"),
 };
+
+/**
+ * A row per process group: CPU seconds over the phase and per event (or request); then whatever else kept the
+ * machine busy meanwhile (other work on a shared machine), and the share of all cores in use.
+ */
+export function cpuRows(table: FigureTable, column: string, phase: string, cpu: CpuUsage, per: number, unit: string): void {
+  for (const [name, seconds] of Object.entries(cpu.groups)) table.set(column, `${phase}: CPU ${name}, s (µs/${unit})`, `${fmt.fixed(seconds)} (${fmt.int((seconds / per) * 1e6)})`);
+  const ours = Object.values(cpu.groups).reduce((a, b) => a + b, 0);
+  table.set(column, `${phase}: CPU of other processes, s`, fmt.fixed(Math.max(0, cpu.machine - ours)));
+  table.set(column, `${phase}: machine busy, % of ${navigator.hardwareConcurrency} cores`, fmt.int((cpu.machine / (cpu.wallSeconds * navigator.hardwareConcurrency)) * 100));
+}

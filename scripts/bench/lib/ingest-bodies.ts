@@ -4,6 +4,9 @@
 import { writeFileSync } from "node:fs";
 import { batchBody, sdkEvent } from "../../../test/support/sdk-events.ts";
 
+/** Events per batch request, as the web SDK sends them. */
+export const BATCH = 50;
+
 /** One body per batch; a batch comes from one browser, so its events share a distinct id of their own. */
 export function batchBodies(projectId: string, batches: number, size: number, distinctPrefix: string): Uint8Array[] {
   return Array.from({ length: batches }, (_, i) => {

@@ -22,6 +22,12 @@ export function processCpuSeconds(pid: number): number | undefined {
   return fields ? (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND : undefined;
 }
 
+/** CPU seconds the whole machine has spent busy (all cores, not idle or waiting on I/O) since boot. */
+export function machineBusySeconds(): number {
+  const [user, nice, system, , , irq, softirq, steal] = readFileSync("/proc/stat", "utf8").split("\n")[0]!.trim().split(/\s+/).slice(1).map(Number);
+  return (user! + nice! + system! + irq! + softirq! + (steal ?? 0)) / TICKS_PER_SECOND;
+}
+
 /** A process's resident memory now (VmRSS), in MB, or undefined once it is gone. */
 export function processRssMb(pid: number): number | undefined {
   try {
@@ -70,6 +76,12 @@ export function pidsMatching(pattern: RegExp): number[] {
   return pids;
 }
 
+export interface CpuUsage {
+  groups: Record<string, number>;
+  machine: number;
+  wallSeconds: number;
+}
+
 /**
  * CPU seconds used by named groups of processes over a window. Each group's pids are looked up again at every
  * sample, so processes that start within the window (a Postgres backend, a worker's child) count from zero,
@@ -79,26 +91,32 @@ export class CpuMeter {
   private readonly first = new Map<string, Map<number, number>>();
   private readonly last = new Map<string, Map<number, number>>();
   private timer: ReturnType<typeof setInterval> | undefined;
+  private machineAtStart = 0;
+  private startedAt = 0;
 
   constructor(private readonly groups: Record<string, () => number[]>, private readonly everyMs = 500) {}
 
   start(): this {
     for (const name of Object.keys(this.groups)) this.first.set(name, new Map());
     this.sample(true);
+    this.machineAtStart = machineBusySeconds();
+    this.startedAt = performance.now();
     this.timer = setInterval(() => this.sample(false), this.everyMs);
     return this;
   }
 
-  /** Stops sampling and returns CPU seconds per group. */
-  stop(): Record<string, number> {
+  /** Stops sampling; returns CPU seconds per group, and the machine's busy CPU seconds over the window (wall). */
+  stop(): CpuUsage {
     clearInterval(this.timer);
     this.sample(false);
-    return Object.fromEntries(Object.keys(this.groups).map((name) => {
+    const machine = machineBusySeconds() - this.machineAtStart;
+    const groups = Object.fromEntries(Object.keys(this.groups).map((name) => {
       const first = this.first.get(name)!;
       let total = 0;
       for (const [pid, cpu] of this.last.get(name) ?? []) total += cpu - (first.get(pid) ?? 0);
       return [name, total];
     }));
+    return { groups, machine, wallSeconds: (performance.now() - this.startedAt) / 1000 };
   }
 
   private sample(initial: boolean) {

@@ -14,12 +14,14 @@ export interface PugCheckout {
   launcher: string;
 }
 
-export function checkoutAt(dir: string, label: string): PugCheckout {
+/** `bunArgs` go before the script, e.g. `--cpu-prof-md --cpu-prof-dir=DIR` for a CPU profile of every pug process. */
+export function checkoutAt(dir: string, label: string, bunArgs: string[] = []): PugCheckout {
   const abs = resolve(dir);
   if (!existsSync(`${abs}/src/main.ts`)) throw new Error(`${abs} is not a Pug checkout: it has no src/main.ts`);
   if (!existsSync(`${abs}/node_modules`)) throw new Error(`${abs} has no node_modules: run \`bun install --frozen-lockfile\` there first`);
   const launcher = join(tmpdir(), `pug-bench-${process.pid}-${label.replace(/\W/g, "_")}.sh`);
-  writeFileSync(launcher, `#!/bin/sh\nexec bun '${abs}/src/main.ts' "$@"\n`);
+  const quoted = [...bunArgs, `${abs}/src/main.ts`].map((arg) => `'${arg.replaceAll("'", `'\\''`)}'`).join(" ");
+  writeFileSync(launcher, `#!/bin/sh\nexec bun ${quoted} "$@"\n`);
   chmodSync(launcher, 0o755);
   return { label, dir: abs, launcher };
 }
