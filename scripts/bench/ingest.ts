@@ -20,8 +20,8 @@
 
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { devPhases } from "./lib/dev-phases.ts";
-import { drainPhase } from "./lib/drain-phase.ts";
+import { devFigures, devPhases } from "./lib/dev-phases.ts";
+import { drainFigure, drainPhase, PEAK_RSS } from "./lib/drain-phase.ts";
 import { FigureTable } from "./lib/figure-table.ts";
 import { checkoutAt, type PugCheckout, removeLauncher } from "./lib/pug-checkout.ts";
 
@@ -76,6 +76,12 @@ const dev = {
 if (dev.skipE2e && !dev.skipLatency && dev.latencyRate === undefined) throw new Error("--skip-e2e leaves no sustained rate to halve: give --latency-rate EVENTS_PER_S or --skip-latency");
 
 const table = new FigureTable();
+// Issue 12's targets on this 2-core machine.
+table.target(devFigures.e2e, "≥ 30,000 (goal 50,000)");
+table.target(devFigures.latencyP95, "< 5");
+table.target(devFigures.singleRate, "≥ 10,000");
+table.target(devFigures.singleAck, "p99 < 25");
+for (const workers of workerCounts) table.target(drainFigure(workers, PEAK_RSS), "≤ 256");
 const started = performance.now();
 const log = (line: string) => console.error(`[${((performance.now() - started) / 1000).toFixed(0).padStart(4)} s] ${line}`);
 log(`${navigator.hardwareConcurrency} cores; checkouts: ${checkouts.map((c) => `${c.label} = ${c.dir}`).join(", ")}`);

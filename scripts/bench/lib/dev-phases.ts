@@ -17,6 +17,14 @@ import { bunSingleLoad } from "./single-load.ts";
 import { WRK_INSTALL_HINT, wrkPath, wrkSingleLoad } from "./wrk-load.ts";
 
 
+/** Names of the figures the issue sets targets for (rows of the table). */
+export const devFigures = {
+  e2e: "e2e batches of 50: first send → all queryable, events/s",
+  latencyP95: "latency at half rate: event → queryable p95, s",
+  singleRate: "single event: req/s (answered 200)",
+  singleAck: "single event: ack p50 / p95 / p99, ms",
+};
+
 export interface DevOptions {
   events: number;
   concurrency: number;
@@ -33,7 +41,6 @@ export interface DevOptions {
   /** After the single-event load, wait until every answered request's event is queryable (none deduplicated). */
   verifySingle: boolean;
 }
-
 
 export async function devPhases(checkout: PugCheckout, options: DevOptions, table: FigureTable, log: (line: string) => void): Promise<void> {
   const column = checkout.label;
@@ -69,7 +76,7 @@ export async function devPhases(checkout: PugCheckout, options: DevOptions, tabl
       queryable = total;
       sustained = total / ((done - started) / 1000);
       table.set(column, "e2e batches of 50: accepted, events/s", fmt.int(total / ((acked - started) / 1000)));
-      table.set(column, "e2e batches of 50: first send → all queryable, events/s", fmt.int(sustained));
+      table.set(column, devFigures.e2e, fmt.int(sustained));
       cpuRows(table, column, "e2e", cpu, total, "event");
     }
 
@@ -96,7 +103,7 @@ export async function devPhases(checkout: PugCheckout, options: DevOptions, tabl
       const latencies = visibility.visibleAt.map((t, i) => t - sentAt[i]!);
       table.set(column, "latency at half rate: rate sent, events/s", fmt.int(rate));
       table.set(column, "latency at half rate: event → queryable p50, s", fmt.fixed(percentile(latencies, 0.5) / 1000, 2));
-      table.set(column, "latency at half rate: event → queryable p95, s", fmt.fixed(percentile(latencies, 0.95) / 1000, 2));
+      table.set(column, devFigures.latencyP95, fmt.fixed(percentile(latencies, 0.95) / 1000, 2));
     }
 
     if (!options.skipSingle) {
@@ -113,9 +120,9 @@ export async function devPhases(checkout: PugCheckout, options: DevOptions, tabl
       const cpu = meter.stop();
       if (result.errors) log(`${column}: ${result.errors} of ${result.requests} single-event requests failed (${result.errorDetail})`);
       table.set(column, "single event: load generator", result.generator.split(",")[0]!);
-      table.set(column, "single event: req/s (answered 200)", fmt.int((result.requests - result.errors) / result.seconds));
+      table.set(column, devFigures.singleRate, fmt.int((result.requests - result.errors) / result.seconds));
       table.set(column, "single event: failed requests", fmt.int(result.errors));
-      table.set(column, "single event: ack p50 / p95 / p99, ms", `${fmt.fixed(result.p50Ms)} / ${fmt.fixed(result.p95Ms)} / ${fmt.fixed(result.p99Ms)}`);
+      table.set(column, devFigures.singleAck, `${fmt.fixed(result.p50Ms)} / ${fmt.fixed(result.p95Ms)} / ${fmt.fixed(result.p99Ms)}`);
       cpuRows(table, column, "single", { ...cpu, groups: { ...cpu.groups, "load generator": result.generatorCpuSeconds } }, result.requests, "req");
       if (options.verifySingle) {
         // Every request carried an event of its own, so each answered one must become a row of its own.

@@ -16,6 +16,11 @@ import { BATCH, batchBodies } from "./ingest-bodies.ts";
 import { CpuMeter, RssSampler } from "./process-usage.ts";
 import { migrateWithProject, type PugCheckout, startPugOf } from "./pug-checkout.ts";
 
+/** The name of a drain figure (a row of the table) for a number of workers. */
+const drainName = (workers: number) => `drain ×${workers} worker${workers > 1 ? "s" : ""}`;
+export const drainFigure = (workers: number, name: string) => `${drainName(workers)}: ${name}`;
+export const PEAK_RSS = "peak RSS of a worker process, MB";
+
 export interface DrainOptions {
   events: number;
   workers: number;
@@ -46,8 +51,8 @@ export async function drainPhase(checkout: PugCheckout, options: DrainOptions, t
   const env = { ...stores.env, PUG_RATE_LIMIT_IP_RPS: "0", PUG_RATE_LIMIT_PROJECT_EPS: "0", PUG_WORKER_HEALTH_ADDR: "off" };
   const ch = createClickHouse({ url: env.CLICKHOUSE_URL, database: env.CLICKHOUSE_DATABASE });
   const running: RunningPug[] = [];
-  const phase = `drain ×${options.workers} worker${options.workers > 1 ? "s" : ""}`;
-  const figure = (name: string) => `${phase}: ${name}`;
+  const phase = drainName(options.workers);
+  const figure = (name: string) => drainFigure(options.workers, name);
   try {
     const project = await migrateWithProject(checkout, env);
     const port = freePort();
@@ -87,7 +92,7 @@ export async function drainPhase(checkout: PugCheckout, options: DrainOptions, t
     table.set(column, figure("backlog events (queue messages)"), `${fmt.int(total)} (${fmt.int(queued.messages)})`);
     table.set(column, figure("pug server queueing, events/s"), fmt.int(total / queueSeconds));
     table.set(column, figure("events/s (worker start → all queryable)"), fmt.int(total / ((done - started) / 1000)));
-    table.set(column, figure("peak RSS of a worker process, MB"), fmt.int(peak.peakOneMb));
+    table.set(column, figure(PEAK_RSS), fmt.int(peak.peakOneMb));
     if (options.workers > 1) table.set(column, figure("peak RSS of all workers, MB"), fmt.int(peak.peakSumMb));
     cpuRows(table, column, phase, cpu, total, "event");
   } finally {

@@ -5,6 +5,7 @@ import type { CpuUsage } from "./process-usage.ts";
 export class FigureTable {
   private readonly rows = new Map<string, Map<string, string>>();
   private readonly columns: string[] = [];
+  private readonly targets = new Map<string, string>();
 
   set(column: string, figure: string, value: string): void {
     if (!this.columns.includes(column)) this.columns.push(column);
@@ -13,10 +14,16 @@ export class FigureTable {
     row.set(column, value);
   }
 
+  /** The issue's target for a figure, shown in a last column. */
+  target(figure: string, value: string): void {
+    this.targets.set(figure, value);
+  }
+
   /** A Markdown table, padded so it also reads as plain text. */
   render(): string {
-    const header = ["figure", ...this.columns];
-    const body = [...this.rows].map(([figure, values]) => [figure, ...this.columns.map((c) => values.get(c) ?? "–")]);
+    const withTargets = [...this.rows.keys()].some((figure) => this.targets.has(figure));
+    const header = ["figure", ...this.columns, ...(withTargets ? ["target"] : [])];
+    const body = [...this.rows].map(([figure, values]) => [figure, ...this.columns.map((c) => values.get(c) ?? "–"), ...(withTargets ? [this.targets.get(figure) ?? ""] : [])]);
     const widths = header.map((_, i) => Math.max(...[header, ...body].map((cells) => cells[i]!.length)));
     const line = (cells: string[]) => `| ${cells.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join(" | ")} |`;
     return [line(header), `|${widths.map((w, i) => (i === 0 ? "-".repeat(w + 2) : "-".repeat(w + 1) + ":")).join("|")}|`, ...body.map(line)].join("\n");
