@@ -23,6 +23,7 @@ import { parseArgs } from "node:util";
 import { devFigures, devPhases } from "./lib/dev-phases.ts";
 import { drainFigure, drainPhase, PEAK_RSS } from "./lib/drain-phase.ts";
 import { FigureTable } from "./lib/figure-table.ts";
+import { onInterrupt } from "./lib/interrupt-cleanup.ts";
 import { checkoutAt, type PugCheckout, removeLauncher } from "./lib/pug-checkout.ts";
 
 const { values } = parseArgs({
@@ -86,6 +87,7 @@ const started = performance.now();
 const log = (line: string) => console.error(`[${((performance.now() - started) / 1000).toFixed(0).padStart(4)} s] ${line}`);
 log(`${navigator.hardwareConcurrency} cores; checkouts: ${checkouts.map((c) => `${c.label} = ${c.dir}`).join(", ")}`);
 
+const forgetLaunchers = onInterrupt(async () => checkouts.forEach(removeLauncher));
 try {
   for (const checkout of checkouts) {
     if (!(dev.skipE2e && dev.skipLatency && dev.skipSingle)) await devPhases(checkout, dev, table, log);
@@ -94,6 +96,7 @@ try {
     }
   }
 } finally {
+  forgetLaunchers();
   checkouts.forEach(removeLauncher);
 }
 

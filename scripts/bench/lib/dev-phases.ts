@@ -11,6 +11,7 @@ import { BatchVisibility, waitForCount } from "./events-visibility.ts";
 import { cpuRows, fmt, type FigureTable } from "./figure-table.ts";
 import { BATCH, batchBodies, singleBodies } from "./ingest-bodies.ts";
 import { percentile } from "./percentile.ts";
+import { onInterrupt } from "./interrupt-cleanup.ts";
 import { CpuMeter } from "./process-usage.ts";
 import { migrateWithProject, type PugCheckout, startPugOf } from "./pug-checkout.ts";
 import { bunSingleLoad } from "./single-load.ts";
@@ -45,6 +46,7 @@ export interface DevOptions {
 export async function devPhases(checkout: PugCheckout, options: DevOptions, table: FigureTable, log: (line: string) => void): Promise<void> {
   const column = checkout.label;
   const stores = await benchStores(`pug_bench_ingest_${process.pid}_${column.replace(/\W/g, "_")}_dev`);
+  const forgetStores = onInterrupt(stores.cleanup);
   const env = { ...stores.env, PUG_RATE_LIMIT_IP_RPS: "0", PUG_RATE_LIMIT_PROJECT_EPS: "0" };
   const ch = createClickHouse({ url: env.CLICKHOUSE_URL, database: env.CLICKHOUSE_DATABASE });
   let dev: ReturnType<typeof startPugOf> | undefined;
@@ -135,6 +137,7 @@ export async function devPhases(checkout: PugCheckout, options: DevOptions, tabl
   } finally {
     await dev?.stop();
     await ch.close();
+    forgetStores();
     await stores.cleanup();
   }
 }

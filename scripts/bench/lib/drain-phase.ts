@@ -13,6 +13,7 @@ import { infraProcesses, treesOf } from "./bench-processes.ts";
 import { waitForCount } from "./events-visibility.ts";
 import { cpuRows, fmt, type FigureTable } from "./figure-table.ts";
 import { BATCH, batchBodies } from "./ingest-bodies.ts";
+import { onInterrupt } from "./interrupt-cleanup.ts";
 import { CpuMeter, RssSampler } from "./process-usage.ts";
 import { migrateWithProject, type PugCheckout, startPugOf } from "./pug-checkout.ts";
 
@@ -48,6 +49,7 @@ async function backlog(natsUrl: string, prefix: string): Promise<{ messages: num
 export async function drainPhase(checkout: PugCheckout, options: DrainOptions, table: FigureTable, log: (line: string) => void): Promise<void> {
   const column = checkout.label;
   const stores = await benchStores(`pug_bench_ingest_${process.pid}_${column.replace(/\W/g, "_")}_drain${options.workers}`);
+  const forgetStores = onInterrupt(stores.cleanup);
   const env = { ...stores.env, PUG_RATE_LIMIT_IP_RPS: "0", PUG_RATE_LIMIT_PROJECT_EPS: "0", PUG_WORKER_HEALTH_ADDR: "off" };
   const ch = createClickHouse({ url: env.CLICKHOUSE_URL, database: env.CLICKHOUSE_DATABASE });
   const running: RunningPug[] = [];
@@ -98,6 +100,7 @@ export async function drainPhase(checkout: PugCheckout, options: DrainOptions, t
   } finally {
     await Promise.all(running.map((proc) => proc.stop()));
     await ch.close();
+    forgetStores();
     await stores.cleanup();
   }
 }
