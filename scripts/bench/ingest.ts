@@ -13,7 +13,7 @@
 //
 //   bun scripts/bench/ingest.ts [--before DIR] [--after DIR] [--events 200000] [--concurrency 32]
 //     [--connections 32] [--single-seconds 15] [--single-bodies 20000] [--latency-seconds 20] [--latency-rate N]
-//     [--drain-events 1000000] [--workers 1,2] [--bun-load] [--verify-single] [--profile DIR]
+//     [--drain-events 1000000] [--workers 1,2] [--bun-load] [--verify-single] [--profile DIR] [--env KEY=VALUE …] [--bun-args "…"]
 //     [--skip-e2e] [--skip-latency] [--skip-single] [--skip-drain]
 //   quick (< 2 min for one checkout): --events 20000 --single-seconds 5 --latency-seconds 5 --drain-events 20000
 //   before and after this issue: --before /work/wt-base
@@ -42,6 +42,8 @@ const { values } = parseArgs({
     "bun-load": { type: "boolean", default: false },
     "verify-single": { type: "boolean", default: false },
     profile: { type: "string" },
+    env: { type: "string", multiple: true, default: [] },
+    "bun-args": { type: "string", default: "" },
     "skip-e2e": { type: "boolean", default: false },
     "skip-latency": { type: "boolean", default: false },
     "skip-single": { type: "boolean", default: false },
@@ -56,9 +58,23 @@ const positive = (name: string, raw: string | undefined): number => {
 };
 
 // --profile DIR: every pug process writes a Markdown CPU profile into DIR/<column> when it exits.
-const profile = (label: string) => (values.profile ? ["--cpu-prof-md", `--cpu-prof-dir=${resolve(values.profile, label.replace(/\W/g, "_"))}`] : []);
+// --bun-args "…": Bun flags for every pug process (e.g. --smol to compare heap settings).
+const profile = (label: string) => [
+  ...values["bun-args"].split(" ").filter(Boolean),
+  ...(values.profile ? ["--cpu-prof-md", `--cpu-prof-dir=${resolve(values.profile, label.replace(/\W/g, "_"))}`] : []),
+];
 const afterLabel = values.before ? "after" : "this checkout";
 const checkouts: PugCheckout[] = [...(values.before ? [checkoutAt(values.before, "before", profile("before"))] : []), checkoutAt(values.after, afterLabel, profile(afterLabel))];
+// --env KEY=VALUE for every pug process of both checkouts; PUG_DEV_PROCESSES (auto, single, or counts like
+// server=2,events=1) is passed through from the environment, to compare pug dev's process layouts.
+const extraEnv: Record<string, string> = {
+  ...(process.env.PUG_DEV_PROCESSES ? { PUG_DEV_PROCESSES: process.env.PUG_DEV_PROCESSES } : {}),
+  ...Object.fromEntries(values.env.map((pair) => {
+    const at = pair.indexOf("=");
+    if (at < 1) throw new Error(`--env takes KEY=VALUE, got '${pair}'`);
+    return [pair.slice(0, at), pair.slice(at + 1)];
+  })),
+};
 const workerCounts = values.workers.split(",").map((w) => positive("workers", w));
 const dev = {
   events: positive("events", values.events),
@@ -73,6 +89,7 @@ const dev = {
   skipSingle: values["skip-single"],
   bunLoad: values["bun-load"],
   verifySingle: values["verify-single"],
+  env: extraEnv,
 };
 if (dev.skipE2e && !dev.skipLatency && dev.latencyRate === undefined) throw new Error("--skip-e2e leaves no sustained rate to halve: give --latency-rate EVENTS_PER_S or --skip-latency");
 
@@ -92,7 +109,7 @@ try {
   for (const checkout of checkouts) {
     if (!(dev.skipE2e && dev.skipLatency && dev.skipSingle)) await devPhases(checkout, dev, table, log);
     if (!values["skip-drain"]) {
-      for (const workers of workerCounts) await drainPhase(checkout, { events: positive("drain-events", values["drain-events"]), workers, concurrency: dev.concurrency }, table, log);
+      for (const workers of workerCounts) await drainPhase(checkout, { events: positive("drain-events", values["drain-events"]), workers, concurrency: dev.concurrency, env: extraEnv }, table, log);
     }
   }
 } finally {
@@ -101,5 +118,5 @@ try {
 }
 
 console.log(`\nIngestion on ${navigator.hardwareConcurrency} cores (load generator on the same cores; shared servers' CPU includes other work on the machine)`);
-console.log(`bun scripts/bench/ingest.ts ${process.argv.slice(2).join(" ")}\n`);
+console.log(`${extraEnv.PUG_DEV_PROCESSES ? `PUG_DEV_PROCESSES=${extraEnv.PUG_DEV_PROCESSES} ` : ""}bun scripts/bench/ingest.ts ${process.argv.slice(2).join(" ")}\n`);
 console.log(table.render());

@@ -6,7 +6,7 @@ import { freePort } from "../../../test/support/ports.ts";
 import { waitForHttp } from "../../../test/support/pug-process.ts";
 import { benchStores } from "../bench-stores.ts";
 import { pacedLoad, saturatingLoad } from "./batch-load.ts";
-import { infraProcesses, selfProcess, treesOf } from "./bench-processes.ts";
+import { devChildren, infraProcesses, selfProcess, treesOf } from "./bench-processes.ts";
 import { BatchVisibility, waitForCount } from "./events-visibility.ts";
 import { cpuRows, fmt, type FigureTable } from "./figure-table.ts";
 import { BATCH, batchBodies, singleBodies } from "./ingest-bodies.ts";
@@ -41,13 +41,15 @@ export interface DevOptions {
   bunLoad: boolean;
   /** After the single-event load, wait until every answered request's event is queryable (none deduplicated). */
   verifySingle: boolean;
+  /** Extra environment for every pug process (--env KEY=VALUE). */
+  env: Record<string, string>;
 }
 
 export async function devPhases(checkout: PugCheckout, options: DevOptions, table: FigureTable, log: (line: string) => void): Promise<void> {
   const column = checkout.label;
   const stores = await benchStores(`pug_bench_ingest_${process.pid}_${column.replace(/\W/g, "_")}_dev`);
   const forgetStores = onInterrupt(stores.cleanup);
-  const env = { ...stores.env, PUG_RATE_LIMIT_IP_RPS: "0", PUG_RATE_LIMIT_PROJECT_EPS: "0" };
+  const env = { ...stores.env, PUG_RATE_LIMIT_IP_RPS: "0", PUG_RATE_LIMIT_PROJECT_EPS: "0", ...options.env };
   const ch = createClickHouse({ url: env.CLICKHOUSE_URL, database: env.CLICKHOUSE_DATABASE });
   let dev: ReturnType<typeof startPugOf> | undefined;
   try {
@@ -59,9 +61,9 @@ export async function devPhases(checkout: PugCheckout, options: DevOptions, tabl
     const alive = () => {
       if (dev!.proc.exitCode !== null) throw new Error(`${column}: pug dev exited ${dev!.proc.exitCode}:\n${dev!.output()}`);
     };
-    const pug = treesOf(() => [dev!.proc.pid]);
+    const pug = { "pug dev": treesOf(() => [dev!.proc.pid]), ...devChildren(dev.proc.pid, "pug dev") };
     const infra = infraProcesses(env.CLICKHOUSE_URL);
-    const groups = { "pug dev": pug, ...infra, "bench (load generator)": selfProcess };
+    const groups = { ...pug, ...infra, "bench (load generator)": selfProcess };
     let sustained = options.latencyRate ?? NaN;
     let queryable = 0;
 
@@ -115,7 +117,7 @@ export async function devPhases(checkout: PugCheckout, options: DevOptions, tabl
       if (!wrk && !options.bunLoad) log(WRK_INSTALL_HINT);
       log(`${column}: single-event requests, ${options.connections} connections for ${options.singleSeconds} s (${wrk ? "wrk" : "Bun load generator"})`);
       const bodies = singleBodies(project.projectId, options.singleBodies);
-      const meter = new CpuMeter({ "pug dev": pug, ...infra }).start();
+      const meter = new CpuMeter({ ...pug, ...infra }).start();
       const result = wrk
         ? await wrkSingleLoad(wrk, base, project.publicKey, bodies, { connections: options.connections, threads: 2, seconds: options.singleSeconds })
         : await bunSingleLoad(base, project.publicKey, bodies, { connections: options.connections, seconds: options.singleSeconds });

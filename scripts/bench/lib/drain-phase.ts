@@ -26,6 +26,8 @@ export interface DrainOptions {
   events: number;
   workers: number;
   concurrency: number;
+  /** Extra environment for every pug process (--env KEY=VALUE). */
+  env: Record<string, string>;
 }
 
 /** Events and bytes waiting in the events stream and its partitions (`<prefix>_events`, `<prefix>_events_p<i>`). */
@@ -50,7 +52,7 @@ export async function drainPhase(checkout: PugCheckout, options: DrainOptions, t
   const column = checkout.label;
   const stores = await benchStores(`pug_bench_ingest_${process.pid}_${column.replace(/\W/g, "_")}_drain${options.workers}`);
   const forgetStores = onInterrupt(stores.cleanup);
-  const env = { ...stores.env, PUG_RATE_LIMIT_IP_RPS: "0", PUG_RATE_LIMIT_PROJECT_EPS: "0", PUG_WORKER_HEALTH_ADDR: "off" };
+  const env = { ...stores.env, PUG_RATE_LIMIT_IP_RPS: "0", PUG_RATE_LIMIT_PROJECT_EPS: "0", PUG_WORKER_HEALTH_ADDR: "off", ...options.env };
   const ch = createClickHouse({ url: env.CLICKHOUSE_URL, database: env.CLICKHOUSE_DATABASE });
   const running: RunningPug[] = [];
   const phase = drainName(options.workers);

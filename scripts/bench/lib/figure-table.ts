@@ -1,5 +1,6 @@
 // One table of figures: a row per figure (in the order first measured), a column per checkout.
 
+import { isPart } from "./bench-processes.ts";
 import type { CpuUsage } from "./process-usage.ts";
 
 export class FigureTable {
@@ -36,12 +37,13 @@ export const fmt = {
 };
 
 /**
- * A row per process group: CPU seconds over the phase and per event (or request); then whatever else kept the
+ * A row per process group (and per part of one, `group › part`): CPU seconds over the phase and per event (or
+ * request); then whatever else kept the
  * machine busy meanwhile (other work on a shared machine), and the share of all cores in use.
  */
 export function cpuRows(table: FigureTable, column: string, phase: string, cpu: CpuUsage, per: number, unit: string): void {
   for (const [name, seconds] of Object.entries(cpu.groups)) table.set(column, `${phase}: CPU ${name}, s (µs/${unit})`, `${fmt.fixed(seconds)} (${fmt.int((seconds / per) * 1e6)})`);
-  const ours = Object.values(cpu.groups).reduce((a, b) => a + b, 0);
+  const ours = Object.entries(cpu.groups).filter(([name]) => !isPart(name)).reduce((sum, [, seconds]) => sum + seconds, 0);
   table.set(column, `${phase}: CPU of other processes, s`, fmt.fixed(Math.max(0, cpu.machine - ours)));
   table.set(column, `${phase}: machine busy, % of ${navigator.hardwareConcurrency} cores`, fmt.int((cpu.machine / (cpu.wallSeconds * navigator.hardwareConcurrency)) * 100));
 }
