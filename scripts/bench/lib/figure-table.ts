@@ -8,11 +8,20 @@ export class FigureTable {
   private readonly columns: string[] = [];
   private readonly targets = new Map<string, string>();
 
-  set(column: string, figure: string, value: string): void {
+  /** A new row goes last, or with `near`, after the last row whose name starts with `near`. */
+  set(column: string, figure: string, value: string, near?: string): void {
     if (!this.columns.includes(column)) this.columns.push(column);
-    const row = this.rows.get(figure) ?? new Map<string, string>();
-    this.rows.set(figure, row);
-    row.set(column, value);
+    if (!this.rows.has(figure)) {
+      const names = [...this.rows.keys()];
+      const at = near === undefined ? -1 : names.findLastIndex((name) => name.startsWith(near));
+      if (at >= 0 && at < names.length - 1) {
+        const rows = [...this.rows];
+        rows.splice(at + 1, 0, [figure, new Map()]);
+        this.rows.clear();
+        for (const [name, row] of rows) this.rows.set(name, row);
+      } else this.rows.set(figure, new Map());
+    }
+    this.rows.get(figure)!.set(column, value);
   }
 
   /** The issue's target for a figure, shown in a last column. */
@@ -42,7 +51,11 @@ export const fmt = {
  * machine busy meanwhile (other work on a shared machine), and the share of all cores in use.
  */
 export function cpuRows(table: FigureTable, column: string, phase: string, cpu: CpuUsage, per: number, unit: string): void {
-  for (const [name, seconds] of Object.entries(cpu.groups)) table.set(column, `${phase}: CPU ${name}, s (µs/${unit})`, `${fmt.fixed(seconds)} (${fmt.int((seconds / per) * 1e6)})`);
+  for (const [name, seconds] of Object.entries(cpu.groups)) {
+    // A part's row (a pug dev child that only one checkout has) stands beside its group's row.
+    const near = isPart(name) ? `${phase}: CPU ${name.split(" › ")[0]}` : undefined;
+    table.set(column, `${phase}: CPU ${name}, s (µs/${unit})`, `${fmt.fixed(seconds)} (${fmt.int((seconds / per) * 1e6)})`, near);
+  }
   const ours = Object.entries(cpu.groups).filter(([name]) => !isPart(name)).reduce((sum, [, seconds]) => sum + seconds, 0);
   table.set(column, `${phase}: CPU of other processes, s`, fmt.fixed(Math.max(0, cpu.machine - ours)));
   table.set(column, `${phase}: machine busy, % of ${navigator.hardwareConcurrency} cores`, fmt.int((cpu.machine / (cpu.wallSeconds * navigator.hardwareConcurrency)) * 100));
