@@ -15,7 +15,10 @@ export interface BodyLimits {
 const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(bytes < 1024 * 1024 ? 2 : 1)} MiB`;
 const tooLarge = (message: string) => connectErrorResponse(new ConnectError(message, Code.InvalidArgument), 413);
 
-/** What the middleware leaves for the handler: the body as buffered and gunzipped. */
+/**
+ * What the middleware leaves for the handler: the body as buffered and gunzipped. The request's own body stream is
+ * consumed by then; after a content-encoding the request is replaced by one with the decoded body and its length.
+ */
 export type BodyVariables = { requestBody?: Uint8Array };
 
 export function bodyLimit(limits: BodyLimits): MiddlewareHandler<{ Variables: BodyVariables }> {
@@ -43,11 +46,14 @@ export function bodyLimit(limits: BodyLimits): MiddlewareHandler<{ Variables: Bo
       return connectErrorResponse(new ConnectError(`content-encoding '${encoding}' is not supported (use gzip or none)`, Code.Unimplemented), 415);
     }
 
-    const headers = new Headers(c.req.raw.headers);
-    headers.delete("content-encoding");
-    headers.set("content-length", String(decoded.byteLength));
-    c.req.raw = new Request(c.req.raw.url, { method: "POST", headers, body: decoded });
     c.set("requestBody", decoded);
+    if (encoding !== undefined) {
+      // Whoever reads the request after this sees the body as decoded, without a content-encoding.
+      const headers = new Headers(c.req.raw.headers);
+      headers.delete("content-encoding");
+      headers.set("content-length", String(decoded.byteLength));
+      c.req.raw = new Request(c.req.raw.url, { method: "POST", headers, body: decoded });
+    }
     return next();
   };
 }
