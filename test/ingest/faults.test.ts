@@ -3,8 +3,6 @@
 
 import { describe, expect, test } from "bun:test";
 import { gzipSync } from "node:zlib";
-import { fromBinary } from "@bufbuild/protobuf";
-import { IngestBatchSchema } from "../../src/gen/internal/ingest/v1/ingest_pb.ts";
 import { connectNats } from "../../src/infra/nats.ts";
 import { createPostgres } from "../../src/infra/postgres.ts";
 import { startDevServer } from "../support/clickhouse-dev-process.ts";
@@ -12,6 +10,7 @@ import { backgroundLoad, expectExactlyOnce, ingestStack } from "../support/inges
 import { waitFor } from "../support/ports.ts";
 import { startNats, startRedis } from "../support/private-servers.ts";
 import { batchBody, sdkEvent, sdkRequest, sendLoad, str } from "../support/sdk-events.ts";
+import { readQueuedBatches } from "../../src/domain/ingest/ingest-frames.ts";
 
 describe("crash safety", () => {
   test("kill -9 of the worker between planning and committing a write, while events flow, loses and duplicates nothing", async () => {
@@ -110,7 +109,7 @@ describe("NATS outage", () => {
         const queued: string[] = [];
         for (let seq = state.first_seq; seq <= state.last_seq; seq++) {
           const message = await inspector.jsm.streams.getMessage(stream, { seq });
-          queued.push(...fromBinary(IngestBatchSchema, message!.data).events.map((event) => event.eventId));
+          queued.push(...readQueuedBatches(message!.data).flatMap((batch) => batch.events).map((event) => event.eventId));
         }
         expect(queued).toEqual([before.eventId]);
       } finally {
