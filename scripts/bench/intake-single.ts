@@ -1,8 +1,9 @@
 // Single-event intake alone: `pug server` (no worker) under wrk, each request a one-event SDK batch with its own
 // event id, so every request is a new message for JetStream (no duplicate-window shortcut). Several source trees
 // (e.g. a checkout of main and this one) are measured in turns, on the same stores, to compare them on a busy box.
-//   bun scripts/bench/intake-single.ts [--roots /path/a,/path/b] [--seconds 10] [--connections 32] [--rounds 2] [--profile DIR]
-// --profile DIR writes a CPU profile (markdown) of each server run into DIR.
+//   bun scripts/bench/intake-single.ts [--roots /path/a,/path/b] [--seconds 10] [--connections 32] [--rounds 2] [--profile DIR] [--rate-limits]
+// --profile DIR writes a CPU profile (markdown) of each server run into DIR; --rate-limits keeps the per-IP and
+// per-project limits' Redis round trips (at limits never reached).
 
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -14,11 +15,13 @@ import { batchBody, CHROME_UA, sdkEvent } from "../../test/support/sdk-events.ts
 import { benchProject, benchStores, cpuSeconds } from "./bench-stores.ts";
 
 const { values } = parseArgs({
-  options: { roots: { type: "string", default: resolve(import.meta.dir, "../..") }, seconds: { type: "string", default: "10" }, connections: { type: "string", default: "32" }, rounds: { type: "string", default: "2" }, profile: { type: "string" } },
+  options: { roots: { type: "string", default: resolve(import.meta.dir, "../..") }, seconds: { type: "string", default: "10" }, connections: { type: "string", default: "32" }, rounds: { type: "string", default: "2" }, profile: { type: "string" }, "rate-limits": { type: "boolean", default: false } },
 });
 const roots = values.roots.split(",");
 const stores = await benchStores(`pug_bench_intake_${process.pid}`);
-const env = { ...stores.env, PUG_RATE_LIMIT_IP_RPS: "0", PUG_RATE_LIMIT_PROJECT_EPS: "0" };
+// Limits of 0 skip the limiter; --rate-limits sets limits never reached, so each request still takes its Redis round trips.
+const limit = values["rate-limits"] ? "1000000000" : "0";
+const env = { ...stores.env, PUG_RATE_LIMIT_IP_RPS: limit, PUG_RATE_LIMIT_PROJECT_EPS: limit };
 const dir = mkdtempSync(join(tmpdir(), "pug-intake-"));
 try {
   const project = await benchProject(env);

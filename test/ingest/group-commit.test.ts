@@ -2,6 +2,7 @@
 // message holding it is stored, a refused group refuses every request in it, and the worker writes every format.
 
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { gzipSync } from "node:zlib";
 import { create, toBinary } from "@bufbuild/protobuf";
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import { groupOf, readQueuedBatches } from "../../src/domain/ingest/ingest-frames.ts";
@@ -9,7 +10,7 @@ import { IngestBatchSchema } from "../../src/gen/internal/ingest/v1/ingest_pb.ts
 import { publishEvents } from "../../src/server/sdk/ingest-publisher.ts";
 import { expectExactlyOnce, type IngestStack, ingestStack } from "../support/ingest-stack.ts";
 import { waitFor } from "../support/ports.ts";
-import { batchBody, CHROME_UA, sdkEvent, sdkRequest } from "../support/sdk-events.ts";
+import { batchBody, CHROME_UA, sdkEvent, sdkRequest, str } from "../support/sdk-events.ts";
 
 let stack: IngestStack;
 let stream: string;
@@ -91,6 +92,24 @@ describe("group commit", () => {
     }
     expect(answers.length - refused.size).toBeGreaterThanOrEqual(1);
     expect(refused.size).toBeGreaterThan(1);
+  });
+
+  test("a request too large for one message is split into messages of its own, and sent again it is stored once", async () => {
+    const big = () => sdkEvent(stack.projectId, { customProperties: Object.fromEntries(Array.from({ length: 300 }, (_, i) => [`p${i}`, str("x".repeat(1000))])) });
+    const events = [big(), big(), big(), big()];
+    const body = gzipSync(batchBody(events));
+    const before = (await stack.nats.jsm.streams.info(stream)).state.messages;
+    expect((await sdkRequest(stack.baseUrl, stack.publicKey, body, { "content-encoding": "gzip" })).status).toBe(200);
+    const after = (await stack.nats.jsm.streams.info(stream)).state.messages;
+    expect(after - before).toBeGreaterThan(1);
+    const stored = await streamContents();
+    for (const event of events) {
+      expect(stored.get(event.eventId)?.requests).toBe(1);
+      accepted.add(event.eventId);
+    }
+    // The SDK's retry: every part has the msgID it had, so JetStream drops them all.
+    expect((await sdkRequest(stack.baseUrl, stack.publicKey, body, { "content-encoding": "gzip" })).status).toBe(200);
+    expect((await stack.nats.jsm.streams.info(stream)).state.messages).toBe(after);
   });
 
   test("the worker stores every accepted event once, also from a message queued in the old format, and nothing refused", async () => {

@@ -8,8 +8,10 @@
 // duplicate window drops a group published twice — but an SDK's retry of one request lands in whatever group forms
 // at that moment, with other requests beside it, and so under another msgID. If the first publish was in fact
 // stored (a timeout after JetStream stored it, a reply lost in a reconnect), the retry stores those events a second
-// time. They keep their event ids, and the events table is a ReplacingMergeTree on the event id, so ClickHouse
-// collapses the repeat; an exact count in between merges is what `FINAL` (or the writer's range token) is for.
+// time. They are the same events (the SDK resends the same bytes), and the events table is a ReplacingMergeTree
+// sorted by project, day, kind and event id: the repeat has the sort key of the first, and ClickHouse collapses it
+// at its next merge (a query with FINAL sees one row before that). A repeat needs a publish whose outcome intake
+// could not know, which is rare; sharing messages is worth it.
 // A request too large for one message is split and its parts published alone, each under a msgID derived from its
 // own events, as before group commit: a retry of such a request is deduplicated by JetStream itself.
 
