@@ -9,6 +9,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
+import { connectNats } from "../../src/infra/nats.ts";
 import { freePort } from "../../test/support/ports.ts";
 import { waitForHttp } from "../../test/support/pug-process.ts";
 import { batchBody, CHROME_UA, sdkEvent } from "../../test/support/sdk-events.ts";
@@ -27,9 +28,9 @@ try {
   const project = await benchProject(env);
   const event = sdkEvent(project.projectId);
   writeFileSync(join(dir, "body.bin"), batchBody([event]));
-  // The event id's last 12 hex digits are replaced per request: a new UUID (v7 stays v7), the same length.
-  writeFileSync(
-    join(dir, "post.lua"),
+  // The event id's last 12 hex digits are replaced per request (a UUIDv7 stays one, the same length): 6 for the run,
+  // 6 counting its requests, so no two requests of any run share an event id or a JetStream msgID.
+  const script = (run: number) =>
     `local f = io.open("${join(dir, "body.bin")}", "rb"); local body = f:read("*a"); f:close()
 local id = "${event.eventId.slice(-12)}"
 wrk.method = "POST"
@@ -40,11 +41,16 @@ wrk.headers["user-agent"] = "${CHROME_UA}"
 local n = 0
 request = function()
   n = n + 1
-  local fresh = string.format("%012x", (math.random(0, 0xffffff) * 0x1000000 + n) % 0x1000000000000)
-  return wrk.format(nil, nil, nil, (body:gsub(id, fresh, 1)))
+  return wrk.format(nil, nil, nil, (body:gsub(id, string.format("%06x%06x", ${run}, n % 0x1000000), 1)))
 end
-`,
-  );
+`;
+  let runs = Math.floor(Math.random() * 0xfff000);
+  const wrk = (connections: string, seconds: string, url: string) => {
+    writeFileSync(join(dir, "post.lua"), script(runs++));
+    return Bun.spawnSync(["wrk", "-t1", `-c${connections}`, `-d${seconds}s`, "--latency", "-s", join(dir, "post.lua"), url]).stdout.toString();
+  };
+  const nats = await connectNats({ url: env.NATS_URL, prefix: env.PUG_NATS_PREFIX });
+  const queued = async () => (await nats.jsm.streams.info(nats.names.stream("events"))).state.messages;
   for (let round = 1; round <= Number(values.rounds); round++) {
     for (const root of roots) {
       const port = freePort();
@@ -56,21 +62,24 @@ end
       try {
         const url = `http://127.0.0.1:${port}`;
         await waitForHttp(`${url}/readyz`);
-        Bun.spawnSync(["wrk", "-t1", "-c8", "-d2s", "-s", join(dir, "post.lua"), `${url}/sdk.events.v1.EventsService/BatchCreate`]);
+        wrk("8", "2", `${url}/sdk.events.v1.EventsService/BatchCreate`);
         const cpu = cpuSeconds(server.pid);
-        const run = Bun.spawnSync(["wrk", "-t1", `-c${values.connections}`, `-d${values.seconds}s`, "--latency", "-s", join(dir, "post.lua"), `${url}/sdk.events.v1.EventsService/BatchCreate`]);
-        const out = run.stdout.toString();
+        const messagesBefore = await queued();
+        const out = wrk(values.connections, values.seconds, `${url}/sdk.events.v1.EventsService/BatchCreate`);
         const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1]);
         const p = (q: string) => /(\d+)%\s+([\d.]+\w+)/g[Symbol.matchAll](out).find((m) => m[1] === q)?.[2];
         const non2xx = /Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? "0";
-        const cpuPerK = ((cpuSeconds(server.pid) - cpu) / (rps * Number(values.seconds))) * 1000;
-        console.log(`round ${round} ${root}: ${Math.round(rps).toLocaleString()} req/s, p50 ${p("50")}, p99 ${p("99")}, non-2xx ${non2xx}, server CPU ${cpuPerK.toFixed(3)} s per 1000 requests`);
+        const requests = Number(/(\d+) requests in/.exec(out)?.[1]);
+        const cpuPerK = ((cpuSeconds(server.pid) - cpu) / requests) * 1000;
+        const perMessage = requests / ((await queued()) - messagesBefore);
+        console.log(`round ${round} ${root}: ${Math.round(rps).toLocaleString()} req/s, p50 ${p("50")}, p99 ${p("99")}, non-2xx ${non2xx}, server CPU ${cpuPerK.toFixed(3)} s per 1000 requests, ${perMessage.toFixed(1)} requests per queued message`);
       } finally {
         server.kill("SIGTERM");
         await server.exited;
       }
     }
   }
+  await nats.close();
 } finally {
   rmSync(dir, { recursive: true, force: true });
   await stores.cleanup();
