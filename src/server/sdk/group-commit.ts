@@ -1,7 +1,7 @@
 // Group commit: concurrent BatchCreate requests bound for the same partition stream share one JetStream message.
 // Per stream, a request is published at once when nothing is in flight; while publishes are in flight (at most
-// MAX_IN_FLIGHT), requests wait and go out together as soon as one completes, or after MAX_WAIT_MS, as many as fit
-// in one message (queueMessageLimit). Each request is answered only once the message holding it is stored
+// MAX_IN_FLIGHT), requests wait and go out together as soon as one completes, or after MAX_WAIT_MS, up to
+// GROUP_MAX_BYTES a message (a request larger than that goes alone; one larger than a message is split). Each request is answered only once the message holding it is stored
 // (ack-after-durable); when that publish fails, every request in it gets the same error and the SDKs retry.
 //
 // Deduplication. A group's msgID is a hash of the project and event ids of every request in it, so JetStream's
@@ -24,6 +24,11 @@ import { MessageTooLarge, queueMessageLimit } from "./ingest-publisher.ts";
 const MAX_IN_FLIGHT = 3;
 /** The longest a request waits for a group while publishes are in flight but none completes. */
 const MAX_WAIT_MS = 2;
+/**
+ * A group stops taking requests at this size, well under a message's limit: a larger message only delays the
+ * requests in it (their answers wait for all of it to be stored) and gains nothing per byte.
+ */
+const GROUP_MAX_BYTES = 256 * 1024;
 
 /** One request's events, encoded for the queue. */
 export interface QueuedRequest {
@@ -51,6 +56,7 @@ interface StreamQueue {
   subject: string;
   nats: Nats;
   waiting: Waiting[];
+  /** What the waiting requests take in a group message, framing included. */
   waitingBytes: number;
   inFlight: number;
   timer?: ReturnType<typeof setTimeout>;
@@ -60,8 +66,8 @@ export function groupCommit(nats: () => Promise<Nats>, timeoutMs = 3_000): Group
   const queues = new Map<string, StreamQueue>();
 
   const launch = (queue: StreamQueue) => {
-    const group = queue.waiting.splice(0, takeGroup(queue.waiting, queueMessageLimit(queue.nats)));
-    for (const entry of group) queue.waitingBytes -= entry.bytes;
+    const group = queue.waiting.splice(0, takeGroup(queue.waiting, groupLimit(queue.nats)));
+    for (const entry of group) queue.waitingBytes -= entry.bytes + GROUP_FRAMING_BYTES;
     queue.inFlight++;
     const body = encodeGroup(group.map((entry) => entry.request.batch));
     queue.nats.js
@@ -82,7 +88,7 @@ export function groupCommit(nats: () => Promise<Nats>, timeoutMs = 3_000): Group
 
   /** Sends what may go now: at once when idle, when a message is full, or (`due`) after a completion or the wait. */
   const pump = (queue: StreamQueue, due: boolean) => {
-    const limit = queueMessageLimit(queue.nats);
+    const limit = groupLimit(queue.nats);
     while (queue.waiting.length > 0 && queue.inFlight < MAX_IN_FLIGHT && (due || queue.inFlight === 0 || queue.waitingBytes >= limit)) {
       launch(queue);
       due = false;
@@ -115,6 +121,8 @@ export function groupCommit(nats: () => Promise<Nats>, timeoutMs = 3_000): Group
     },
   };
 }
+
+const groupLimit = (nats: Nats) => Math.min(GROUP_MAX_BYTES, queueMessageLimit(nats));
 
 /**
  * A request too large for one message, halved until its parts fit, each part published alone. If any part fails the
