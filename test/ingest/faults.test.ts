@@ -9,8 +9,8 @@ import { startDevServer } from "../support/clickhouse-dev-process.ts";
 import { backgroundLoad, expectExactlyOnce, ingestStack } from "../support/ingest-stack.ts";
 import { waitFor } from "../support/ports.ts";
 import { startNats, startRedis } from "../support/private-servers.ts";
+import { queuedEvents } from "../support/queued-events.ts";
 import { batchBody, sdkEvent, sdkRequest, sendLoad, str } from "../support/sdk-events.ts";
-import { readQueuedBatches } from "../../src/domain/ingest/ingest-frames.ts";
 
 describe("crash safety", () => {
   test("kill -9 of the worker between planning and committing a write, while events flow, loses and duplicates nothing", async () => {
@@ -104,13 +104,7 @@ describe("NATS outage", () => {
       await nats.resume();
       const inspector = await connectNats({ url: nats.url, prefix: stack.env.PUG_NATS_PREFIX });
       try {
-        const stream = inspector.names.stream("events");
-        const { state } = await inspector.jsm.streams.info(stream);
-        const queued: string[] = [];
-        for (let seq = state.first_seq; seq <= state.last_seq; seq++) {
-          const message = await inspector.jsm.streams.getMessage(stream, { seq });
-          queued.push(...readQueuedBatches(message!.data).flatMap((batch) => batch.events).map((event) => event.eventId));
-        }
+        const queued = [...(await queuedEvents(inspector)).keys()];
         expect(queued).toEqual([before.eventId]);
       } finally {
         await inspector.close();

@@ -8,7 +8,10 @@ import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import { groupOf, readQueuedBatches } from "../../src/domain/ingest/ingest-frames.ts";
 import { IngestBatchSchema } from "../../src/gen/internal/ingest/v1/ingest_pb.ts";
 import { publishEvents } from "../../src/server/sdk/ingest-publisher.ts";
+import { connectNats } from "../../src/infra/nats.ts";
 import { expectExactlyOnce, type IngestStack, ingestStack } from "../support/ingest-stack.ts";
+import { startNats } from "../support/private-servers.ts";
+import { queuedEvents } from "../support/queued-events.ts";
 import { waitFor } from "../support/ports.ts";
 import { batchBody, CHROME_UA, sdkEvent, sdkRequest, str } from "../support/sdk-events.ts";
 
@@ -19,19 +22,6 @@ beforeAll(async () => {
   stream = stack.nats.names.stream("events");
 });
 afterAll(() => stack.stop());
-
-/** Where each event id in the events stream is stored: message sequence and subject. */
-async function streamContents(): Promise<Map<string, { seq: number; requests: number }>> {
-  const { state } = await stack.nats.jsm.streams.info(stream);
-  const found = new Map<string, { seq: number; requests: number }>();
-  for (let seq = state.first_seq; seq <= state.last_seq && state.messages > 0; seq++) {
-    const message = await stack.nats.jsm.streams.getMessage(stream, { seq });
-    if (!message) continue;
-    const batches = readQueuedBatches(message.data, message.subject);
-    for (const batch of batches) for (const event of batch.events) found.set(event.eventId, { seq, requests: batches.length });
-  }
-  return found;
-}
 
 /** `count` single-event requests sent at once (one person each); per request its event id, status and the stream's last sequence when the answer came. */
 async function concurrentRequests(count: number) {
@@ -53,7 +43,7 @@ describe("group commit", () => {
     const before = (await stack.nats.jsm.streams.info(stream)).state.messages;
     const answers = await concurrentRequests(64);
     expect(answers.map((a) => a.status)).toEqual(answers.map(() => 200));
-    const stored = await streamContents();
+    const stored = await queuedEvents(stack.nats);
     for (const answer of answers) {
       const where = stored.get(answer.eventId);
       expect(where).toBeDefined();
@@ -78,7 +68,7 @@ describe("group commit", () => {
     } finally {
       await stack.nats.jsm.streams.update(stream, { ...config, max_msgs: -1 });
     }
-    const stored = await streamContents();
+    const stored = await queuedEvents(stack.nats);
     for (const answer of answers) {
       if (answer.status === 200) {
         expect(stored.has(answer.eventId)).toBe(true);
@@ -102,7 +92,7 @@ describe("group commit", () => {
     expect((await sdkRequest(stack.baseUrl, stack.publicKey, body, { "content-encoding": "gzip" })).status).toBe(200);
     const after = (await stack.nats.jsm.streams.info(stream)).state.messages;
     expect(after - before).toBeGreaterThan(1);
-    const stored = await streamContents();
+    const stored = await queuedEvents(stack.nats);
     for (const event of events) {
       expect(stored.get(event.eventId)?.requests).toBe(1);
       accepted.add(event.eventId);
@@ -140,4 +130,56 @@ describe("group commit", () => {
     expect(toBinary(IngestBatchSchema, readQueuedBatches(letter!.data)[0]!)).toEqual(toBinary(IngestBatchSchema, batch(undefined, bad)));
     expect((await stack.stored(`event_id = '${bad.eventId}'`)).rows).toBe(0);
   });
+});
+
+describe("group commit through a NATS outage", () => {
+  test("requests sent while NATS stops and comes back are each stored whole or refused as retryable, never half", async () => {
+    const nats = await startNats();
+    const outage = await ingestStack("groupcommit_outage", { env: { NATS_URL: nats.url } });
+    try {
+      await outage.nats.close();
+      const sent: { ids: string[]; status: number; code?: string }[] = [];
+      let sending = true;
+      const senders = Array.from({ length: 8 }, async (_, sender) => {
+        for (let i = 0; sending; i++) {
+          // Three events a request, so a request half stored would show.
+          const events = Array.from({ length: 3 }, () => sdkEvent(outage.projectId, { distinctId: `anon-outage-${sender}-${i}` }));
+          const response = await sdkRequest(outage.baseUrl, outage.publicKey, batchBody(events));
+          const code = response.status === 200 ? undefined : ((await response.json()) as { code?: string }).code;
+          sent.push({ ids: events.map((e) => e.eventId), status: response.status, code });
+        }
+      });
+      await Bun.sleep(500);
+      await nats.pause();
+      // Longer than a publish's timeout (3 s), so requests waiting on it are refused.
+      await Bun.sleep(4_000);
+      await nats.resume();
+      await Bun.sleep(1_000);
+      sending = false;
+      await Promise.all(senders);
+
+      const inspector = await connectNats({ url: nats.url, prefix: outage.env.PUG_NATS_PREFIX });
+      try {
+        const queued = await queuedEvents(inspector);
+        const refusedRequests = sent.filter((request) => request.status !== 200);
+        expect(refusedRequests.length).toBeGreaterThan(1);
+        expect(sent.length - refusedRequests.length).toBeGreaterThan(1);
+        for (const request of sent) {
+          const stored = request.ids.filter((id) => queued.has(id)).length;
+          if (request.status === 200) expect(stored).toBe(3);
+          else {
+            expect([request.status, request.code]).toEqual([503, "unavailable"]);
+            // A publish that timed out may still have been stored: then all of the request, which its retry repeats.
+            expect([0, 3]).toContain(stored);
+          }
+        }
+      } finally {
+        await inspector.close();
+      }
+    } finally {
+      await outage.server.stop();
+      await outage.ch.close();
+      await nats.stop();
+    }
+  }, 90_000);
 });

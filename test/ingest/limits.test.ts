@@ -4,10 +4,10 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { create, toBinary } from "@bufbuild/protobuf";
 import { IdentifyRequestSchema } from "../../src/gen/sdk/profiles/v1/profiles_pb.ts";
-import { readQueuedBatches } from "../../src/domain/ingest/ingest-frames.ts";
 import { createPostgres } from "../../src/infra/postgres.ts";
 import { createProject } from "../../src/server/projects.ts";
 import { type IngestStack, ingestStack } from "../support/ingest-stack.ts";
+import { queuedEvents } from "../support/queued-events.ts";
 import { waitFor } from "../support/ports.ts";
 import { BATCH_CREATE, batchBody, sdkEvent, sdkRequest } from "../support/sdk-events.ts";
 
@@ -135,12 +135,7 @@ describe("a full queue", () => {
       // refusal is counted.
       const stream = stack.nats.names.stream("events");
       const info = await stack.nats.jsm.streams.info(stream);
-      const queued: string[] = [];
-      for (let seq = info.state.first_seq; seq <= info.state.last_seq; seq++) {
-        const message = await stack.nats.jsm.streams.getMessage(stream, { seq });
-        for (const batch of readQueuedBatches(message!.data, message!.subject)) queued.push(...batch.events.map((e) => e.eventId));
-      }
-      expect(queued.sort()).toEqual(accepted.sort());
+      expect([...(await queuedEvents(stack.nats)).keys()].sort()).toEqual(accepted.sort());
       expect(info.config.max_bytes).toBe(16 * 1024);
 
       const metrics = await (await fetch(`${stack.adminUrl}/metrics`)).text();
