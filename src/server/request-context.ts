@@ -4,3 +4,5 @@ import { createContextKey } from "@connectrpc/connect";
 
 export const clientIpKey = createContextKey<string>("", { description: "the client's IP address" });
 export const userAgentKey = createContextKey<string>("", { description: "the request's User-Agent" });
+/** The decoded (gunzipped) body of a binary Connect request (application/proto), so intake forwards its bytes. */
+export const requestBodyKey = createContextKey<Uint8Array | undefined>(undefined, { description: "the binary request body as received" });

@@ -1,9 +1,7 @@
 // Pug against a three-node JetStream cluster (R3 streams) on loopback: `pug doctor` reads the cluster's health,
 // and a role keeps taking events when the server it is connected to dies.
 
-import { fromBinary } from "@bufbuild/protobuf";
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { IngestBatchSchema } from "../../src/gen/internal/ingest/v1/ingest_pb.ts";
 import { type DoctorRun, runDoctor } from "../support/doctor-report.ts";
 import { type IngestStack, ingestStack } from "../support/ingest-stack.ts";
 import { waitFor } from "../support/ports.ts";
@@ -11,6 +9,7 @@ import { type NatsCluster, startNatsCluster } from "../support/private-servers.t
 import { expectSuccess, runPug } from "../support/pug-process.ts";
 import { scratchEnv } from "../support/scratch.ts";
 import { batchBody, sdkEvent, sdkRequest } from "../support/sdk-events.ts";
+import { readQueuedBatches } from "../../src/domain/ingest/ingest-frames.ts";
 
 let cluster: NatsCluster;
 beforeAll(async () => {
@@ -123,7 +122,7 @@ describe("a role on a JetStream cluster", () => {
     const info = await stack.nats.jsm.streams.info(stream);
     for (let seq = info.state.first_seq; seq <= info.state.last_seq; seq++) {
       const message = await stack.nats.jsm.streams.getMessage(stream, { seq });
-      for (const event of message ? fromBinary(IngestBatchSchema, message.data).events : []) queued.add(event.eventId);
+      for (const event of message ? readQueuedBatches(message.data).flatMap((batch) => batch.events) : []) queued.add(event.eventId);
     }
     return events.map((e) => queued.has(e.eventId));
   };

@@ -3,14 +3,13 @@
 
 import { describe, expect, test } from "bun:test";
 import { gzipSync } from "node:zlib";
-import { fromBinary } from "@bufbuild/protobuf";
-import { IngestBatchSchema } from "../../src/gen/internal/ingest/v1/ingest_pb.ts";
 import { connectNats } from "../../src/infra/nats.ts";
 import { createPostgres } from "../../src/infra/postgres.ts";
 import { startDevServer } from "../support/clickhouse-dev-process.ts";
 import { backgroundLoad, expectExactlyOnce, ingestStack } from "../support/ingest-stack.ts";
 import { waitFor } from "../support/ports.ts";
 import { startNats, startRedis } from "../support/private-servers.ts";
+import { queuedEvents } from "../support/queued-events.ts";
 import { batchBody, sdkEvent, sdkRequest, sendLoad, str } from "../support/sdk-events.ts";
 
 describe("crash safety", () => {
@@ -105,13 +104,7 @@ describe("NATS outage", () => {
       await nats.resume();
       const inspector = await connectNats({ url: nats.url, prefix: stack.env.PUG_NATS_PREFIX });
       try {
-        const stream = inspector.names.stream("events");
-        const { state } = await inspector.jsm.streams.info(stream);
-        const queued: string[] = [];
-        for (let seq = state.first_seq; seq <= state.last_seq; seq++) {
-          const message = await inspector.jsm.streams.getMessage(stream, { seq });
-          queued.push(...fromBinary(IngestBatchSchema, message!.data).events.map((event) => event.eventId));
-        }
+        const queued = [...(await queuedEvents(inspector)).keys()];
         expect(queued).toEqual([before.eventId]);
       } finally {
         await inspector.close();

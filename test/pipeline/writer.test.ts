@@ -2,7 +2,7 @@
 // dead-lettered with its reason while the stream moves on, and a standby takes over from a killed leader
 // without losing or duplicating anything.
 
-import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
+import { create, toBinary } from "@bufbuild/protobuf";
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import { describe, expect, test } from "bun:test";
 import { IngestBatchSchema } from "../../src/gen/internal/ingest/v1/ingest_pb.ts";
@@ -10,6 +10,7 @@ import { createPostgres } from "../../src/infra/postgres.ts";
 import { backgroundLoad, expectExactlyOnce, type IngestStack, ingestStack } from "../support/ingest-stack.ts";
 import { waitFor } from "../support/ports.ts";
 import { batchBody, sdkEvent, sdkRequest } from "../support/sdk-events.ts";
+import { readQueuedBatches } from "../../src/domain/ingest/ingest-frames.ts";
 
 async function deadLetters(stack: IngestStack): Promise<{ reason: string; detail: string; seq: string; events: string[] }[]> {
   const dlq = stack.nats.names.stream("events_dlq");
@@ -18,7 +19,7 @@ async function deadLetters(stack: IngestStack): Promise<{ reason: string; detail
   for (let seq = info.state.first_seq; seq <= info.state.last_seq && info.state.messages > 0; seq++) {
     const message = await stack.nats.jsm.streams.getMessage(dlq, { seq });
     if (!message) continue;
-    const events = fromBinary(IngestBatchSchema, message.data).events.map((event) => event.eventId);
+    const events = readQueuedBatches(message.data).flatMap((batch) => batch.events).map((event) => event.eventId);
     letters.push({ reason: message.header.get("Pug-Reason"), detail: message.header.get("Pug-Detail"), seq: message.header.get("Pug-Source-Seq"), events });
   }
   return letters;

@@ -1,6 +1,7 @@
 // Bounds what a client may make the server read: the body as sent, and once gzip is undone. Answers with 413
 // and a Connect error naming the limit; the error is invalid_argument so SDKs drop the batch instead of
-// retrying something that can never fit.
+// retrying something that can never fit. The buffered body is also left in `requestBody`, so intake can forward
+// the bytes it was sent without encoding them again.
 
 import type { MiddlewareHandler } from "hono";
 import { gunzipSync } from "node:zlib";
@@ -14,7 +15,13 @@ export interface BodyLimits {
 const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(bytes < 1024 * 1024 ? 2 : 1)} MiB`;
 const tooLarge = (message: string) => connectErrorResponse(new ConnectError(message, Code.InvalidArgument), 413);
 
-export function bodyLimit(limits: BodyLimits): MiddlewareHandler {
+/**
+ * What the middleware leaves for the handler: the body as buffered and gunzipped. The request's own body stream is
+ * consumed by then; after a content-encoding the request is replaced by one with the decoded body and its length.
+ */
+export type BodyVariables = { requestBody?: Uint8Array };
+
+export function bodyLimit(limits: BodyLimits): MiddlewareHandler<{ Variables: BodyVariables }> {
   return async function limitBody(c, next) {
     if (c.req.method !== "POST") return next();
     const declared = Number(c.req.header("content-length") ?? NaN);
@@ -39,10 +46,14 @@ export function bodyLimit(limits: BodyLimits): MiddlewareHandler {
       return connectErrorResponse(new ConnectError(`content-encoding '${encoding}' is not supported (use gzip or none)`, Code.Unimplemented), 415);
     }
 
-    const headers = new Headers(c.req.raw.headers);
-    headers.delete("content-encoding");
-    headers.set("content-length", String(decoded.byteLength));
-    c.req.raw = new Request(c.req.raw.url, { method: "POST", headers, body: decoded });
+    c.set("requestBody", decoded);
+    if (encoding !== undefined) {
+      // Whoever reads the request after this sees the body as decoded, without a content-encoding.
+      const headers = new Headers(c.req.raw.headers);
+      headers.delete("content-encoding");
+      headers.set("content-length", String(decoded.byteLength));
+      c.req.raw = new Request(c.req.raw.url, { method: "POST", headers, body: decoded });
+    }
     return next();
   };
 }

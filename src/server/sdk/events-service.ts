@@ -1,20 +1,25 @@
 // sdk.events.v1.EventsService: the intake of Pug's web SDK. A reply with `accepted: n` means n events are
-// stored in JetStream; nothing is acknowledged before that.
+// stored in JetStream; nothing is acknowledged before that. A request's kept events go whole to the partition of
+// its first kept event's person and share a message with concurrent requests (group-commit.ts).
 
+import { toBinary } from "@bufbuild/protobuf";
 import type { ServiceImpl } from "@connectrpc/connect";
 import type { Metrics } from "../../app/metrics.ts";
 import { type DropReason, intakeDropReason } from "../../domain/ingest/drop-reasons.ts";
+import { partitionOf, partitionStream } from "../../domain/ingest/event-partitions.ts";
+import { encodeBatch, requestEventBytes } from "../../domain/ingest/ingest-frames.ts";
 import { validateBatch } from "../../domain/ingest/validate-batch.ts";
-import type { Event, EventsService } from "../../gen/sdk/events/v1/events_pb.ts";
+import { type Event, EventSchema, type EventsService } from "../../gen/sdk/events/v1/events_pb.ts";
 import type { Nats } from "../../infra/nats.ts";
 import type { Logger } from "../../logger.ts";
 import { callerOf } from "../auth/caller.ts";
 import { Code, ConnectError } from "../connect-errors.ts";
 import type { ClientFactsSource } from "./client-facts-source.ts";
-import { MessageTooLarge, publishEvents } from "./ingest-publisher.ts";
-import { clientIpKey, userAgentKey } from "../request-context.ts";
+import type { GroupCommit } from "./group-commit.ts";
+import { MessageTooLarge } from "./ingest-publisher.ts";
+import { clientIpKey, requestBodyKey, userAgentKey } from "../request-context.ts";
 import { queueFull, refuseQueueing } from "./queue-full.ts";
-import { eventBatchBytes, type QueueRoom } from "./queue-room.ts";
+import type { QueueRoom } from "./queue-room.ts";
 import { enforceRateLimit, type RateLimiter } from "./rate-limiter.ts";
 
 export interface IntakeDeps {
@@ -26,6 +31,9 @@ export interface IntakeDeps {
   limits: { projectEventsPerSecond: number; projectIdentifyPerSecond: number };
   /** Geo and cookieless visitor hash from the client IP: only these are queued, never the IP. */
   clientFacts: ClientFactsSource;
+  /** How many partitions the events stream has (event-partitions.ts). */
+  partitions: () => Promise<number>;
+  groups: GroupCommit;
 }
 
 export function eventsService(deps: IntakeDeps): ServiceImpl<typeof EventsService> {
@@ -57,16 +65,23 @@ export function eventsService(deps: IntakeDeps): ServiceImpl<typeof EventsServic
 
       if (kept.length > 0) {
         const userAgent = ctx.values.get(userAgentKey);
-        const done = deps.room.admit("events", eventBatchBytes(ctx.requestHeader));
-        if (!done) throw queueFull(deps, "event");
+        let done: (() => void) | undefined;
         try {
           const client = await deps.clientFacts(owner.projectId, clientIp, userAgent, cookieless, now);
-          await publishEvents(await deps.nats(), kept, { projectId: owner.projectId, client, userAgent, receivedAt: now });
+          const first = kept[0]!;
+          const stream = partitionStream(partitionOf(owner.projectId, first.cookieless ? client.visitorHash : first.distinctId, await deps.partitions()));
+          const envelope = { projectId: owner.projectId, client, userAgent, receivedAt: now };
+          const events = keptEventBytes(ctx.values.get(requestBodyKey), request.events, kept, keptAt);
+          const batch = encodeBatch(envelope, events);
+          done = deps.room.admit(stream, batch.byteLength);
+          if (!done) throw queueFull(deps, "event");
+          await deps.groups.commit(stream, { envelope, events, eventIds: kept.map((event) => event.eventId), batch });
         } catch (error) {
+          if (error instanceof ConnectError) throw error;
           if (error instanceof MessageTooLarge) throw new ConnectError(`events[${keptAt[error.index]}]: ${error.message}`, Code.InvalidArgument);
           throw refuseQueueing(deps, "event", error, { project_id: owner.projectId, events: kept.length });
         } finally {
-          done();
+          done?.();
         }
       }
 
@@ -76,4 +91,14 @@ export function eventsService(deps: IntakeDeps): ServiceImpl<typeof EventsServic
       return { accepted: kept.length, dropped: droppedTotal, droppedByReason: dropped as Record<string, number> };
     },
   };
+}
+
+/**
+ * Each kept event as the queue stores it: sliced from the binary request body as the SDK sent it, or (a JSON
+ * request, or a body whose events do not line up with the decoded ones) encoded once from the decoded event.
+ */
+function keptEventBytes(body: Uint8Array | undefined, all: Event[], kept: Event[], keptAt: number[]): Uint8Array[] {
+  const sent = body ? requestEventBytes(body) : undefined;
+  if (sent?.length === all.length) return keptAt.map((index) => sent[index]!);
+  return kept.map((event) => toBinary(EventSchema, event));
 }

@@ -1,3 +1,7 @@
+// The queue format of servers before group commit (one IngestBatch per message on `events.ingest`): intake now
+// queues through group-commit.ts, and the worker still reads this format; publishEvents stays so tests can queue
+// such messages the way an older server did. queueMessageLimit and MessageTooLarge serve every publisher.
+//
 // Puts validated events on JetStream and resolves only once JetStream has stored them. Each message gets an id
 // derived from its content, so a batch the SDK sends again is stored once (JetStream's duplicate window).
 // Batches larger than the server's max_payload are split; if any part fails the whole call fails and the SDK's

@@ -78,14 +78,3 @@ export function queueRoom(nats: () => Promise<Nats>, streams: string[], log: Log
     },
   };
 }
-
-/**
- * At most what a batch of events will take in its stream, message overhead aside: the decoded body
- * (body-limit.ts sets content-length to that size), and per message the context stored beside the events
- * (project, IP, time: <100 bytes, and the user agent). A large batch is split into messages of at least 256 KiB.
- */
-export function eventBatchBytes(headers: Headers): number {
-  const body = Number(headers.get("content-length")) || 0;
-  const messages = Math.max(1, Math.ceil(body / (256 * 1024)));
-  return body + messages * (128 + (headers.get("user-agent")?.length ?? 0)) + (messages - 1) * MESSAGE_OVERHEAD;
-}

@@ -2,7 +2,7 @@
 // (cheapest refusals first), then the Connect handler with the client's IP and user agent as context values.
 
 import { createConnectRouter, createContextValues } from "@connectrpc/connect";
-import { universalServerRequestFromFetch, universalServerResponseToFetch } from "@connectrpc/connect/protocol";
+import { createAsyncIterable, type UniversalServerRequest, type UniversalServerResponse, universalServerRequestFromFetch } from "@connectrpc/connect/protocol";
 import { Hono } from "hono";
 import { getConnInfo } from "hono/bun";
 import type { App } from "../../app/app.ts";
@@ -13,17 +13,20 @@ import { explainedConnectResponse } from "../connect-errors.ts";
 import { authBoundary } from "../auth/auth-boundary.ts";
 import { memberships } from "../../store/memberships.ts";
 import type { ApiKeyStore } from "./api-key-store.ts";
-import { bodyLimit } from "./body-limit.ts";
+import { bodyLimit, type BodyVariables } from "./body-limit.ts";
 import { clientFactsSource } from "./client-facts-source.ts";
 import { eventsService, type IntakeDeps } from "./events-service.ts";
-import { clientIpKey, userAgentKey } from "../request-context.ts";
+import { groupCommit } from "./group-commit.ts";
+import { clientIpKey, requestBodyKey, userAgentKey } from "../request-context.ts";
 import { profilesSdkService } from "./profiles-sdk-service.ts";
 import { queueRoom } from "./queue-room.ts";
 import { ipRateLimit, rateLimiter } from "./rate-limiter.ts";
 import { sdkCors } from "./sdk-cors.ts";
 
+type SdkVariables = { clientIp: string } & BodyVariables;
+
 /** The SDK's routes; background work they need (stream sizes) runs until `signal` aborts. */
-export function sdkRoutes(app: App, signal: AbortSignal, keys: ApiKeyStore): Hono<{ Variables: { clientIp: string } }> {
+export function sdkRoutes(app: App, signal: AbortSignal, keys: ApiKeyStore): Hono<{ Variables: SdkVariables }> {
   const { intake } = app.config;
   const deps: IntakeDeps = {
     limiter: rateLimiter(app.redis(), app.metrics, app.log),
@@ -33,6 +36,9 @@ export function sdkRoutes(app: App, signal: AbortSignal, keys: ApiKeyStore): Hon
     log: app.log,
     limits: intake,
     clientFacts: clientFactsSource(app),
+    // One partition until discovery of the partition count from NATS is wired in.
+    partitions: async () => 1,
+    groups: groupCommit(app.nats),
   };
   const router = createConnectRouter({
     readMaxBytes: intake.maxDecodedBodyBytes,
@@ -45,7 +51,7 @@ export function sdkRoutes(app: App, signal: AbortSignal, keys: ApiKeyStore): Hon
   router.service(ProfilesSDKService, profilesSdkService(deps));
 
   const trusted = trustedProxies(intake.trustedProxies);
-  const routes = new Hono<{ Variables: { clientIp: string } }>();
+  const routes = new Hono<{ Variables: SdkVariables }>();
   for (const handler of router.handlers) {
     // The socket address is known only for the request Bun received, so read it before the body limit
     // replaces that request with a buffered copy.
@@ -55,10 +61,27 @@ export function sdkRoutes(app: App, signal: AbortSignal, keys: ApiKeyStore): Hon
     });
     routes.use(handler.requestPath, sdkCors(), ipRateLimit(deps.limiter, intake.ipRequestsPerSecond), bodyLimit(intake));
     routes.on(["POST", "GET"], handler.requestPath, async (c) => {
-      const request = universalServerRequestFromFetch(c.req.raw, {});
-      request.contextValues = createContextValues().set(clientIpKey, c.get("clientIp")).set(userAgentKey, c.req.header("user-agent") ?? "");
-      return explainedConnectResponse(universalServerResponseToFetch(await handler(request)), c.req.header("content-type"), "application/proto or application/json (Connect unary)");
+      // The body limit already holds the whole body: hand it over as is rather than as a stream read again.
+      const body = c.get("requestBody");
+      const request: UniversalServerRequest = body
+        ? { httpVersion: "", method: c.req.method, url: c.req.url, header: c.req.raw.headers, body: createAsyncIterable([body]), signal: c.req.raw.signal }
+        : universalServerRequestFromFetch(c.req.raw, {});
+      const values = createContextValues().set(clientIpKey, c.get("clientIp")).set(userAgentKey, c.req.header("user-agent") ?? "");
+      // Only a Connect binary body is a bare request message whose event bytes intake can forward as received.
+      if (c.req.header("content-type")?.split(";")[0]?.trim().toLowerCase() === "application/proto") values.set(requestBodyKey, c.get("requestBody"));
+      request.contextValues = values;
+      return explainedConnectResponse(await unaryResponse(await handler(request)), c.req.header("content-type"), "application/proto or application/json (Connect unary)");
     });
   }
   return routes;
+}
+
+/**
+ * A unary Connect reply as a fetch Response with its body in one piece. Connect's own adapter streams the body
+ * through a ReadableStream, which costs Bun more than the rest of a small request's answer.
+ */
+async function unaryResponse(response: UniversalServerResponse): Promise<Response> {
+  const chunks: Uint8Array[] = [];
+  if (response.body) for await (const chunk of response.body) chunks.push(chunk);
+  return new Response(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks), { status: response.status, headers: response.header });
 }

@@ -1,12 +1,14 @@
-// The events table as the writer sees it: a queued IngestBatch becomes one enriched row per event. Events that
-// cannot be enriched are dead-lettered as a batch of their own, so the rest of their message is still stored.
+// The events table as the writer sees it: each request queued in a message (an IngestGroup on `<stream>.group`,
+// or one IngestBatch on `events.ingest` from servers before group commit) becomes one enriched row per event.
+// Events that cannot be enriched are dead-lettered, in the message's own format, so the rest is still stored.
 
-import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
+import { create, toBinary } from "@bufbuild/protobuf";
 import { timestampMs } from "@bufbuild/protobuf/wkt";
 import type { App } from "../../app/app.ts";
 import type { EventRow } from "../../domain/ingest/event-row.ts";
 import { EVENT_COLUMNS, encodeEventRows } from "../../domain/ingest/event-row-binary.ts";
 import type { ClientLookups, StageContext } from "../../domain/ingest/pipeline-types.ts";
+import { GROUP_SUBJECT, groupOf, readQueuedBatches } from "../../domain/ingest/ingest-frames.ts";
 import { enrichBatch, needsLegacyClientFacts } from "../../domain/ingest/pipeline.ts";
 import { type IngestBatch, IngestBatchSchema } from "../../gen/internal/ingest/v1/ingest_pb.ts";
 import { hmacHex, type SaltSource } from "../../infra/cookieless-salt.ts";
@@ -25,38 +27,57 @@ export function eventsSink(app: App, lookups: StageContext & Pick<ClientLookups,
     limits: { maxRows: batchMax, maxBytes: batchMaxBytes, maxWaitMs: batchWaitMs },
     encoding: { format: "RowBinary", columns: EVENT_COLUMNS, encode: encodeEventRows },
     async convert(message): Promise<Conversion<EventRow>> {
-      let batch: IngestBatch;
+      let batches: IngestBatch[];
       try {
-        batch = fromBinary(IngestBatchSchema, message.data);
+        batches = readQueuedBatches(message.data, message.subject);
       } catch (error) {
         return { rows: [], reject: { reason: "undecodable", detail: (error as Error).message } };
       }
-      // Events of an erased person received before the erasure's cutoff are dropped, not dead-lettered: a dead
-      // letter would keep the personal data the erasure removes.
-      const erased = await tombstones.current();
-      if (erased.size > 0) {
-        const receivedAtMs = batch.receivedAt ? timestampMs(batch.receivedAt) : 0;
-        const kept = batch.events.filter((event) => !erased.erased(batch.projectId, event.distinctId, receivedAtMs));
-        if (kept.length < batch.events.length) {
-          app.metrics.erasedDropped.inc({ table: "events" }, batch.events.length - kept.length);
-          batch = create(IngestBatchSchema, { ...batch, events: kept });
+      // Each batch is one request with its own context; a group message's refused parts are dead-lettered together
+      // as one group (the stream's format, readable back with readQueuedBatches).
+      const rows: EventRow[] = [];
+      const refused: IngestBatch[] = [];
+      const details: string[] = [];
+      for (const batch of batches) {
+        const converted = await convertBatch(batch);
+        rows.push(...converted.rows);
+        if (converted.refused) {
+          refused.push(converted.refused);
+          details.push(converted.detail);
         }
       }
-      let legacy: ClientLookups | undefined;
-      if (needsLegacyClientFacts(batch)) {
-        // A message of an older server carries the client IP: derive its facts here. Reading the salt is I/O; a
-        // failure throws, and the message waits for it.
-        const salt = await salts.forDay(batch.receivedAt ? timestampMs(batch.receivedAt) : Date.now());
-        legacy = { geo: lookups.geo, cookielessHash: (input) => hmacHex(salt, input) };
-      }
-      const { rows, failures } = enrichBatch(batch, { userAgent: lookups.userAgent, legacy });
-      if (failures.length === 0) return { rows };
-      const failed = new Set(failures.map((failure) => failure.eventId));
-      const refused = create(IngestBatchSchema, { ...batch, events: batch.events.filter((event) => failed.has(event.eventId)) });
-      return {
-        rows,
-        reject: { reason: "unenrichable", detail: failures.map((f) => `${f.eventId}: ${f.reason}`).join("; "), data: toBinary(IngestBatchSchema, refused) },
-      };
+      if (refused.length === 0) return { rows };
+      const grouped = message.subject.endsWith(`.${GROUP_SUBJECT}`);
+      return { rows, reject: { reason: "unenrichable", detail: details.join("; "), data: grouped ? groupOf(refused) : toBinary(IngestBatchSchema, refused[0]!) } };
     },
   };
+
+  async function convertBatch(batch: IngestBatch): Promise<{ rows: EventRow[]; refused?: IngestBatch; detail: string }> {
+    // Events of an erased person received before the erasure's cutoff are dropped, not dead-lettered: a dead
+    // letter would keep the personal data the erasure removes.
+    const erased = await tombstones.current();
+    if (erased.size > 0) {
+      const receivedAtMs = batch.receivedAt ? timestampMs(batch.receivedAt) : 0;
+      const kept = batch.events.filter((event) => !erased.erased(batch.projectId, event.distinctId, receivedAtMs));
+      if (kept.length < batch.events.length) {
+        app.metrics.erasedDropped.inc({ table: "events" }, batch.events.length - kept.length);
+        batch = create(IngestBatchSchema, { ...batch, events: kept });
+      }
+    }
+    let legacy: ClientLookups | undefined;
+    if (needsLegacyClientFacts(batch)) {
+      // A message of an older server carries the client IP: derive its facts here. Reading the salt is I/O; a
+      // failure throws, and the message waits for it.
+      const salt = await salts.forDay(batch.receivedAt ? timestampMs(batch.receivedAt) : Date.now());
+      legacy = { geo: lookups.geo, cookielessHash: (input) => hmacHex(salt, input) };
+    }
+    const { rows, failures } = enrichBatch(batch, { userAgent: lookups.userAgent, legacy });
+    if (failures.length === 0) return { rows, detail: "" };
+    const failed = new Set(failures.map((failure) => failure.eventId));
+    return {
+      rows,
+      refused: create(IngestBatchSchema, { ...batch, events: batch.events.filter((event) => failed.has(event.eventId)) }),
+      detail: failures.map((f) => `${f.eventId}: ${f.reason}`).join("; "),
+    };
+  }
 }

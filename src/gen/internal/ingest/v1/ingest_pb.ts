@@ -16,11 +16,11 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file internal/ingest/v1/ingest.proto.
  */
 export const file_internal_ingest_v1_ingest: GenFile = /*@__PURE__*/
-  fileDesc("Ch9pbnRlcm5hbC9pbmdlc3QvdjEvaW5nZXN0LnByb3RvEhJpbnRlcm5hbC5pbmdlc3QudjEi1AEKC0luZ2VzdEJhdGNoEhIKCnByb2plY3RfaWQYASABKAkSLwoLcmVjZWl2ZWRfYXQYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhUKCWNsaWVudF9pcBgDIAEoCUICGAESEgoKdXNlcl9hZ2VudBgEIAEoCRIkCgZldmVudHMYBSADKAsyFC5zZGsuZXZlbnRzLnYxLkV2ZW50Ei8KBmNsaWVudBgGIAEoCzIfLmludGVybmFsLmluZ2VzdC52MS5DbGllbnRGYWN0cyJSCgtDbGllbnRGYWN0cxIPCgdjb3VudHJ5GAEgASgJEg4KBnJlZ2lvbhgCIAEoCRIMCgRjaXR5GAMgASgJEhQKDHZpc2l0b3JfaGFzaBgEIAEoCSKGAQoMSWRlbnRpZnlDYWxsEhIKCnByb2plY3RfaWQYASABKAkSLwoLcmVjZWl2ZWRfYXQYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjEKB3JlcXVlc3QYAyABKAsyIC5zZGsucHJvZmlsZXMudjEuSWRlbnRpZnlSZXF1ZXN0IjgKDlByb2ZpbGVSZWZyZXNoEhIKCnByb2plY3RfaWQYASABKAkSEgoKcHJvZmlsZV9pZBgCIAEoCWIGcHJvdG8z", [file_google_protobuf_timestamp, file_sdk_events_v1_events, file_sdk_profiles_v1_profiles]);
+  fileDesc("Ch9pbnRlcm5hbC9pbmdlc3QvdjEvaW5nZXN0LnByb3RvEhJpbnRlcm5hbC5pbmdlc3QudjEi1AEKC0luZ2VzdEJhdGNoEhIKCnByb2plY3RfaWQYASABKAkSLwoLcmVjZWl2ZWRfYXQYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhUKCWNsaWVudF9pcBgDIAEoCUICGAESEgoKdXNlcl9hZ2VudBgEIAEoCRIkCgZldmVudHMYBSADKAsyFC5zZGsuZXZlbnRzLnYxLkV2ZW50Ei8KBmNsaWVudBgGIAEoCzIfLmludGVybmFsLmluZ2VzdC52MS5DbGllbnRGYWN0cyI/CgtJbmdlc3RHcm91cBIwCgdiYXRjaGVzGBAgAygLMh8uaW50ZXJuYWwuaW5nZXN0LnYxLkluZ2VzdEJhdGNoIlIKC0NsaWVudEZhY3RzEg8KB2NvdW50cnkYASABKAkSDgoGcmVnaW9uGAIgASgJEgwKBGNpdHkYAyABKAkSFAoMdmlzaXRvcl9oYXNoGAQgASgJIoYBCgxJZGVudGlmeUNhbGwSEgoKcHJvamVjdF9pZBgBIAEoCRIvCgtyZWNlaXZlZF9hdBgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASMQoHcmVxdWVzdBgDIAEoCzIgLnNkay5wcm9maWxlcy52MS5JZGVudGlmeVJlcXVlc3QiOAoOUHJvZmlsZVJlZnJlc2gSEgoKcHJvamVjdF9pZBgBIAEoCRISCgpwcm9maWxlX2lkGAIgASgJYgZwcm90bzM", [file_google_protobuf_timestamp, file_sdk_events_v1_events, file_sdk_profiles_v1_profiles]);
 
 /**
- * What the server puts on JetStream for the events worker: validated events of one project plus the request
- * context the enrichment stages need. The raw client IP is not in it: intake derives what the stages need
+ * One request's validated events of one project plus the request context the enrichment stages need. Queued
+ * inside an IngestGroup; servers before group commit queued it alone on `events.ingest`, which is still read. The raw client IP is not in it: intake derives what the stages need
  * from the IP (client) and forgets the IP.
  *
  * @generated from message internal.ingest.v1.IngestBatch
@@ -71,6 +71,28 @@ export const IngestBatchSchema: GenMessage<IngestBatch> = /*@__PURE__*/
   messageDesc(file_internal_ingest_v1_ingest, 0);
 
 /**
+ * Several SDK requests queued as one message (group commit at intake), published on `<partition stream>.group`.
+ * Each batch is one request's kept events with that request's own context. The field number is 16, not 1, so
+ * that the bytes alone say which format they are: an IngestBatch decoded as IngestGroup has no batches, and an
+ * IngestGroup decoded as IngestBatch has no project_id (a dead letter keeps the bytes but not the subject).
+ *
+ * @generated from message internal.ingest.v1.IngestGroup
+ */
+export type IngestGroup = Message<"internal.ingest.v1.IngestGroup"> & {
+  /**
+   * @generated from field: repeated internal.ingest.v1.IngestBatch batches = 16;
+   */
+  batches: IngestBatch[];
+};
+
+/**
+ * Describes the message internal.ingest.v1.IngestGroup.
+ * Use `create(IngestGroupSchema)` to create a new message.
+ */
+export const IngestGroupSchema: GenMessage<IngestGroup> = /*@__PURE__*/
+  messageDesc(file_internal_ingest_v1_ingest, 1);
+
+/**
  * Facts about the client derived at intake, so the raw IP never enters the queue.
  *
  * @generated from message internal.ingest.v1.ClientFacts
@@ -109,7 +131,7 @@ export type ClientFacts = Message<"internal.ingest.v1.ClientFacts"> & {
  * Use `create(ClientFactsSchema)` to create a new message.
  */
 export const ClientFactsSchema: GenMessage<ClientFacts> = /*@__PURE__*/
-  messageDesc(file_internal_ingest_v1_ingest, 1);
+  messageDesc(file_internal_ingest_v1_ingest, 2);
 
 /**
  * An identify call from an SDK, queued for the profile worker.
@@ -138,7 +160,7 @@ export type IdentifyCall = Message<"internal.ingest.v1.IdentifyCall"> & {
  * Use `create(IdentifyCallSchema)` to create a new message.
  */
 export const IdentifyCallSchema: GenMessage<IdentifyCall> = /*@__PURE__*/
-  messageDesc(file_internal_ingest_v1_ingest, 2);
+  messageDesc(file_internal_ingest_v1_ingest, 3);
 
 /**
  * Asks the profile worker to write a profile's current state (and its aliases) from Postgres to the ClickHouse
@@ -163,5 +185,5 @@ export type ProfileRefresh = Message<"internal.ingest.v1.ProfileRefresh"> & {
  * Use `create(ProfileRefreshSchema)` to create a new message.
  */
 export const ProfileRefreshSchema: GenMessage<ProfileRefresh> = /*@__PURE__*/
-  messageDesc(file_internal_ingest_v1_ingest, 3);
+  messageDesc(file_internal_ingest_v1_ingest, 4);
 
