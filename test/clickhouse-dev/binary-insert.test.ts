@@ -108,6 +108,16 @@ describe("binary INSERT bodies through clickhouse-dev", () => {
     });
   }
 
+  test("listed columns and omitted fields: the other columns get their DEFAULT expressions, as ClickHouse fills them", async () => {
+    await plain.command({ query: "CREATE TABLE defaults (a UInt32, b String DEFAULT concat('d', toString(a)), c UInt8 DEFAULT 7) ENGINE = MergeTree ORDER BY a" });
+    // RowBinary of (a UInt32, c UInt8) for a = 1, 2 and c = 9.
+    const ac = new Uint8Array([1, 0, 0, 0, 9, 2, 0, 0, 0, 9]);
+    expect(await insert(plain, "INSERT INTO defaults (a, c) FORMAT RowBinary", ac)).toBe("2");
+    expect(await insert(gzip, "INSERT INTO defaults FORMAT JSONEachRow", new TextEncoder().encode('{"a":3}\n{"a":4,"c":3,"b":"x"}\n'))).toBe("2");
+    const rows = new TextDecoder().decode(await bytesOf(plain, "SELECT a, b, c FROM defaults ORDER BY a FORMAT CSV"));
+    expect(rows).toBe('1,"d1",9\n2,"d2",9\n3,"d3",7\n4,"x",3\n');
+  });
+
   test("a gzip body cut short inserts nothing and names the failure", async () => {
     await plain.command({ query: "CREATE TABLE rb_cut (id UInt32, name String, score Float64, tags Map(String, String)) ENGINE = MergeTree ORDER BY id" });
     const whole = Bun.gzipSync(rowBinary(1_000));

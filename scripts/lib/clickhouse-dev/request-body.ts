@@ -10,11 +10,12 @@ import { closeSync, existsSync, mkdirSync, openSync, rmSync, statSync, unlinkSyn
 import { join } from "node:path";
 import { brotliDecompressSync, gunzipSync, inflateSync, zstdDecompressSync } from "node:zlib";
 import { ClickHouseError } from "./errors.ts";
-import { quoteString } from "./sql-text.ts";
 
 export interface SpooledData {
-  /** The `FROM INFILE '…' [COMPRESSION '…']` clause that reads the data back. */
-  source: string;
+  /** Where the engine reads the data back. */
+  path: string;
+  /** How the data is compressed, as FROM INFILE and file() name it (`none`, `gzip`, …). */
+  compression: string;
   remove(): Promise<void>;
 }
 
@@ -81,9 +82,8 @@ export class Spool {
       await remove();
       throw error;
     }
-    // No file extension: FROM INFILE would otherwise guess a compression from it.
-    const clause = compression === "none" ? "" : ` COMPRESSION ${quoteString(compression)}`;
-    return { source: `FROM INFILE ${quoteString(byDescriptor ? `/proc/self/fd/${fd}` : path)}${clause}`, remove };
+    // The compression is always named: the engine would otherwise guess one from a file extension.
+    return { path: byDescriptor ? `/proc/self/fd/${fd}` : path, compression, remove };
   }
 
   close(): void {
