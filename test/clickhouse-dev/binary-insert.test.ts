@@ -118,6 +118,19 @@ describe("binary INSERT bodies through clickhouse-dev", () => {
     expect(rows).toBe('1,"d1",9\n2,"d2",9\n3,"d3",7\n4,"x",3\n');
   });
 
+  test("a batch sent again with the same insert_deduplication_token lands once, as the events writer relies on", async () => {
+    await plain.command({
+      query: "CREATE TABLE dedup (id UInt32, name String, score Float64, tags Map(String, String)) ENGINE = MergeTree ORDER BY id SETTINGS non_replicated_deduplication_window = 100",
+    });
+    const body = rowBinary(500);
+    for (const [client, token] of [[plain, "range-1"], [gzip, "range-1"], [plain, "range-2"]] as const) {
+      const result = await client.exec({ query: "INSERT INTO dedup FORMAT RowBinary", values: pieces(body), clickhouse_settings: { insert_deduplication_token: token } });
+      for await (const _ of result.stream);
+    }
+    const count = await bytesOf(plain, "SELECT count() FROM dedup FORMAT TabSeparated");
+    expect(new TextDecoder().decode(count)).toBe("1000\n");
+  });
+
   test("a gzip body cut short inserts nothing and names the failure", async () => {
     await plain.command({ query: "CREATE TABLE rb_cut (id UInt32, name String, score Float64, tags Map(String, String)) ENGINE = MergeTree ORDER BY id" });
     const whole = Bun.gzipSync(rowBinary(1_000));

@@ -1,6 +1,7 @@
 // Request bodies. A query's body is read whole (and decompressed); INSERT data is written to a file as it arrives
-// and the INSERT reads it with `FROM INFILE`, so rows never become JavaScript strings, any format arrives byte for
-// byte, and a slow upload never holds the engine (which only runs once the whole body is spooled).
+// and the INSERT reads it back (`FROM INFILE` or `file()`: see insert-head.ts), so rows never become JavaScript
+// strings, any format arrives byte for byte, and a slow upload never holds the engine (which only runs once the
+// whole body is spooled).
 //
 // On Linux the file is unlinked as soon as it is opened and read back through this process's descriptor
 // (`/proc/self/fd/N` opens it afresh; the engine runs in this process): nothing is left behind by a killed server,
