@@ -35,8 +35,8 @@ describe("findInsertHead", () => {
 
   test("Native, RowBinary and JSONEachRow read the file with file(), the statement's SETTINGS last", () => {
     const head = findInsertHead(bytes("INSERT INTO db.t (a, b) SETTINGS insert_deduplication_token = 'x' FORMAT RowBinary"))!;
-    expect(insertFromSpool(head, { path: "/proc/self/fd/9", compression: "gzip" }, false)).toEqual({
-      sql: "INSERT INTO db.t (a, b) SELECT * FROM file('/proc/self/fd/9', 'RowBinary', 'auto', 'gzip') SETTINGS insert_deduplication_token = 'x'",
+    expect(insertFromSpool(head, { path: "/data/http-spool/body-1-0", compression: "gzip" }, false)).toEqual({
+      sql: "INSERT INTO db.t (a, b) SELECT * FROM file('/data/http-spool/body-1-0', 'RowBinary', 'auto', 'gzip') SETTINGS insert_deduplication_token = 'x'",
       select: true,
     });
     expect(insertFromSpool(head, { path: "/f", compression: "none" }, true).select).toBe(false);

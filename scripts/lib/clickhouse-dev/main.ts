@@ -54,8 +54,7 @@ const log = createLogger({ level, fields: { role: "clickhouse-dev" } });
 mkdirSync(options.dataDir, { recursive: true });
 const engine = await Engine.open(options.dataDir);
 const sessions = new SessionRegistry(() => engine.connect());
-// In memory where it can be; else beside the engine's own files, so that removing the data directory removes any
-// leftovers too.
+// Beside the engine's own files, so that removing the data directory removes any leftovers too.
 const spool = Spool.create(join(options.dataDir, "http-spool"));
 let stopping = false;
 

@@ -1,13 +1,10 @@
 // Request bodies. A query's body is read whole (and decompressed); INSERT data is written to a file as it arrives
 // and the INSERT reads it back (`FROM INFILE` or `file()`: see insert-head.ts), so rows never become JavaScript
 // strings, any format arrives byte for byte, and a slow upload never holds the engine (which only runs once the
-// whole body is spooled).
-//
-// On Linux the file is unlinked as soon as it is opened and read back through this process's descriptor
-// (`/proc/self/fd/N` opens it afresh; the engine runs in this process): nothing is left behind by a killed server,
-// and closing the descriptor frees it. In memory (/dev/shm) where there is one, so a body never costs disk writes.
+// whole body is on disk).
 
-import { closeSync, existsSync, mkdirSync, openSync, rmSync, statSync, unlinkSync } from "node:fs";
+import { mkdirSync, rmSync } from "node:fs";
+import { unlink } from "node:fs/promises";
 import { join } from "node:path";
 import { brotliDecompressSync, gunzipSync, inflateSync, zstdDecompressSync } from "node:zlib";
 import { ClickHouseError } from "./errors.ts";
@@ -41,53 +38,38 @@ export function decodeBody(raw: Uint8Array, encoding: string | null): Uint8Array
   return decompress && raw.byteLength > 0 ? decompress(raw) : raw;
 }
 
-const byDescriptor = existsSync("/proc/self/fd");
-
 export class Spool {
   private next = 0;
 
-  private constructor(
-    readonly dir: string,
-    private readonly owned: boolean,
-  ) {}
+  private constructor(readonly dir: string) {}
 
-  /**
-   * A spool in memory (/dev/shm) if this machine has one and files there can be unlinked while open, else in
-   * `fallbackDir`, emptied first: files left by a killed process are no one's any more.
-   */
-  static create(fallbackDir: string, memoryDir = "/dev/shm"): Spool {
-    if (byDescriptor && existsSync(memoryDir) && statSync(memoryDir).isDirectory()) return new Spool(memoryDir, false);
-    rmSync(fallbackDir, { recursive: true, force: true });
-    mkdirSync(fallbackDir, { recursive: true });
-    return new Spool(fallbackDir, true);
+  /** A spool in `dir`, emptied first: files left by a killed process are no one's any more. */
+  static create(dir: string): Spool {
+    rmSync(dir, { recursive: true, force: true });
+    mkdirSync(dir, { recursive: true });
+    return new Spool(dir);
   }
 
-  /** Writes `body` (bytes, or a stream read to its end) to a new file (on Linux, one already unlinked). */
+  /** Writes `body` (bytes, or a stream read to its end) to a new file. */
   async write(body: Uint8Array | ReadableStream<Uint8Array> | null, encoding: string | null): Promise<SpooledData> {
     const compression = compressionOf(encoding);
-    const path = join(this.dir, `pug-chdev-body-${process.pid}-${this.next++}`);
-    const fd = openSync(path, "wx+", 0o600);
-    let open = true;
-    const remove = async () => {
-      if (!open) return;
-      open = false;
-      closeSync(fd);
-      if (!byDescriptor) rmSync(path, { force: true });
-    };
+    // No file extension, and the compression always named: the engine would otherwise guess one from the name.
+    const path = join(this.dir, `body-${process.pid}-${this.next++}`);
+    const remove = () => unlink(path).catch((error: NodeJS.ErrnoException) => {
+      if (error.code !== "ENOENT") throw error;
+    });
     try {
-      if (byDescriptor) unlinkSync(path);
-      // Bun.write streams the body to the file itself: a quarter less CPU per row than writing it chunk by chunk from here.
-      if (body instanceof Uint8Array) await Bun.write(Bun.file(fd), body);
-      else await Bun.write(Bun.file(fd), new Response(body));
+      // Bun.write streams the body to disk itself: a quarter less CPU per row than writing it chunk by chunk from here.
+      if (body instanceof Uint8Array) await Bun.write(path, body);
+      else await Bun.write(path, new Response(body));
     } catch (error) {
       await remove();
       throw error;
     }
-    // The compression is always named: the engine would otherwise guess one from a file extension.
-    return { path: byDescriptor ? `/proc/self/fd/${fd}` : path, compression, remove };
+    return { path, compression, remove };
   }
 
   close(): void {
-    if (this.owned) rmSync(this.dir, { recursive: true, force: true });
+    rmSync(this.dir, { recursive: true, force: true });
   }
 }
