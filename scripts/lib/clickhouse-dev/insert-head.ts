@@ -90,7 +90,8 @@ export function findInsertHead(text: Uint8Array): InsertHead | undefined {
 
 /**
  * Formats the engine reads faster with `INSERT … SELECT * FROM file(…)` than with `FROM INFILE`, which
- * clickhouse-local parses on its client side and hands over block by block (Native: ~40% more CPU, and serial).
+ * clickhouse-local parses on its client side and hands over block by block (Native: 15–40% more CPU, measured with
+ * scripts/bench/clickhouse-dev-insert.ts).
  * For these the two land the same rows: the file takes the insertion table's structure (or the listed columns),
  * and omitted columns get their DEFAULT expressions (test/clickhouse-dev/binary-insert.test.ts checks both).
  * `Values` stays on INFILE: its data may hold expressions and `{x:Type}` parameters.
