@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { findInsertHead, insertFromFile } from "../../scripts/lib/clickhouse-dev/insert-head.ts";
+import { findInsertHead, insertFromSpool } from "../../scripts/lib/clickhouse-dev/insert-head.ts";
 
 const bytes = (s: string) => new TextEncoder().encode(s);
 
@@ -24,10 +24,21 @@ describe("findInsertHead", () => {
     },
   );
 
-  test("the file form puts INFILE before SETTINGS and names the format", () => {
+  test("the file form puts INFILE before SETTINGS and names the format and the compression", () => {
     const head = findInsertHead(bytes("INSERT INTO t (a) SETTINGS max_threads = 1 VALUES (1)"))!;
-    expect(insertFromFile(head, "FROM INFILE '/tmp/x'")).toBe("INSERT INTO t (a) FROM INFILE '/tmp/x' SETTINGS max_threads = 1 FORMAT Values");
+    expect(insertFromSpool(head, { path: "/tmp/x", compression: "none" }, false).sql).toBe(
+      "INSERT INTO t (a) FROM INFILE '/tmp/x' COMPRESSION 'none' SETTINGS max_threads = 1 FORMAT Values",
+    );
     const plain = findInsertHead(bytes("INSERT INTO t FORMAT Parquet\n"))!;
-    expect(insertFromFile(plain, "FROM INFILE '/tmp/y'")).toBe("INSERT INTO t FROM INFILE '/tmp/y' FORMAT Parquet");
+    expect(insertFromSpool(plain, { path: "/tmp/y", compression: "gzip" }, false).sql).toBe("INSERT INTO t FROM INFILE '/tmp/y' COMPRESSION 'gzip' FORMAT Parquet");
+  });
+
+  test("Native, RowBinary and JSONEachRow read the file with file(), the statement's SETTINGS last", () => {
+    const head = findInsertHead(bytes("INSERT INTO db.t (a, b) SETTINGS insert_deduplication_token = 'x' FORMAT RowBinary"))!;
+    expect(insertFromSpool(head, { path: "/data/http-spool/body-1-0", compression: "gzip" }, false)).toEqual({
+      sql: "INSERT INTO db.t (a, b) SELECT * FROM file('/data/http-spool/body-1-0', 'RowBinary', 'auto', 'gzip') SETTINGS insert_deduplication_token = 'x'",
+      select: true,
+    });
+    expect(insertFromSpool(head, { path: "/f", compression: "none" }, true).select).toBe(false);
   });
 });

@@ -5,7 +5,7 @@ import type { Session } from "chdb";
 import type { Logger } from "../../../src/logger.ts";
 import type { Engine, Summary } from "./engine.ts";
 import { type ClickHouseError, errors, fromEngineError, httpStatusFor } from "./errors.ts";
-import { type InsertHead, insertFromFile } from "./insert-head.ts";
+import { type InsertHead, insertFromSpool } from "./insert-head.ts";
 import { isStreamable, plainText } from "./output-formats.ts";
 import { insertInUrl, isReadonlyMethod, planQuery } from "./query-plan.ts";
 import { type Credentials, isTrue, parseCredentials, parseQueryParams, type QueryParams } from "./request-params.ts";
@@ -85,9 +85,11 @@ export function createHandler(deps: HandlerDeps): Handler {
 
   async function insert(params: QueryParams, head: InsertHead, spooled: SpooledData): Promise<Reply> {
     try {
+      const bound = boundParams(params);
+      const plan = insertFromSpool(head, spooled, bound !== undefined);
       return await withConnection(params, params.settings, async (conn) => ({
         body: new Uint8Array(0),
-        summary: await engine.insertFromFile(conn, insertFromFile(head, spooled.source), boundParams(params)),
+        summary: plan.select ? await engine.insertSelect(conn, plan.sql) : await engine.insertFromFile(conn, plan.sql, bound),
         format: params.defaultFormat,
         contentType: plainText,
       }));

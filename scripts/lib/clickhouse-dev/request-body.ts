@@ -1,17 +1,19 @@
 // Request bodies. A query's body is read whole (and decompressed); INSERT data is written to a file as it arrives
-// and the INSERT reads it with `FROM INFILE`, so rows never become JavaScript strings, any format arrives byte for
-// byte, and a slow upload never holds the engine (which only runs once the whole body is on disk).
+// and the INSERT reads it back (`FROM INFILE` or `file()`: see insert-head.ts), so rows never become JavaScript
+// strings, any format arrives byte for byte, and a slow upload never holds the engine (which only runs once the
+// whole body is on disk).
 
 import { mkdirSync, rmSync } from "node:fs";
 import { unlink } from "node:fs/promises";
 import { join } from "node:path";
 import { brotliDecompressSync, gunzipSync, inflateSync, zstdDecompressSync } from "node:zlib";
 import { ClickHouseError } from "./errors.ts";
-import { quoteString } from "./sql-text.ts";
 
 export interface SpooledData {
-  /** The `FROM INFILE '…' [COMPRESSION '…']` clause that reads the data back. */
-  source: string;
+  /** Where the engine reads the data back. */
+  path: string;
+  /** How the data is compressed, as FROM INFILE and file() name it (`none`, `gzip`, …). */
+  compression: string;
   remove(): Promise<void>;
 }
 
@@ -51,7 +53,7 @@ export class Spool {
   /** Writes `body` (bytes, or a stream read to its end) to a new file. */
   async write(body: Uint8Array | ReadableStream<Uint8Array> | null, encoding: string | null): Promise<SpooledData> {
     const compression = compressionOf(encoding);
-    // No file extension: FROM INFILE would otherwise guess a compression from it.
+    // No file extension, and the compression always named: the engine would otherwise guess one from the name.
     const path = join(this.dir, `body-${process.pid}-${this.next++}`);
     const remove = () => unlink(path).catch((error: NodeJS.ErrnoException) => {
       if (error.code !== "ENOENT") throw error;
@@ -64,8 +66,7 @@ export class Spool {
       await remove();
       throw error;
     }
-    const clause = compression === "none" ? "" : ` COMPRESSION ${quoteString(compression)}`;
-    return { source: `FROM INFILE ${quoteString(path)}${clause}`, remove };
+    return { path, compression, remove };
   }
 
   close(): void {
