@@ -30,8 +30,10 @@ export interface TableSink<Row> {
    * range's token (deduplication is per table, so one token serves all). Without it every row goes to `table`.
    */
   split?(rows: Row[]): Map<string, unknown[]>;
-  /** The stream's bare name (`events`); its dead-letter twin is `<stream>_dlq`. */
+  /** The stream's bare name (`events`); its dead-letter twin is `<stream>_dlq`… */
   stream: string;
+  /** …unless named here (bare): the events partitions all dead-letter into `events_dlq`. */
+  deadLetterStream?: string;
   /** The durable consumer that delivers the stream to this writer. */
   consumer: string;
   limits: WriteLimits;
