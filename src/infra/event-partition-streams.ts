@@ -11,7 +11,7 @@ import type { Nats } from "./nats.ts";
 const KEEP_MS = 30_000;
 
 /** The partition count, from the stream names NATS lists; throws when there is none or when one is missing. */
-export async function discoverEventPartitions(nats: Nats): Promise<number> {
+export async function discoverEventPartitions(nats: Pick<Nats, "jsm" | "names">): Promise<number> {
   const own = `${nats.names.prefix}_`;
   const bare: string[] = [];
   for await (const name of nats.jsm.streams.names(nats.names.subject(">"))) {

@@ -4,10 +4,12 @@
 import type { ClickHouseClient } from "@clickhouse/client";
 import { expect } from "bun:test";
 import { createClickHouse } from "../../src/infra/clickhouse.ts";
+import { discoverEventPartitions } from "../../src/infra/event-partition-streams.ts";
 import { connectNats, type Nats } from "../../src/infra/nats.ts";
 import { createPostgres } from "../../src/infra/postgres.ts";
 import { createProject } from "../../src/server/projects.ts";
 import { freePort, waitFor } from "./ports.ts";
+import { queuedInPartitions } from "./partition-load.ts";
 import { sendLoad } from "./sdk-events.ts";
 import { expectSuccess, type RunningPug, runPug, startPug, waitForHttp } from "./pug-process.ts";
 import { type ScratchEnv, scratchEnv } from "./scratch.ts";
@@ -28,7 +30,7 @@ export interface IngestStack {
   nats: Nats;
   /** Starts `pug worker events`; resolves once it pulls from its consumer (unless `waitUntilPulling` is false). */
   startWorker(extra?: Record<string, string>, waitUntilPulling?: boolean): Promise<RunningPug>;
-  /** Messages currently in this stack's events stream. */
+  /** Messages currently in this stack's events streams (every partition). */
   queued(): Promise<number>;
   /** Rows in this stack's events table (no FINAL: duplicates would show). */
   stored(where?: string): Promise<{ rows: number; ids: number }>;
@@ -74,7 +76,7 @@ export async function ingestStack(name: string, options: { worker?: boolean; env
       return worker;
     },
     async queued() {
-      return (await nats.jsm.streams.info(nats.names.stream("events"))).state.messages;
+      return await queuedInPartitions(nats, await discoverEventPartitions(nats));
     },
     async stored(where = "1") {
       const result = await ch.query({ query: `SELECT count() AS rows, uniqExact(event_id) AS ids FROM events WHERE ${where}`, format: "JSONEachRow" });

@@ -19,15 +19,17 @@ import { eventsService, type IntakeDeps } from "./events-service.ts";
 import { clientIpKey, userAgentKey } from "../request-context.ts";
 import { profilesSdkService } from "./profiles-sdk-service.ts";
 import { queueRoom } from "./queue-room.ts";
+import { eventPartitions } from "../../infra/event-partition-streams.ts";
 import { ipRateLimit, rateLimiter } from "./rate-limiter.ts";
 import { sdkCors } from "./sdk-cors.ts";
 
 /** The SDK's routes; background work they need (stream sizes) runs until `signal` aborts. */
 export function sdkRoutes(app: App, signal: AbortSignal, keys: ApiKeyStore): Hono<{ Variables: { clientIp: string } }> {
   const { intake } = app.config;
+  const partitions = eventPartitions(app.nats);
   const deps: IntakeDeps = {
     limiter: rateLimiter(app.redis(), app.metrics, app.log),
-    room: queueRoom(app.nats, ["events", "profiles"], app.log, signal),
+    room: queueRoom(app.nats, async () => [...(await partitions.streams()), "profiles"], app.log, signal),
     nats: app.nats,
     metrics: app.metrics,
     log: app.log,
