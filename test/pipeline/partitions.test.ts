@@ -76,9 +76,9 @@ describe("events partitions shared by workers", () => {
     const stack = await ingestStack("parts_kill");
     const workers: RunningPug[] = [];
     try {
-      workers.push(await stack.startWorker({}, false));
+      workers.push(await stack.startWorker({ PUG_LOG_LEVEL: "info" }, false));
       await waitForShares(stack, new Map([[workers[0]!.proc.pid, 4]]));
-      workers.push(await stack.startWorker({}, false));
+      workers.push(await stack.startWorker({ PUG_LOG_LEVEL: "info" }, false));
       await waitForShares(stack, new Map([[workers[0]!.proc.pid, 2], [workers[1]!.proc.pid, 2]]));
 
       const publishing = backgroundPublish(stack);
@@ -108,12 +108,12 @@ describe("events partitions shared by workers", () => {
   test("a worker joining under load takes half the partitions without a gap or a double write", async () => {
     const stack = await ingestStack("parts_join");
     try {
-      const first = await stack.startWorker({}, false);
+      const first = await stack.startWorker({ PUG_LOG_LEVEL: "info" }, false);
       await waitForShares(stack, new Map([[first.proc.pid, 4]]));
       const publishing = backgroundPublish(stack);
       await waitFor("events stored by the first worker", async () => (await stack.stored()).rows > 2_000, 60_000);
 
-      const second = await stack.startWorker({}, false);
+      const second = await stack.startWorker({ PUG_LOG_LEVEL: "info" }, false);
       await waitForShares(stack, new Map([[first.proc.pid, 2], [second.proc.pid, 2]]));
       const stored = (await stack.stored()).rows;
       await waitFor("both write on", async () => (await stack.stored()).rows > stored + 2_000, 60_000);
