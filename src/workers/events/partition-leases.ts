@@ -37,6 +37,7 @@ export async function runPartitionLeases(app: App, registry: WorkerRegistry, wor
   const stopping = AbortSignal.any([signal, stopAll.signal]);
   let failure: { error: unknown } | undefined;
   let offset: number | undefined;
+  let standby = false;
 
   const start = (index: number, conn: ReservedSql, release: () => Promise<void>) => {
     const handOver = new AbortController();
@@ -88,6 +89,8 @@ export async function runPartitionLeases(app: App, registry: WorkerRegistry, wor
         log.info("took an events partition", { partition: index, live });
         start(index, lock.conn, lock.release);
       }
+      if (held.size === 0 && !standby) log.info("every events partition is held by another worker; waiting as a standby", { partitions, live });
+      standby = held.size === 0;
       await sleep(TICK_MS, stopping);
     }
   } finally {
