@@ -24,10 +24,10 @@ describe("withEventPartitions", () => {
     expect(p1).toMatchObject({ subjects: ["acme.events_p1.>"], retention: "workqueue", discard: "new", max_bytes: 333, description: "Events (partition 1 of 3)" });
     expect(p0).toMatchObject({ subjects: ["acme.events.>"], max_bytes: 333, description: "Events (partition 0 of 3)" });
     expect(declared.consumers.map((c) => `${c.stream}/${c.durable_name} ${c.filter_subject}`)).toEqual([
-      "acme_profiles/profile-worker acme.profiles.>",
       "acme_events/events-worker acme.events.>",
       "acme_events_p1/events-worker acme.events_p1.>",
       "acme_events_p2/events-worker acme.events_p2.>",
+      "acme_profiles/profile-worker acme.profiles.>",
     ]);
   });
 

@@ -24,9 +24,7 @@ export function withEventPartitions(declared: NatsDeclarations, prefix: string, 
   if (!Number.isInteger(count) || count < 1) throw new Error(`the events partition count must be a whole number ≥ 1, got ${count}`);
   const base = declared.streams.find((stream) => stream.name === `${prefix}_${EVENTS_STREAM}`);
   if (!base) throw new Error(`no ${EVENTS_STREAM} stream is declared to partition`);
-  const baseConsumers = declared.consumers.filter((consumer) => consumer.stream === base.name);
   const streams: StreamSpec[] = [];
-  const consumers: ConsumerSpec[] = [];
   for (let index = 0; index < count; index++) {
     const bare = partitionStream(index);
     const name = `${prefix}_${bare}`;
@@ -37,10 +35,12 @@ export function withEventPartitions(declared: NatsDeclarations, prefix: string, 
       subjects: [`${prefix}.${bare}.>`],
       max_bytes: base.max_bytes > 0 ? Math.max(1, Math.floor(base.max_bytes / count)) : base.max_bytes,
     });
-    for (const consumer of baseConsumers) consumers.push({ ...consumer, stream: name, filter_subject: `${prefix}.${bare}.>` });
   }
+  // Each partition's copies take the place of the original, so the events come first as before.
+  const copies = (consumer: ConsumerSpec) =>
+    consumer.stream !== base.name ? [consumer] : streams.map((stream) => ({ ...consumer, stream: stream.name, filter_subject: stream.subjects[0]! }));
   return {
     streams: declared.streams.flatMap((stream) => (stream === base ? streams : [stream])),
-    consumers: [...declared.consumers.filter((consumer) => consumer.stream !== base.name), ...consumers],
+    consumers: declared.consumers.flatMap(copies),
   };
 }
