@@ -8,6 +8,7 @@ import { partitionStream } from "../../domain/ingest/event-partitions.ts";
 import { eventPartitions } from "../../infra/event-partition-streams.ts";
 import { loadGeoIp } from "../../infra/geoip.ts";
 import { runLockedTableWriter, writerLockName } from "../../pipeline/table-writer.ts";
+import type { WriteLimits } from "../../pipeline/types.ts";
 import { requireConsumer } from "../idle-role.ts";
 import { cookielessSalt } from "../../infra/cookieless-salt.ts";
 import { erasureTombstones } from "../../store/erasure-tombstones.ts";
@@ -15,6 +16,15 @@ import { EVENTS_CONSUMER, eventsSink } from "./events-sink.ts";
 import { workerRegistry } from "./events-worker-registry.ts";
 import { runPartitionLeases } from "./partition-leases.ts";
 import { userAgentParser } from "./user-agent.ts";
+
+/**
+ * One partition's share of the write limits: a worker alone writes every partition at once, and each writer holds
+ * up to twice its write's worth, so the configured batch (PUG_EVENTS_BATCH_MAX, _MAX_BYTES) is split among the
+ * partitions to keep the worker's memory where one writer kept it.
+ */
+export function partitionLimits(limits: WriteLimits, partitions: number): WriteLimits {
+  return { ...limits, maxRows: Math.max(1, Math.ceil(limits.maxRows / partitions)), maxBytes: Math.max(64 * 1024, Math.ceil(limits.maxBytes / partitions)) };
+}
 
 export function eventsWorkerRole(app: App): Role {
   const userAgent = userAgentParser();
@@ -38,7 +48,8 @@ export function eventsWorkerRole(app: App): Role {
         lockName: (index) => writerLockName({ consumer: EVENTS_CONSUMER }, nats.names.stream(partitionStream(index))),
         async write(index, conn, stop, handOver) {
           await requireConsumer(app, partitionStream(index), EVENTS_CONSUMER);
-          await runLockedTableWriter(app, eventsSink(app, { userAgent, geo: lookup }, salts, tombstones, partitionStream(index)), conn, stop, handOver);
+          const sink = eventsSink(app, { userAgent, geo: lookup }, salts, tombstones, partitionStream(index));
+          await runLockedTableWriter(app, { ...sink, limits: partitionLimits(sink.limits, await partitions.count()) }, conn, stop, handOver);
         },
       }, signal);
     },
