@@ -18,12 +18,12 @@ import { runPartitionLeases } from "./partition-leases.ts";
 import { userAgentParser } from "./user-agent.ts";
 
 /**
- * One partition's share of the write limits: a worker alone writes every partition at once, and each writer holds
- * up to twice its write's worth, so the configured batch (PUG_EVENTS_BATCH_MAX, _MAX_BYTES) is split among the
- * partitions to keep the worker's memory where one writer kept it.
+ * One partition's share of the write limits: each writer holds up to twice its write's worth, so the configured
+ * batch (PUG_EVENTS_BATCH_MAX, _MAX_BYTES) is split among the partitions a worker may hold (its fair share when
+ * it took this one), keeping its memory about where one writer kept it.
  */
-export function partitionLimits(limits: WriteLimits, partitions: number): WriteLimits {
-  return { ...limits, maxRows: Math.max(1, Math.ceil(limits.maxRows / partitions)), maxBytes: Math.max(64 * 1024, Math.ceil(limits.maxBytes / partitions)) };
+export function partitionLimits(limits: WriteLimits, share: number): WriteLimits {
+  return { ...limits, maxRows: Math.max(1, Math.ceil(limits.maxRows / share)), maxBytes: Math.max(64 * 1024, Math.ceil(limits.maxBytes / share)) };
 }
 
 export function eventsWorkerRole(app: App): Role {
@@ -46,10 +46,10 @@ export function eventsWorkerRole(app: App): Role {
       await runPartitionLeases(app, workerRegistry(app.postgres()), {
         partitions: () => partitions.count(),
         lockName: (index) => writerLockName({ consumer: EVENTS_CONSUMER }, nats.names.stream(partitionStream(index))),
-        async write(index, conn, stop, handOver) {
+        async write(index, conn, stop, handOver, share) {
           await requireConsumer(app, partitionStream(index), EVENTS_CONSUMER);
           const sink = eventsSink(app, { userAgent, geo: lookup }, salts, tombstones, partitionStream(index));
-          await runLockedTableWriter(app, { ...sink, limits: partitionLimits(sink.limits, await partitions.count()) }, conn, stop, handOver);
+          await runLockedTableWriter(app, { ...sink, limits: partitionLimits(sink.limits, share) }, conn, stop, handOver);
         },
       }, signal);
     },
