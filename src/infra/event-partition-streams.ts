@@ -12,14 +12,19 @@ const KEEP_MS = 30_000;
 
 /** The partition count, from the stream names NATS lists; throws when there is none or when one is missing. */
 export async function discoverEventPartitions(nats: Pick<Nats, "jsm" | "names">): Promise<number> {
+  const count = partitionCountOf(await ownStreams(nats));
+  if (count === 0) throw new Error(`NATS has no ${nats.names.stream("events")} stream: run \`pug nats migrate\``);
+  return count;
+}
+
+/** The bare names of this installation's streams (those named with its prefix). */
+export async function ownStreams(nats: Pick<Nats, "jsm" | "names">): Promise<string[]> {
   const own = `${nats.names.prefix}_`;
   const bare: string[] = [];
   for await (const name of nats.jsm.streams.names(nats.names.subject(">"))) {
     if (name.startsWith(own)) bare.push(name.slice(own.length));
   }
-  const count = partitionCountOf(bare);
-  if (count === 0) throw new Error(`NATS has no ${nats.names.stream("events")} stream: run \`pug nats migrate\``);
-  return count;
+  return bare;
 }
 
 export interface EventPartitions {

@@ -4,6 +4,7 @@
 
 import { recordedPartitionCount } from "../domain/migrations/event-partition-declarations.ts";
 import { EVENTS_STREAM, partitionIndexOf } from "../domain/ingest/event-partitions.ts";
+import { ownStreams } from "../infra/event-partition-streams.ts";
 import { isJetStreamNotFound, type Nats } from "../infra/nats.ts";
 
 export async function fixedPartitionCount(nats: Nats): Promise<number | undefined> {
@@ -15,10 +16,6 @@ export async function fixedPartitionCount(nats: Nats): Promise<number | undefine
   }
   const recorded = recordedPartitionCount(description);
   if (recorded !== undefined) return recorded;
-  const own = `${nats.names.prefix}_`;
-  let highest = 0;
-  for await (const name of nats.jsm.streams.names(nats.names.subject(">"))) {
-    if (name.startsWith(own)) highest = Math.max(highest, partitionIndexOf(name.slice(own.length)) ?? 0);
-  }
+  const highest = Math.max(0, ...(await ownStreams(nats)).map((name) => partitionIndexOf(name) ?? 0));
   return highest > 0 ? highest + 1 : undefined;
 }
