@@ -51,6 +51,8 @@ export async function ingestStack(name: string, options: { worker?: boolean; env
 
   const ch = createClickHouse({ url: env.CLICKHOUSE_URL, database: env.CLICKHOUSE_DATABASE });
   const nats = await connectNats({ url: env.NATS_URL, prefix: env.PUG_NATS_PREFIX });
+  // Fixed by the migrate above; asked once, so counting the queue is plain stream lookups.
+  const partitions = await discoverEventPartitions(nats);
   const workers: RunningPug[] = [];
   const stack: IngestStack = {
     env,
@@ -76,7 +78,7 @@ export async function ingestStack(name: string, options: { worker?: boolean; env
       return worker;
     },
     async queued() {
-      return await queuedInPartitions(nats, await discoverEventPartitions(nats));
+      return await queuedInPartitions(nats, partitions);
     },
     async stored(where = "1") {
       const result = await ch.query({ query: `SELECT count() AS rows, uniqExact(event_id) AS ids FROM events WHERE ${where}`, format: "JSONEachRow" });

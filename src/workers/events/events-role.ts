@@ -42,12 +42,13 @@ export function eventsWorkerRole(app: App): Role {
       const lookup = await geo;
       const nats = await app.nats();
       const count = await partitions.count();
+      // Checked before any lock is taken, as a standby did: a writer that gets its lock starts writing at once.
+      for (let index = 0; index < count; index++) await requireConsumer(app, partitionStream(index), EVENTS_CONSUMER);
       app.log.info("sharing the events partitions with the other events workers", { role: "events", partitions: count, consumer: EVENTS_CONSUMER });
       await runPartitionLeases(app, workerRegistry(app.postgres()), {
         partitions: () => partitions.count(),
         lockName: (index) => writerLockName({ consumer: EVENTS_CONSUMER }, nats.names.stream(partitionStream(index))),
         async write(index, conn, stop, handOver, share) {
-          await requireConsumer(app, partitionStream(index), EVENTS_CONSUMER);
           const sink = eventsSink(app, { userAgent, geo: lookup }, salts, tombstones, partitionStream(index));
           await runLockedTableWriter(app, { ...sink, limits: partitionLimits(sink.limits, share) }, conn, stop, handOver);
         },

@@ -41,6 +41,7 @@ export async function runPartitionLeases(app: App, registry: WorkerRegistry, wor
   let failure: { error: unknown } | undefined;
   let offset: number | undefined;
   let standby = false;
+  let partitions = 0;
 
   const start = (index: number, conn: ReservedSql, release: () => Promise<void>, share: number) => {
     const handOver = new AbortController();
@@ -64,17 +65,19 @@ export async function runPartitionLeases(app: App, registry: WorkerRegistry, wor
 
   try {
     while (!stopping.aborted) {
-      const partitions = await work.partitions();
-      offset ??= Math.floor(Math.random() * partitions);
       let live: number;
       try {
+        partitions = await work.partitions();
         live = await registry.beat([...held.keys()].sort((a, b) => a - b));
       } catch (error) {
-        // Postgres is away: keep writing what is held (its writers fail by themselves if their connections went).
-        log.warn("could not beat in the events worker registry; keeping the partitions held", { error });
+        // NATS or Postgres is away: keep writing what is held (its writers fail by themselves if their
+        // connections went), and look again. Before the first look there is nothing to go on: the role restarts.
+        if (partitions === 0) throw error;
+        log.warn("could not look at the events partitions and the live workers; keeping the partitions held", { error });
         await sleep(TICK_MS, stopping);
         continue;
       }
+      offset ??= Math.floor(Math.random() * partitions);
       const plan = leasePlan({ partitions, live, held: [...held.keys()] }, offset);
       for (const index of plan.release) {
         const lease = held.get(index);
@@ -86,7 +89,10 @@ export async function runPartitionLeases(app: App, registry: WorkerRegistry, wor
       let wanted = plan.take;
       for (const index of plan.candidates) {
         if (wanted === 0 || stopping.aborted) break;
-        const lock = await tryLeadership(app.postgres(), work.lockName(index), log);
+        const lock = await tryLeadership(app.postgres(), work.lockName(index), log).catch((error) => {
+          log.warn("could not try the lock of an events partition; trying again in a moment", { partition: index, error });
+          return undefined;
+        });
         if (!lock) continue;
         wanted--;
         log.info("took an events partition", { partition: index, live });
