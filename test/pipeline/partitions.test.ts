@@ -18,7 +18,7 @@ async function holdings(stack: IngestStack): Promise<Map<number, number[]>> {
   const sql = createPostgres({ url: stack.env.DATABASE_URL, maxConnections: 1 });
   try {
     const rows = await sql<{ pid: number; partitions: number[] }[]>`
-      SELECT pid, partitions FROM events_workers WHERE heartbeat_at > now() - interval '5 seconds'`;
+      SELECT pid, partitions FROM events_workers WHERE heartbeat_at > now() - interval '3 seconds'`;
     return new Map(rows.map((row) => [row.pid, [...row.partitions].sort()]));
   } finally {
     await sql.end();
@@ -103,7 +103,7 @@ describe("events partitions shared by workers", () => {
       await expectExactlyOnce(stack, load.ids, 120_000, 20_000);
       await expectFinalOnce(stack, load.ids.size);
       await expectLedgersAtStreamEnds(stack);
-      // Within seconds: the dead worker drops out of the live count after 5 s, the survivor looks every second.
+      // Within seconds: the dead worker drops out of the live count after 3 s, the survivor looks every second.
       expect(takeoverMs).toBeLessThan(15_000);
       expectNoCrash(workers[1]!);
     } finally {

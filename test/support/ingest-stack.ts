@@ -68,11 +68,12 @@ export async function ingestStack(name: string, options: { worker?: boolean; env
       const healthPort = freePort();
       const worker = startPug(["worker", "events"], { ...env, PUG_WORKER_HEALTH_ADDR: `127.0.0.1:${healthPort}`, ...extra });
       workers.push(worker);
-      // Ready once it waits on the consumer with a pull request.
+      // Ready once it waits on partition 0's consumer with a pull request. A worker started after one was killed
+      // may take that partition only once the dead one drops out of the live count (a few seconds).
       if (waitUntilPulling) await waitFor("the events worker to pull from its consumer", async () => {
         if (worker.proc.exitCode !== null) throw new Error(`worker exited: ${worker.output()}`);
         return (await nats.jsm.consumers.info(nats.names.stream("events"), "events-worker")).num_waiting > 0;
-      }, 20_000);
+      }, 30_000);
       stack.worker = worker;
       stack.workerUrl = `http://127.0.0.1:${healthPort}`;
       return worker;

@@ -8,7 +8,6 @@ import { partitionStream } from "../../domain/ingest/event-partitions.ts";
 import { eventPartitions } from "../../infra/event-partition-streams.ts";
 import { loadGeoIp } from "../../infra/geoip.ts";
 import { runLockedTableWriter, writerLockName } from "../../pipeline/table-writer.ts";
-import type { WriteLimits } from "../../pipeline/types.ts";
 import { requireConsumer } from "../idle-role.ts";
 import { cookielessSalt } from "../../infra/cookieless-salt.ts";
 import { erasureTombstones } from "../../store/erasure-tombstones.ts";
@@ -16,15 +15,6 @@ import { EVENTS_CONSUMER, eventsSink } from "./events-sink.ts";
 import { workerRegistry } from "./events-worker-registry.ts";
 import { runPartitionLeases } from "./partition-leases.ts";
 import { userAgentParser } from "./user-agent.ts";
-
-/**
- * One partition's share of the write limits: each writer holds up to twice its write's worth, so the configured
- * batch (PUG_EVENTS_BATCH_MAX, _MAX_BYTES) is split among the partitions a worker may hold (its fair share when
- * it took this one), keeping its memory about where one writer kept it.
- */
-export function partitionLimits(limits: WriteLimits, share: number): WriteLimits {
-  return { ...limits, maxRows: Math.max(1, Math.ceil(limits.maxRows / share)), maxBytes: Math.max(64 * 1024, Math.ceil(limits.maxBytes / share)) };
-}
 
 export function eventsWorkerRole(app: App): Role {
   const userAgent = userAgentParser();
@@ -44,13 +34,14 @@ export function eventsWorkerRole(app: App): Role {
       const count = await partitions.count();
       // Checked before any lock is taken, as a standby did: a writer that gets its lock starts writing at once.
       for (let index = 0; index < count; index++) await requireConsumer(app, partitionStream(index), EVENTS_CONSUMER);
-      app.log.info("sharing the events partitions with the other events workers", { role: "events", partitions: count, consumer: EVENTS_CONSUMER });
+      app.log.info("consumer bound", { role: "events", partitions: count, consumer: EVENTS_CONSUMER });
       await runPartitionLeases(app, workerRegistry(app.postgres()), {
         partitions: () => partitions.count(),
         lockName: (index) => writerLockName({ consumer: EVENTS_CONSUMER }, nats.names.stream(partitionStream(index))),
-        async write(index, conn, stop, handOver, share) {
-          const sink = eventsSink(app, { userAgent, geo: lookup }, salts, tombstones, partitionStream(index));
-          await runLockedTableWriter(app, { ...sink, limits: partitionLimits(sink.limits, share) }, conn, stop, handOver);
+        // Each partition's writer has the whole batch limits: splitting them by the share held made a partition
+        // with most of the traffic (intake not routing yet, or one busy person) write in small, slow inserts.
+        async write(index, conn, stop, handOver) {
+          await runLockedTableWriter(app, eventsSink(app, { userAgent, geo: lookup }, salts, tombstones, partitionStream(index)), conn, stop, handOver);
         },
       }, signal);
     },

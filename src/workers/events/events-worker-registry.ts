@@ -5,7 +5,7 @@ import { hostname } from "node:os";
 import type { Sql } from "../../infra/postgres.ts";
 
 /** An instance not heard from for this long is gone (its partition locks went with its connections already). */
-export const LIVE_WITHIN_MS = 5_000;
+export const LIVE_WITHIN_MS = 3_000;
 /** Rows of instances gone this long are removed by whoever beats next. */
 const FORGET_AFTER_MS = 3_600_000;
 

@@ -9,7 +9,7 @@
 import type { ReservedSql } from "postgres";
 import type { App } from "../../app/app.ts";
 import { sleep } from "../../domain/backoff.ts";
-import { fairShare, leasePlan } from "../../domain/ingest/partition-share.ts";
+import { leasePlan } from "../../domain/ingest/partition-share.ts";
 import { tryLeadership } from "../../pipeline/leadership.ts";
 import type { WorkerRegistry } from "./events-worker-registry.ts";
 
@@ -20,11 +20,8 @@ export interface PartitionWork {
   partitions(): Promise<number>;
   /** The advisory lock of partition `index`. */
   lockName(index: number): string;
-  /**
-   * Writes partition `index` under its lock (held on `conn`) until `signal` (stop) or `handOver` (let go). `share`:
-   * how many partitions this instance may hold now, to split its memory among their writers.
-   */
-  write(index: number, conn: ReservedSql, signal: AbortSignal, handOver: AbortSignal, share: number): Promise<void>;
+  /** Writes partition `index` under its lock (held on `conn`) until `signal` (stop) or `handOver` (let go). */
+  write(index: number, conn: ReservedSql, signal: AbortSignal, handOver: AbortSignal): Promise<void>;
 }
 
 interface Held {
@@ -43,11 +40,11 @@ export async function runPartitionLeases(app: App, registry: WorkerRegistry, wor
   let standby = false;
   let partitions = 0;
 
-  const start = (index: number, conn: ReservedSql, release: () => Promise<void>, share: number) => {
+  const start = (index: number, conn: ReservedSql, release: () => Promise<void>) => {
     const handOver = new AbortController();
     const done = (async () => {
       try {
-        await work.write(index, conn, stopping, handOver.signal, share);
+        await work.write(index, conn, stopping, handOver.signal);
         if (!handOver.signal.aborted && !stopping.aborted) throw new Error(`the writer of events partition ${index} stopped by itself`);
       } catch (error) {
         if (!stopping.aborted) {
@@ -96,7 +93,7 @@ export async function runPartitionLeases(app: App, registry: WorkerRegistry, wor
         if (!lock) continue;
         wanted--;
         log.info("took an events partition", { partition: index, live });
-        start(index, lock.conn, lock.release, fairShare(partitions, live));
+        start(index, lock.conn, lock.release);
       }
       if (held.size === 0 && !standby) log.info("every events partition is held by another worker; waiting as a standby", { partitions, live });
       standby = held.size === 0;
