@@ -20,7 +20,8 @@ export async function benchStores(name: string) {
     REDIS_URL: process.env.REDIS_URL ?? infraDefaults.redisUrl,
     PUG_REDIS_PREFIX: name,
     PUG_LOG_LEVEL: "warn",
-    // Room for the backlog a benchmark builds; JetStream reserves each stream's max_bytes on disk up front.
+    // Room for the backlog a benchmark builds (the events size is shared by its partitions); JetStream reserves each
+    // stream's max_bytes on disk up front.
     PUG_NATS_STREAM_LIMITS: ["events=4GiB/1d", ...["profiles", "email", "compliance"].map((s) => `${s}=256MiB/1d`), ...["events", "profiles", "email", "compliance"].map((s) => `${s}_dlq=256MiB/1d`)].join(","),
   };
   const admin = createPostgres({ url: adminUrl, maxConnections: 1 });

@@ -6,6 +6,8 @@
 
 import { parseArgs } from "node:util";
 import { createClickHouse } from "../../src/infra/clickhouse.ts";
+import { partitionStream } from "../../src/domain/ingest/event-partitions.ts";
+import { discoverEventPartitions } from "../../src/infra/event-partition-streams.ts";
 import { connectNats } from "../../src/infra/nats.ts";
 import { freePort } from "../../test/support/ports.ts";
 import { type RunningPug, startPug, waitForHttp } from "../../test/support/pug-process.ts";
@@ -42,7 +44,12 @@ try {
   console.log(`queued ${(batches * BATCH).toLocaleString()} events in ${((performance.now() - queueStarted) / 1000).toFixed(1)} s`);
   await server.stop();
   const nats = await connectNats({ url: env.NATS_URL, prefix: env.PUG_NATS_PREFIX });
-  const backlog = (await nats.jsm.streams.info(nats.names.stream("events"))).state;
+  const backlog = { messages: 0, bytes: 0 };
+  for (let index = 0, count = await discoverEventPartitions(nats); index < count; index++) {
+    const { state } = await nats.jsm.streams.info(nats.names.stream(partitionStream(index)));
+    backlog.messages += state.messages;
+    backlog.bytes += state.bytes;
+  }
   await nats.close();
   console.log(`backlog: ${backlog.messages.toLocaleString()} messages, ${(backlog.bytes / 1024 / 1024).toFixed(0)} MiB in JetStream`);
 

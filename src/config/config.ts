@@ -10,7 +10,8 @@ export interface Config {
   logLevel: LogLevel;
   postgres: { url: string };
   clickhouse: { url: string; database: string; cluster: string | undefined };
-  nats: { url: string; prefix: string; replicas: number; streamLimits: Record<string, StreamLimits> };
+  /** eventsPartitions: how many partitions `pug nats migrate` makes of the events stream the first time (fixed after). */
+  nats: { url: string; prefix: string; replicas: number; streamLimits: Record<string, StreamLimits>; eventsPartitions: number };
   redis: { url: string; prefix: string };
   /** jwtPreviousSecret: the key jwtSecret replaces, still accepted for tokens (and mail) it signed while rotating. */
   server: { host: string; port: number; corsOrigins: string[]; jwtSecret: string | undefined; jwtPreviousSecret: string | undefined };
@@ -55,7 +56,7 @@ export function toConfig(raw: RawConfig): Config {
     logLevel: raw.PUG_LOG_LEVEL,
     postgres: { url: raw.DATABASE_URL },
     clickhouse: { url: raw.CLICKHOUSE_URL, database: raw.CLICKHOUSE_DATABASE, cluster: raw.CLICKHOUSE_CLUSTER },
-    nats: { url: raw.NATS_URL, prefix: raw.PUG_NATS_PREFIX, replicas: raw.NATS_STREAM_REPLICAS, streamLimits: raw.PUG_NATS_STREAM_LIMITS },
+    nats: { url: raw.NATS_URL, prefix: raw.PUG_NATS_PREFIX, replicas: raw.NATS_STREAM_REPLICAS, streamLimits: raw.PUG_NATS_STREAM_LIMITS, eventsPartitions: raw.PUG_EVENTS_PARTITIONS },
     redis: { url: raw.REDIS_URL, prefix: raw.PUG_REDIS_PREFIX },
     server: { host: raw.PUG_SERVER_HOST, port: raw.PUG_SERVER_PORT, corsOrigins: raw.PUG_CORS_ORIGINS, jwtSecret: raw.PUG_JWT_SECRET_KEY, jwtPreviousSecret: raw.PUG_JWT_SECRET_KEY_PREVIOUS },
     serverAdmin: raw.PUG_SERVER_ADMIN_ADDR,

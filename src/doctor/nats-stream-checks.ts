@@ -3,10 +3,12 @@
 
 import type { JetStreamManager, PeerInfo, StreamInfo } from "@nats-io/jetstream";
 import type { App } from "../app/app.ts";
+import { withEventPartitions } from "../domain/migrations/event-partition-declarations.ts";
 import { natsDeclarations } from "../domain/migrations/nats-declarations.ts";
 import { isJetStreamNotFound } from "../infra/nats.ts";
 import { shippedMigrations } from "../migrate/run-migrations.ts";
 import { type CheckResult, errorText, fail, ok, skip, warn } from "./check.ts";
+import { partitionCheck } from "./nats-partition-checks.ts";
 
 export const JETSTREAM_SILENT_FIX =
   "JetStream did not answer: is the cluster electing a leader, and are a majority of its servers up (quorum)? check `nats server report jetstream`, then run pug doctor again";
@@ -36,7 +38,9 @@ async function lookup<T>(name: string, what: "stream" | "consumer", get: () => P
 /** `clustered`: the server is part of a NATS cluster (a lone server reports no stream leaders). */
 export async function natsStreamChecks(app: App, jsm: JetStreamManager, clustered: boolean, timeoutMs: number): Promise<CheckResult[]> {
   const { prefix, replicas } = app.config.nats;
-  const declared = natsDeclarations(await shippedMigrations("nats"), prefix, replicas);
+  const partitions = await partitionCheck(jsm, prefix);
+  // With the count unknown (a hole, or never migrated), partition 0 alone is looked for beyond what the check says.
+  const declared = withEventPartitions(natsDeclarations(await shippedMigrations("nats"), prefix, replicas), prefix, partitions.count ?? 1);
   const [streams, consumers] = await Promise.all([
     Promise.all(declared.streams.map((s) => lookup(s.name, "stream", () => jsm.streams.info(s.name)))),
     Promise.all(declared.consumers.map((c) => lookup(`${c.stream}/${c.durable_name}`, "consumer", () => jsm.consumers.info(c.stream, c.durable_name)))),
@@ -44,6 +48,7 @@ export async function natsStreamChecks(app: App, jsm: JetStreamManager, clustere
   const found = streams.flatMap((s) => ("info" in s ? [s.info] : []));
   const short = (name: string) => name.slice(prefix.length + 1);
   return [
+    partitions.check,
     lookupCheck("nats streams", streams, timeoutMs, () => fillCheck(found, short)),
     found.length === 0 ? skip("nats stream replicas", "no stream to look at") : replicaCheck(found, replicas, clustered, short),
     lookupCheck("nats consumers", consumers, timeoutMs, (infos) => ok("nats consumers", `pending: ${infos.map((c) => `${c.name} ${c.num_pending + c.num_ack_pending}`).join(", ")}`)),

@@ -10,6 +10,7 @@ import pg0006 from "../../migrations/postgres/0006_data_subject_erasure.sql" wit
 import pg0007 from "../../migrations/postgres/0007_project_reporting_timezone.sql" with { type: "text" };
 import pg0008 from "../../migrations/postgres/0008_control_plane.sql" with { type: "text" };
 import pg0009 from "../../migrations/postgres/0009_oidc_identities.sql" with { type: "text" };
+import pg0010 from "../../migrations/postgres/0010_events_workers.sql" with { type: "text" };
 import ch0001 from "../../migrations/clickhouse/0001_events.sql" with { type: "text" };
 import ch0002 from "../../migrations/clickhouse/0002_typed_properties.sql" with { type: "text" };
 import ch0003 from "../../migrations/clickhouse/0003_profiles.sql" with { type: "text" };
@@ -31,6 +32,7 @@ export const embeddedMigrations = {
     "0007_project_reporting_timezone.sql": pg0007,
     "0008_control_plane.sql": pg0008,
     "0009_oidc_identities.sql": pg0009,
+    "0010_events_workers.sql": pg0010,
   },
   clickhouse: {
     "0001_events.sql": ch0001,

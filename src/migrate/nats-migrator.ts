@@ -2,12 +2,18 @@
 // declared (creating or updating them in place), and the ledger records which files have been applied.
 
 import type { ConsumerConfig, StreamConfig } from "@nats-io/jetstream";
+import { withEventPartitions } from "../domain/migrations/event-partition-declarations.ts";
 import { natsDeclarations, type ConsumerSpec, type StreamLimits, type StreamSpec } from "../domain/migrations/nats-declarations.ts";
 import type { LedgerEntry, Migration } from "../domain/migrations/plan.ts";
 import { isJetStreamNotFound, type Nats } from "../infra/nats.ts";
-import type { StoreMigrator } from "./migrator.ts";
+import { fixedPartitionCount } from "./event-partition-count.ts";
+import { MigrationError, type StoreMigrator } from "./migrator.ts";
 
-export function natsMigrator(nats: Nats, shipped: Migration[], replicas: number, limits: Record<string, StreamLimits> = {}): StoreMigrator {
+/**
+ * `eventsPartitions` (PUG_EVENTS_PARTITIONS) is the count of events partitions made on the first migrate; once
+ * they exist, a different count is refused.
+ */
+export function natsMigrator(nats: Nats, shipped: Migration[], replicas: number, limits: Record<string, StreamLimits> = {}, eventsPartitions = 1): StoreMigrator {
   const ledgerStream = nats.names.stream("migrations");
   const ledgerSubject = (name: string) => nats.names.subject("migrations", name.replace(/\./g, "_"));
 
@@ -47,7 +53,14 @@ export function natsMigrator(nats: Nats, shipped: Migration[], replicas: number,
     },
     async reconcile(dryRun: boolean) {
       if (dryRun) refuseUnclusteredReplicas(nats, replicas);
-      const wanted = natsDeclarations(shipped, nats.names.prefix, replicas, limits);
+      const fixed = await fixedPartitionCount(nats);
+      if (fixed !== undefined && fixed !== eventsPartitions) {
+        throw new MigrationError(
+          `nats: PUG_EVENTS_PARTITIONS is ${eventsPartitions}, but the events stream was split into ${fixed} partitions when NATS was first migrated, ` +
+            `and that count cannot change (people would move to other partitions, and their events out of order): set PUG_EVENTS_PARTITIONS=${fixed}`,
+        );
+      }
+      const wanted = withEventPartitions(natsDeclarations(shipped, nats.names.prefix, replicas, limits), nats.names.prefix, eventsPartitions);
       const lines: string[] = [];
       for (const stream of wanted.streams) {
         const change = await (dryRun ? streamChange(nats, stream) : upsertStream(nats, stream));
@@ -93,7 +106,16 @@ const differs = (current: object, wanted: object) =>
 async function streamChange(nats: Nats, spec: StreamSpec): Promise<"create" | "update" | undefined> {
   const info = await streamInfo(nats, spec.name);
   if (!info) return "create";
-  return differs(info.config, spec) ? "update" : undefined;
+  if (!differs(info.config, spec)) return undefined;
+  // JetStream fits a stream into a lowered max_bytes by removing its oldest messages: in a work queue, accepted
+  // messages no worker has written yet.
+  if (spec.max_bytes > 0 && info.state.bytes > spec.max_bytes) {
+    throw new MigrationError(
+      `nats: ${spec.name} holds ${info.state.bytes} bytes, more than its new limit of ${spec.max_bytes}: JetStream would remove accepted messages to fit; ` +
+        "let the workers drain it first, or give it more room in PUG_NATS_STREAM_LIMITS",
+    );
+  }
+  return "update";
 }
 
 async function upsertStream(nats: Nats, spec: StreamSpec): Promise<"created" | "updated" | undefined> {

@@ -17,7 +17,7 @@ export async function shippedMigrations(store: Store) {
 async function withMigrator<T>(app: App, store: Store, work: (migrator: StoreMigrator) => Promise<T>): Promise<T> {
   const shipped = await shippedMigrations(store);
   if (store === "postgres") return work(postgresMigrator(app.postgres()));
-  if (store === "nats") return work(natsMigrator(await app.nats(), shipped, app.config.nats.replicas, app.config.nats.streamLimits));
+  if (store === "nats") return work(natsMigrator(await app.nats(), shipped, app.config.nats.replicas, app.config.nats.streamLimits, app.config.nats.eventsPartitions));
   const { url, database, cluster } = app.config.clickhouse;
   const admin = createClickHouse({ url, database: "default" });
   try {

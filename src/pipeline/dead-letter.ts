@@ -9,6 +9,8 @@ import type { Logger } from "../logger.ts";
 
 export interface DeadLetter {
   stream: string;
+  /** The dead-letter stream's bare name; `<stream>_dlq` when not given. */
+  to?: string;
   seq: number;
   data: Uint8Array;
   reason: string;
@@ -22,7 +24,7 @@ export async function deadLetter(nats: Nats, letter: DeadLetter, signal: AbortSi
   h.set("Pug-Source-Stream", nats.names.stream(letter.stream));
   h.set("Pug-Source-Seq", String(letter.seq));
   h.set("Pug-Failed-At", new Date().toISOString());
-  const subject = nats.names.subject(`${letter.stream}_dlq`, letter.reason);
+  const subject = nats.names.subject(letter.to ?? `${letter.stream}_dlq`, letter.reason);
   for (let attempt = 1; ; attempt++) {
     try {
       await nats.js.publish(subject, letter.data, { headers: h, msgID: `dlq:${letter.stream}:${letter.seq}:${letter.reason}` });

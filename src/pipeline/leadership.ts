@@ -11,31 +11,40 @@ export interface Leadership {
   release(): Promise<void>;
 }
 
-export async function acquireLeadership(sql: Sql, name: string, signal: AbortSignal, log: Logger): Promise<Leadership | undefined> {
+/** The lock of `name` on a connection of its own if no one holds it now; undefined (and the connection back) if taken. */
+export async function tryLeadership(sql: Sql, name: string, log: Logger): Promise<Leadership | undefined> {
   const conn = await sql.reserve();
-  let waiting = false;
   try {
-    while (!signal.aborted) {
-      const [row] = await conn<{ locked: boolean }[]>`SELECT pg_try_advisory_lock(hashtext(${name})) AS locked`;
-      if (row?.locked) {
-        if (waiting) log.info("took over as the active worker", { lock: name });
-        return {
-          conn,
-          async release() {
-            // Usually the connection is what failed, and the lock ended with its session; say so if it did not.
-            await conn`SELECT pg_advisory_unlock(hashtext(${name}))`.catch((error) => log.warn("could not release the writer lock", { lock: name, error }));
-            conn.release();
-          },
-        };
-      }
-      if (!waiting) log.info("another worker is active; waiting as a standby", { lock: name });
-      waiting = true;
-      await sleep(2_000, signal);
+    const [row] = await conn<{ locked: boolean }[]>`SELECT pg_try_advisory_lock(hashtext(${name})) AS locked`;
+    if (!row?.locked) {
+      conn.release();
+      return undefined;
     }
   } catch (error) {
     conn.release();
     throw error;
   }
-  conn.release();
+  return {
+    conn,
+    async release() {
+      // Usually the connection is what failed, and the lock ended with its session; say so if it did not.
+      await conn`SELECT pg_advisory_unlock(hashtext(${name}))`.catch((error) => log.warn("could not release the writer lock", { lock: name, error }));
+      conn.release();
+    },
+  };
+}
+
+export async function acquireLeadership(sql: Sql, name: string, signal: AbortSignal, log: Logger): Promise<Leadership | undefined> {
+  let waiting = false;
+  while (!signal.aborted) {
+    const leadership = await tryLeadership(sql, name, log);
+    if (leadership) {
+      if (waiting) log.info("took over as the active worker", { lock: name });
+      return leadership;
+    }
+    if (!waiting) log.info("another worker is active; waiting as a standby", { lock: name });
+    waiting = true;
+    await sleep(2_000, signal);
+  }
   return undefined;
 }

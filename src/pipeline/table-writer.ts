@@ -6,9 +6,10 @@
 // is written again identically (ClickHouse drops the repeat by its token). Two loops share the held messages:
 // the fetch loop pulls and converts while the write loop's insert is in flight; memory stays bounded because
 // fetching pauses while twice a write's worth is held. One writer per stream is active (a Postgres advisory lock);
-// others wait as standbys.
+// others wait as standbys, or (the events partitions) a lease holder runs the writer under a lock it took itself.
 
 import { type Consumer, JetStreamError, type JsMsg } from "@nats-io/jetstream";
+import type { ReservedSql } from "postgres";
 import type { App } from "../app/app.ts";
 import { backoffDelay, sleep } from "../domain/backoff.ts";
 import { isJetStreamNotFound, type Nats } from "../infra/nats.ts";
@@ -34,11 +35,10 @@ export async function runTableWriter<Row>(app: App, sink: TableSink<Row>, signal
   const log = app.log.child({ table: sink.table, stream: sink.stream });
   const nats = await app.nats();
   const stream = nats.names.stream(sink.stream);
-  const leadership = await acquireLeadership(app.postgres(), `pug ${sink.consumer} ${stream}`, signal, log);
+  const leadership = await acquireLeadership(app.postgres(), writerLockName(sink, stream), signal, log);
   if (!leadership) return;
   try {
-    const writer = new TableWriter(app, nats, sink, ledgerOf(leadership.conn, `${stream}/${sink.consumer}`), log, signal);
-    await writer.run();
+    await new TableWriter(app, nats, sink, ledgerOf(leadership.conn, `${stream}/${sink.consumer}`), log, signal).run();
   } finally {
     await leadership.release();
   }
@@ -51,6 +51,21 @@ export async function runTableWriter<Row>(app: App, sink: TableSink<Row>, signal
  */
 function ownBytes(data: Uint8Array): Uint8Array {
   return data.byteLength === data.buffer.byteLength ? data : data.slice();
+}
+
+/** The advisory lock that makes a stream's writer the only one (`stream`: its full name). */
+export const writerLockName = (sink: Pick<TableSink<unknown>, "consumer">, stream: string) => `pug ${sink.consumer} ${stream}`;
+
+/**
+ * Runs the writer of `sink` under its lock, already held on `conn`. When `handOver` fires the writer finishes the
+ * write in flight and returns, leaving what it holds unacknowledged: the ledger tells the next holder of the lock
+ * where to go on, and it reads those messages straight from the stream. `signal` stops it as runTableWriter does.
+ */
+export async function runLockedTableWriter<Row>(app: App, sink: TableSink<Row>, conn: ReservedSql, signal: AbortSignal, handOver: AbortSignal): Promise<void> {
+  const nats = await app.nats();
+  const stream = nats.names.stream(sink.stream);
+  const log = app.log.child({ table: sink.table, stream: sink.stream });
+  await new TableWriter(app, nats, sink, ledgerOf(conn, `${stream}/${sink.consumer}`), log, signal, handOver).run();
 }
 
 /** The consumer or its stream no longer exists: no retry brings it back, so the role restarts and says why. */
@@ -73,6 +88,8 @@ class TableWriter<Row> {
   /** Messages up to here were delivered to someone else (before this writer started): read them directly. */
   #deliveredBefore = 0;
   #consumer: Consumer | undefined;
+  /** Ends the pull in progress, if any. */
+  #stopPulling: (() => void) | undefined;
   #lastProbe = Date.now();
 
   constructor(
@@ -82,8 +99,14 @@ class TableWriter<Row> {
     private readonly ledger: Ledger,
     private readonly log: Logger,
     private readonly signal: AbortSignal,
+    private readonly handOver?: AbortSignal,
   ) {
     this.#stream = nats.names.stream(sink.stream);
+  }
+
+  /** No new pull or write starts: the role stops, or the lock is being handed over. */
+  get #winding(): boolean {
+    return this.#stop.signal.aborted || this.handOver?.aborted === true;
   }
 
   async run(): Promise<void> {
@@ -95,6 +118,13 @@ class TableWriter<Row> {
     const stopLoops = () => this.#stop.abort();
     if (this.signal.aborted) stopLoops();
     else this.signal.addEventListener("abort", stopLoops, { once: true });
+    // Handing over: the write in flight goes on (its signal is #stop's); the loops end after it.
+    const windDown = () => {
+      this.#wakeWriter.notify();
+      this.#wakeFetcher.notify();
+      this.#stopPulling?.();
+    };
+    this.handOver?.addEventListener("abort", windDown, { once: true });
     const keepAlive = setInterval(() => {
       for (const message of this.#held.values()) message.working?.();
     }, KEEP_ALIVE_MS);
@@ -116,6 +146,7 @@ class TableWriter<Row> {
     } finally {
       clearInterval(keepAlive);
       this.signal.removeEventListener("abort", stopLoops);
+      this.handOver?.removeEventListener("abort", windDown);
       this.app.metrics.writerHeldBytes.set({ table: this.sink.table }, 0);
     }
   }
@@ -134,7 +165,7 @@ class TableWriter<Row> {
 
   async #fetchLoop(consumer: Consumer): Promise<void> {
     let failures = 0;
-    while (!this.#stop.signal.aborted) {
+    while (!this.#winding) {
       const room = this.#room();
       if (room === 0) {
         await this.#wakeFetcher.wait(1_000);
@@ -144,6 +175,8 @@ class TableWriter<Row> {
         const messages = await consumer.fetch({ max_messages: room, expires: 2_000 });
         const stopPulling = () => messages.stop();
         this.#stop.signal.addEventListener("abort", stopPulling, { once: true });
+        this.#stopPulling = stopPulling;
+        if (this.handOver?.aborted) stopPulling();
         try {
           const inFlight = new Set<Promise<void>>();
           const concurrency = Math.max(1, this.sink.convertConcurrency ?? 1);
@@ -155,10 +188,11 @@ class TableWriter<Row> {
           await Promise.all(inFlight);
         } finally {
           this.#stop.signal.removeEventListener("abort", stopPulling);
+          this.#stopPulling = undefined;
         }
         failures = 0;
       } catch (error) {
-        if (this.#stop.signal.aborted) break;
+        if (this.#winding) break;
         if (consumerGone(error)) throw new Error(`JetStream consumer ${this.#stream}/${this.sink.consumer} is gone (${(error as Error).message}); run \`pug nats migrate\``);
         // Pulls fail while a connection is re-established, a stream leader is elected or heartbeats are late: the
         // messages held stay held (their deliveries are kept alive) and pulling resumes after a short pause.
@@ -237,7 +271,7 @@ class TableWriter<Row> {
 
   async #writeLoop(): Promise<void> {
     const { maxWaitMs } = this.sink.limits;
-    while (!this.#stop.signal.aborted) {
+    while (!this.#winding) {
       const waited = this.#held.oldestAt ? Date.now() - this.#held.oldestAt : 0;
       if (!this.#due(waited)) {
         if (this.#held.size === 0 && Date.now() - this.#lastProbe > TAIL_PROBE_MS) await this.#probeTail();

@@ -47,8 +47,10 @@ export interface TableSink<Row> {
   split?(rows: Row[]): Map<string, unknown[]>;
   /** Rows of `table` sent in a binary format (not used with `split`); without it, JSONEachRow. */
   encoding?: RowEncoding<Row>;
-  /** The stream's bare name (`events`); its dead-letter twin is `<stream>_dlq`. */
+  /** The stream's bare name (`events`); its dead-letter twin is `<stream>_dlq`… */
   stream: string;
+  /** …unless named here (bare): the events partitions all dead-letter into `events_dlq`. */
+  deadLetterStream?: string;
   /** The durable consumer that delivers the stream to this writer. */
   consumer: string;
   limits: WriteLimits;

@@ -27,7 +27,7 @@ export async function writeRange<Row>(messages: HeldMessage<Row>[], first: numbe
     const { reject } = message.conversion;
     if (!reject) continue;
     ctx.log.error("part of a message can never be stored; dead-lettered", { seq: message.seq, reason: reject.reason, detail: reject.detail });
-    await deadLetter(ctx.nats, { stream: sink.stream, seq: message.seq, data: reject.data ?? message.data, reason: reject.reason, detail: reject.detail }, ctx.signal, ctx.log);
+    await deadLetter(ctx.nats, { stream: sink.stream, to: sink.deadLetterStream, seq: message.seq, data: reject.data ?? message.data, reason: reject.reason, detail: reject.detail }, ctx.signal, ctx.log);
     app.metrics.deadLettered.inc({ table: sink.table, reason: reject.reason });
   }
   await ctx.ledger.plan(first, last);
@@ -49,7 +49,7 @@ async function writeOneByOne<Row>(messages: HeldMessage<Row>[], ctx: RangeContex
       await insert(message.seq, message.seq, [message], ctx, 3);
     } catch (error) {
       if (!isDataError(error)) throw error;
-      await deadLetter(ctx.nats, { stream: ctx.sink.stream, seq: message.seq, data: message.data, reason: "rejected_by_clickhouse", detail: refusal(error) }, ctx.signal, ctx.log);
+      await deadLetter(ctx.nats, { stream: ctx.sink.stream, to: ctx.sink.deadLetterStream, seq: message.seq, data: message.data, reason: "rejected_by_clickhouse", detail: refusal(error) }, ctx.signal, ctx.log);
       ctx.app.metrics.deadLettered.inc({ table: ctx.sink.table, reason: "rejected_by_clickhouse" });
     }
     await ctx.ledger.commit(message.seq);

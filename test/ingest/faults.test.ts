@@ -25,7 +25,7 @@ describe("crash safety", () => {
         // Wait for a write in flight (planned past committed); it lasts only milliseconds, so poll without pause.
         const deadline = Date.now() + 30_000;
         for (;;) {
-          const [row] = await sql<{ planned: string; committed: string }[]>`SELECT planned_last AS planned, committed_seq AS committed FROM ingest_checkpoints`;
+          const [row] = await sql<{ planned: string; committed: string }[]>`SELECT planned_last AS planned, committed_seq AS committed FROM ingest_checkpoints WHERE planned_last > committed_seq LIMIT 1`;
           if (row && Number(row.planned) > Number(row.committed)) break;
           if (Date.now() > deadline) throw new Error("no write in flight seen within 30 s");
         }

@@ -109,7 +109,8 @@ describe("identify", () => {
 
 describe("a full queue", () => {
   test("once the events stream is full the server answers 503 unavailable with Retry-After, and everything accepted is queued", async () => {
-    const stack = await ingestStack("limits_full", { env: { PUG_RATE_LIMIT_IP_RPS: "0", PUG_NATS_STREAM_LIMITS: "events=16KiB/7d" } });
+    // One partition: the events size limit is not split, and the one stream fills.
+    const stack = await ingestStack("limits_full", { env: { PUG_RATE_LIMIT_IP_RPS: "0", PUG_NATS_STREAM_LIMITS: "events=16KiB/7d", PUG_EVENTS_PARTITIONS: "1" } });
     try {
       const accepted: string[] = [];
       let refusal: Response | undefined;

@@ -18,7 +18,8 @@ function connectedPorts(pid: number): number[] {
 describe("NATS restarted mid-replay", () => {
   test("a planned range replayed while NATS is down and comes back is written whole: nothing is taken for gone", async () => {
     const nats = await startNats();
-    const stack = await ingestStack("replay_restart", { env: { NATS_URL: nats.url, PUG_RATE_LIMIT_IP_RPS: "0", PUG_LOG_LEVEL: "info" } });
+    // One partition: the worker waits for the lock the test holds instead of writing the others.
+    const stack = await ingestStack("replay_restart", { env: { NATS_URL: nats.url, PUG_RATE_LIMIT_IP_RPS: "0", PUG_LOG_LEVEL: "info", PUG_EVENTS_PARTITIONS: "1" } });
     const sql = createPostgres({ url: stack.env.DATABASE_URL, maxConnections: 1 });
     try {
       const accepted = await sendLoad(stack.baseUrl, stack.publicKey, stack.projectId, { batches: 300, size: 5, concurrency: 4 });

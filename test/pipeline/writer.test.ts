@@ -96,7 +96,8 @@ describe("data the writer cannot store", () => {
 
 describe("leadership", () => {
   test("a standby takes over from a leader killed with -9 under load: every accepted event is stored exactly once", async () => {
-    const stack = await ingestStack("standby", { env: { PUG_EVENTS_BATCH_MAX: "200", PUG_RATE_LIMIT_IP_RPS: "0", PUG_LOG_LEVEL: "info" } });
+    // One partition: the second worker has nothing to share and waits (test/pipeline/partitions.test.ts shares 4).
+    const stack = await ingestStack("standby", { env: { PUG_EVENTS_BATCH_MAX: "200", PUG_RATE_LIMIT_IP_RPS: "0", PUG_LOG_LEVEL: "info", PUG_EVENTS_PARTITIONS: "1" } });
     try {
       // Merges would collapse duplicate rows (ReplacingMergeTree) and hide a double write from count().
       await stack.ch.command({ query: "SYSTEM STOP MERGES events" });
@@ -108,7 +109,7 @@ describe("leadership", () => {
       leader.proc.kill("SIGKILL");
       await leader.proc.exited;
       const killedAt = Date.now();
-      await waitFor("the standby taking over", () => standby.output().includes("took over as the active worker"), 15_000);
+      await waitFor("the standby taking over", () => standby.output().includes("took an events partition"), 15_000);
       await load.progress("the standby storing events", 200, 30_000);
       expect(Date.now() - killedAt).toBeLessThan(30_000);
       const accepted = await load.stop();

@@ -4,10 +4,12 @@
 import type { ClickHouseClient } from "@clickhouse/client";
 import { expect } from "bun:test";
 import { createClickHouse } from "../../src/infra/clickhouse.ts";
+import { discoverEventPartitions } from "../../src/infra/event-partition-streams.ts";
 import { connectNats, type Nats } from "../../src/infra/nats.ts";
 import { createPostgres } from "../../src/infra/postgres.ts";
 import { createProject } from "../../src/server/projects.ts";
 import { freePort, waitFor } from "./ports.ts";
+import { queuedInPartitions } from "./partition-load.ts";
 import { sendLoad } from "./sdk-events.ts";
 import { expectSuccess, type RunningPug, runPug, startPug, waitForHttp } from "./pug-process.ts";
 import { type ScratchEnv, scratchEnv } from "./scratch.ts";
@@ -28,7 +30,7 @@ export interface IngestStack {
   nats: Nats;
   /** Starts `pug worker events`; resolves once it pulls from its consumer (unless `waitUntilPulling` is false). */
   startWorker(extra?: Record<string, string>, waitUntilPulling?: boolean): Promise<RunningPug>;
-  /** Messages currently in this stack's events stream. */
+  /** Messages currently in this stack's events streams (every partition). */
   queued(): Promise<number>;
   /** Rows in this stack's events table (no FINAL: duplicates would show). */
   stored(where?: string): Promise<{ rows: number; ids: number }>;
@@ -49,6 +51,8 @@ export async function ingestStack(name: string, options: { worker?: boolean; env
 
   const ch = createClickHouse({ url: env.CLICKHOUSE_URL, database: env.CLICKHOUSE_DATABASE });
   const nats = await connectNats({ url: env.NATS_URL, prefix: env.PUG_NATS_PREFIX });
+  // Fixed by the migrate above; asked once, so counting the queue is plain stream lookups.
+  const partitions = await discoverEventPartitions(nats);
   const workers: RunningPug[] = [];
   const stack: IngestStack = {
     env,
@@ -64,17 +68,18 @@ export async function ingestStack(name: string, options: { worker?: boolean; env
       const healthPort = freePort();
       const worker = startPug(["worker", "events"], { ...env, PUG_WORKER_HEALTH_ADDR: `127.0.0.1:${healthPort}`, ...extra });
       workers.push(worker);
-      // Ready once it waits on the consumer with a pull request.
+      // Ready once it waits on partition 0's consumer with a pull request. A worker started after one was killed
+      // may take that partition only once the dead one drops out of the live count (a few seconds).
       if (waitUntilPulling) await waitFor("the events worker to pull from its consumer", async () => {
         if (worker.proc.exitCode !== null) throw new Error(`worker exited: ${worker.output()}`);
         return (await nats.jsm.consumers.info(nats.names.stream("events"), "events-worker")).num_waiting > 0;
-      }, 20_000);
+      }, 30_000);
       stack.worker = worker;
       stack.workerUrl = `http://127.0.0.1:${healthPort}`;
       return worker;
     },
     async queued() {
-      return (await nats.jsm.streams.info(nats.names.stream("events"))).state.messages;
+      return await queuedInPartitions(nats, partitions);
     },
     async stored(where = "1") {
       const result = await ch.query({ query: `SELECT count() AS rows, uniqExact(event_id) AS ids FROM events WHERE ${where}`, format: "JSONEachRow" });

@@ -36,14 +36,24 @@ interface StreamFill {
   endedDuringRead: number;
 }
 
-export function queueRoom(nats: () => Promise<Nats>, streams: string[], log: Logger, signal: AbortSignal): QueueRoom {
-  const fill = new Map<string, StreamFill>(streams.map((s) => [s, { bytes: 0, maxBytes: 0, inFlight: 0, endedDuringRead: 0 }]));
+/**
+ * `streams`: the bare names of the streams to watch, or how to learn them (the events partitions are discovered
+ * from NATS, src/infra/event-partition-streams.ts): asked again at every refresh, so partitions added by a migrate
+ * are watched without a restart.
+ */
+export function queueRoom(nats: () => Promise<Nats>, streams: string[] | (() => Promise<string[]>), log: Logger, signal: AbortSignal): QueueRoom {
+  const fill = new Map<string, StreamFill>();
+  const watch = (names: string[]) => {
+    for (const name of names) if (!fill.has(name)) fill.set(name, { bytes: 0, maxBytes: 0, inFlight: 0, endedDuringRead: 0 });
+  };
+  if (Array.isArray(streams)) watch(streams);
 
   void (async () => {
     let failing = false;
     while (!signal.aborted) {
       try {
         const connection = await nats();
+        if (!Array.isArray(streams)) watch(await streams());
         for (const [base, known] of fill) {
           known.endedDuringRead = 0;
           const info = await connection.jsm.streams.info(connection.names.stream(base));

@@ -20,6 +20,7 @@ import { groupCommit } from "./group-commit.ts";
 import { clientIpKey, requestBodyKey, userAgentKey } from "../request-context.ts";
 import { profilesSdkService } from "./profiles-sdk-service.ts";
 import { queueRoom } from "./queue-room.ts";
+import { eventPartitions } from "../../infra/event-partition-streams.ts";
 import { ipRateLimit, rateLimiter } from "./rate-limiter.ts";
 import { sdkCors } from "./sdk-cors.ts";
 
@@ -28,16 +29,16 @@ type SdkVariables = { clientIp: string } & BodyVariables;
 /** The SDK's routes; background work they need (stream sizes) runs until `signal` aborts. */
 export function sdkRoutes(app: App, signal: AbortSignal, keys: ApiKeyStore): Hono<{ Variables: SdkVariables }> {
   const { intake } = app.config;
+  const partitions = eventPartitions(app.nats);
   const deps: IntakeDeps = {
     limiter: rateLimiter(app.redis(), app.metrics, app.log),
-    room: queueRoom(app.nats, ["events", "profiles"], app.log, signal),
+    room: queueRoom(app.nats, async () => [...(await partitions.streams()), "profiles"], app.log, signal),
     nats: app.nats,
     metrics: app.metrics,
     log: app.log,
     limits: intake,
     clientFacts: clientFactsSource(app),
-    // One partition until discovery of the partition count from NATS is wired in.
-    partitions: async () => 1,
+    partitions: partitions.count,
     groups: groupCommit(app.nats),
   };
   const router = createConnectRouter({

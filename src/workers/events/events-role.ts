@@ -1,14 +1,19 @@
 // `pug worker events`: reads accepted events from JetStream, enriches them (src/domain/ingest/pipeline.ts) and
-// writes them to ClickHouse exactly once through the stream → table writer (src/pipeline/table-writer.ts).
+// writes them to ClickHouse exactly once through the stream → table writer (src/pipeline/table-writer.ts), one
+// writer per events partition this instance holds the lease of (partition-leases.ts).
 
 import type { App } from "../../app/app.ts";
 import type { Role } from "../../app/supervisor.ts";
+import { partitionStream } from "../../domain/ingest/event-partitions.ts";
+import { eventPartitions } from "../../infra/event-partition-streams.ts";
 import { loadGeoIp } from "../../infra/geoip.ts";
-import { runTableWriter } from "../../pipeline/table-writer.ts";
+import { runLockedTableWriter, writerLockName } from "../../pipeline/table-writer.ts";
 import { requireConsumer } from "../idle-role.ts";
 import { cookielessSalt } from "../../infra/cookieless-salt.ts";
 import { erasureTombstones } from "../../store/erasure-tombstones.ts";
-import { EVENTS_CONSUMER, EVENTS_STREAM, eventsSink } from "./events-sink.ts";
+import { EVENTS_CONSUMER, eventsSink } from "./events-sink.ts";
+import { workerRegistry } from "./events-worker-registry.ts";
+import { runPartitionLeases } from "./partition-leases.ts";
 import { userAgentParser } from "./user-agent.ts";
 
 export function eventsWorkerRole(app: App): Role {
@@ -16,6 +21,7 @@ export function eventsWorkerRole(app: App): Role {
   let geo: Promise<Awaited<ReturnType<typeof loadGeoIp>>> | undefined;
   const salts = cookielessSalt(app.redis(), app.log, () => app.metrics.redisFailOpen.inc({ purpose: "cookieless_salt" }));
   const tombstones = erasureTombstones(app.postgres());
+  const partitions = eventPartitions(app.nats);
   return {
     name: "events",
     async run(signal) {
@@ -24,9 +30,20 @@ export function eventsWorkerRole(app: App): Role {
         throw error;
       });
       const lookup = await geo;
-      await requireConsumer(app, EVENTS_STREAM, EVENTS_CONSUMER);
-      app.log.info("consumer bound", { role: "events", stream: EVENTS_STREAM, consumer: EVENTS_CONSUMER });
-      await runTableWriter(app, eventsSink(app, { userAgent, geo: lookup }, salts, tombstones), signal);
+      const nats = await app.nats();
+      const count = await partitions.count();
+      // Checked before any lock is taken, as a standby did: a writer that gets its lock starts writing at once.
+      for (let index = 0; index < count; index++) await requireConsumer(app, partitionStream(index), EVENTS_CONSUMER);
+      app.log.info("consumer bound", { role: "events", partitions: count, consumer: EVENTS_CONSUMER });
+      await runPartitionLeases(app, workerRegistry(app.postgres()), {
+        partitions: () => partitions.count(),
+        lockName: (index) => writerLockName({ consumer: EVENTS_CONSUMER }, nats.names.stream(partitionStream(index))),
+        // Each partition's writer has the whole batch limits: splitting them by the share held made a partition
+        // with most of the traffic (intake not routing yet, or one busy person) write in small, slow inserts.
+        async write(index, conn, stop, handOver) {
+          await runLockedTableWriter(app, eventsSink(app, { userAgent, geo: lookup }, salts, tombstones, partitionStream(index)), conn, stop, handOver);
+        },
+      }, signal);
     },
   };
 }

@@ -5,6 +5,7 @@
 import { create, toBinary } from "@bufbuild/protobuf";
 import { timestampMs } from "@bufbuild/protobuf/wkt";
 import type { App } from "../../app/app.ts";
+import { EVENTS_STREAM } from "../../domain/ingest/event-partitions.ts";
 import type { EventRow } from "../../domain/ingest/event-row.ts";
 import { EVENT_COLUMNS, encodeEventRows } from "../../domain/ingest/event-row-binary.ts";
 import type { ClientLookups, StageContext } from "../../domain/ingest/pipeline-types.ts";
@@ -15,14 +16,16 @@ import { hmacHex, type SaltSource } from "../../infra/cookieless-salt.ts";
 import type { Conversion, TableSink } from "../../pipeline/types.ts";
 import type { ErasureTombstones } from "../../store/erasure-tombstones.ts";
 
-export const EVENTS_STREAM = "events";
+export { EVENTS_STREAM };
 export const EVENTS_CONSUMER = "events-worker";
 
-export function eventsSink(app: App, lookups: StageContext & Pick<ClientLookups, "geo">, salts: SaltSource, tombstones: ErasureTombstones): TableSink<EventRow> {
+/** The events table as the writer of one partition's stream (bare name) sees it; every partition dead-letters into `events_dlq`. */
+export function eventsSink(app: App, lookups: StageContext & Pick<ClientLookups, "geo">, salts: SaltSource, tombstones: ErasureTombstones, stream = EVENTS_STREAM): TableSink<EventRow> {
   const { batchMax, batchMaxBytes, batchWaitMs } = app.config.eventsWorker;
   return {
     table: "events",
-    stream: EVENTS_STREAM,
+    stream,
+    deadLetterStream: `${EVENTS_STREAM}_dlq`,
     consumer: EVENTS_CONSUMER,
     limits: { maxRows: batchMax, maxBytes: batchMaxBytes, maxWaitMs: batchWaitMs },
     encoding: { format: "RowBinary", columns: EVENT_COLUMNS, encode: encodeEventRows },

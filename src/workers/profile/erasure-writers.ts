@@ -1,9 +1,12 @@
 // Waiting for the stream writers to get past a point. A writer converts a message (checking tombstones) some time
 // before it inserts the rows; an erasure must not delete before rows converted without its tombstones have landed,
 // or they would land after it. So it notes how far each stream reaches and waits until the writer's ledger
-// (ingest_checkpoints, see src/pipeline/ledger.ts) says it committed that far.
+// (ingest_checkpoints, see src/pipeline/ledger.ts) says it committed that far. The events writer is one per
+// partition (src/domain/ingest/event-partitions.ts), each with its own ledger: every one of them is waited for.
 
 import { sleep } from "../../domain/backoff.ts";
+import { EVENTS_STREAM, partitionIndexOf, partitionStream } from "../../domain/ingest/event-partitions.ts";
+import { discoverEventPartitions } from "../../infra/event-partition-streams.ts";
 import type { Nats } from "../../infra/nats.ts";
 import type { Sql } from "../../infra/postgres.ts";
 
@@ -13,7 +16,8 @@ export interface StreamWriter {
   consumer: string;
 }
 
-export const EVENTS_WRITER: StreamWriter = { stream: "events", consumer: "events-worker" };
+/** The writers of every events partition. */
+export const EVENTS_WRITER: StreamWriter = { stream: EVENTS_STREAM, consumer: "events-worker" };
 export const PROFILE_WRITER: StreamWriter = { stream: "profiles", consumer: "profile-worker" };
 
 /** The writers did not commit far enough within the bound: something is stuck, and an operator must look. */
@@ -29,7 +33,12 @@ export interface WaitOptions {
 /** Resolves once every writer has committed everything its stream held when this was called. */
 export async function waitForWriters(sql: Sql, nats: Nats, writers: StreamWriter[], options: WaitOptions): Promise<void> {
   const targets: { writer: StreamWriter; stream: string; last: number }[] = [];
+  const expanded: StreamWriter[] = [];
   for (const writer of writers) {
+    if (writer.stream !== EVENTS_STREAM) expanded.push(writer);
+    else for (let index = 0, count = await discoverEventPartitions(nats); index < count; index++) expanded.push({ ...writer, stream: partitionStream(index) });
+  }
+  for (const writer of expanded) {
     const stream = nats.names.stream(writer.stream);
     const { state } = await nats.jsm.streams.info(stream);
     // An empty stream has nothing on its way: every message it held was acknowledged, which follows the commit.
@@ -50,7 +59,7 @@ export async function waitForWriters(sql: Sql, nats: Nats, writers: StreamWriter
       if (Date.now() > deadline) {
         throw new WritersBehind(
           `the ${target.writer.consumer} writer committed ${target.stream} up to ${row.committed_seq}, not yet ${target.last}, ` +
-            `after ${Math.round(options.timeoutMs / 1000)} s: is \`pug worker ${target.writer.stream === "events" ? "events" : "profile"}\` running and writing?`,
+            `after ${Math.round(options.timeoutMs / 1000)} s: is \`pug worker ${partitionIndexOf(target.writer.stream) !== undefined ? "events" : "profile"}\` running and writing?`,
         );
       }
       if (Date.now() - lastPing > 10_000) {

@@ -1,0 +1,25 @@
+// The events partitions as NATS holds them: how many, and none missing in 0…n-1 (a hole would leave the people
+// routed to it with nowhere to go). Their consumers are checked with every other declared consumer.
+
+import type { JetStreamManager } from "@nats-io/jetstream";
+import { PartitionGap } from "../domain/ingest/partition-count.ts";
+import { partitionStream } from "../domain/ingest/event-partitions.ts";
+import { discoverEventPartitions } from "../infra/event-partition-streams.ts";
+import { natsNames } from "../infra/nats.ts";
+import { type CheckResult, errorText, fail, ok } from "./check.ts";
+import { JETSTREAM_SILENT_FIX } from "./nats-stream-checks.ts";
+
+const NAME = "nats events partitions";
+
+/** The check, and the count to declare the partitions' consumers with (undefined when it is not known). */
+export async function partitionCheck(jsm: JetStreamManager, prefix: string): Promise<{ check: CheckResult; count: number | undefined }> {
+  try {
+    const count = await discoverEventPartitions({ jsm, names: natsNames(prefix) });
+    const last = count > 1 ? ` … ${partitionStream(count - 1)}` : "";
+    return { check: ok(NAME, `${count} partition${count === 1 ? "" : "s"}: events${last}`), count };
+  } catch (error) {
+    if (error instanceof PartitionGap) return { check: fail(NAME, error.message, "run `pug nats migrate` to make the missing partition streams again"), count: undefined };
+    if (/run `pug nats migrate`/.test(errorText(error))) return { check: fail(NAME, errorText(error), "run `pug nats migrate`"), count: undefined };
+    return { check: fail(NAME, `could not list the streams: ${errorText(error)}`, JETSTREAM_SILENT_FIX), count: undefined };
+  }
+}
