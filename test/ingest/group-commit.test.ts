@@ -18,7 +18,8 @@ import { batchBody, CHROME_UA, sdkEvent, sdkRequest, str } from "../support/sdk-
 let stack: IngestStack;
 let stream: string;
 beforeAll(async () => {
-  stack = await ingestStack("groupcommit");
+  // One partition: these tests count the messages of one stream (routing among partitions: sdk-wire, partitions).
+  stack = await ingestStack("groupcommit", { env: { PUG_EVENTS_PARTITIONS: "1" } });
   stream = stack.nats.names.stream("events");
 });
 afterAll(() => stack.stop());
@@ -135,7 +136,10 @@ describe("group commit", () => {
 describe("group commit through a NATS outage", () => {
   test("requests sent while NATS stops and comes back are each stored whole or refused as retryable, never half", async () => {
     const nats = await startNats();
-    const outage = await ingestStack("groupcommit_outage", { env: { NATS_URL: nats.url } });
+    const outage = await ingestStack("groupcommit_outage", {
+      // No rate limits: eight senders flat out would otherwise be refused by them, not by the outage.
+      env: { NATS_URL: nats.url, PUG_EVENTS_PARTITIONS: "1", PUG_RATE_LIMIT_IP_RPS: "0", PUG_RATE_LIMIT_PROJECT_EPS: "0" },
+    });
     try {
       await outage.nats.close();
       const sent: { ids: string[]; status: number; code?: string }[] = [];

@@ -224,7 +224,8 @@ describe("what intake accepts is what ClickHouse holds", () => {
   test("the client IP never enters the queue; geo and the cookieless visitor still reach the row, also from a message of an older server", async () => {
     const subject = stack.nats.names.subject("events", "ingest");
     const seen: Uint8Array[] = [];
-    const subscription = stack.nats.connection.subscribe(stack.nats.names.subject("events", "group"), { callback: (_error, message) => void seen.push(message.data) });
+    // Each request goes to its visitor's events partition: watch the group subject of every partition stream.
+    const subscription = stack.nats.connection.subscribe(stack.nats.names.subject("*", "group"), { callback: (_error, message) => void seen.push(message.data) });
     const ip = "81.2.69.160";
     const headers = { "x-api-key": stack.publicKey, "user-agent": CHROME_UA, "x-forwarded-for": ip };
     const cookieless = () => sdkEvent(stack.projectId, { cookieless: true, distinctId: "", sessionId: "" });

@@ -37,7 +37,9 @@ async function waitForShares(stack: IngestStack, expected: Map<number, number>, 
 function backgroundPublish(stack: IngestStack): { stop(): Promise<PartitionLoad>; load: PartitionLoad } {
   let going = true;
   const load: PartitionLoad = { ids: new Set(), perPartition: new Array(PARTITIONS).fill(0) };
-  const done = publishPartitioned(stack.nats, stack.projectId, { batches: 0, size: 20, partitions: PARTITIONS, concurrency: 2, until: () => going }, load);
+  // Paced (about 2,000 events/s): load for as long as a test needs, never more than a slow CI machine's worker
+  // drains, or the partitions (a quarter of the test's 64 MiB each) would fill and refuse the publisher.
+  const done = publishPartitioned(stack.nats, stack.projectId, { batches: 0, size: 20, partitions: PARTITIONS, concurrency: 2, until: () => going, pauseMs: 20 }, load);
   return {
     load,
     async stop() {

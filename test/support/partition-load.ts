@@ -20,7 +20,7 @@ export interface PartitionLoad {
 export async function publishPartitioned(
   nats: Nats,
   projectId: string,
-  options: { batches: number; size: number; partitions: number; concurrency?: number; until?: () => boolean },
+  options: { batches: number; size: number; partitions: number; concurrency?: number; until?: () => boolean; pauseMs?: number },
   into: PartitionLoad = { ids: new Set(), perPartition: new Array(options.partitions).fill(0) },
 ): Promise<PartitionLoad> {
   let next = 0;
@@ -35,6 +35,7 @@ export async function publishPartitioned(
       await nats.js.publish(nats.names.subject(partitionStream(partition), "ingest"), body, { msgID: events[0]!.eventId });
       for (const event of events) into.ids.add(event.eventId);
       into.perPartition[partition]!++;
+      if (options.pauseMs) await Bun.sleep(options.pauseMs);
     }
   }));
   return into;
