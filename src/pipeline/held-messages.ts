@@ -1,10 +1,15 @@
 // The messages a writer holds between delivery and the write that stores them, keyed by stream sequence, with
 // the running totals that decide when a write is due and when fetching must pause (memory stays bounded).
 
+import type { HeldBudget } from "./held-budget.ts";
 import { type HeldMessage, rowCount } from "./types.ts";
 
 export class HeldMessages<Row> {
   readonly #bySeq = new Map<number, HeldMessage<Row>>();
+
+  /** `budget`: what this writer holds is also counted there, with what the process's other writers hold. */
+  constructor(private readonly budget?: HeldBudget) {}
+
   rows = 0;
   bytes = 0;
   /** When the oldest message still held arrived (ms), 0 when none is held. */
@@ -24,6 +29,7 @@ export class HeldMessages<Row> {
     this.#bySeq.set(message.seq, message);
     this.rows += rowCount(message);
     this.bytes += message.data.byteLength;
+    this.budget?.add(rowCount(message), message.data.byteLength);
     if (this.oldestAt === 0) this.oldestAt = Date.now();
   }
 
@@ -52,6 +58,13 @@ export class HeldMessages<Row> {
     return next;
   }
 
+  /** Forgets every message (the writer stopped: they stay queued for whoever writes next). */
+  clear(): void {
+    for (const message of this.#bySeq.values()) this.#forget(message);
+    this.#bySeq.clear();
+    this.oldestAt = 0;
+  }
+
   values(): IterableIterator<HeldMessage<Row>> {
     return this.#bySeq.values();
   }
@@ -59,5 +72,6 @@ export class HeldMessages<Row> {
   #forget(message: HeldMessage<Row>): void {
     this.rows -= rowCount(message);
     this.bytes -= message.data.byteLength;
+    this.budget?.release(rowCount(message), message.data.byteLength);
   }
 }

@@ -74,7 +74,7 @@ function consumerGone(error: unknown): boolean {
 }
 
 class TableWriter<Row> {
-  readonly #held = new HeldMessages<Row>();
+  readonly #held: HeldMessages<Row>;
   /** Delivered messages being converted now: not held yet, and not to be read directly meanwhile. */
   readonly #converting = new Set<number>();
   readonly #wakeWriter = new Wakeup();
@@ -102,6 +102,7 @@ class TableWriter<Row> {
     private readonly handOver?: AbortSignal,
   ) {
     this.#stream = nats.names.stream(sink.stream);
+    this.#held = new HeldMessages<Row>(sink.budget);
   }
 
   /** No new pull or write starts: the role stops, or the lock is being handed over. */
@@ -128,6 +129,8 @@ class TableWriter<Row> {
     const keepAlive = setInterval(() => {
       for (const message of this.#held.values()) message.working?.();
     }, KEEP_ALIVE_MS);
+    // Room freed by another partition's write may be room for this writer's next fetch.
+    const stopListening = this.sink.budget?.onRelease(() => this.#wakeFetcher.notify());
     try {
       await this.#replayPlanned();
       await removeCommittedLeftovers(this.nats, this.#stream, this.#committed, this.#stop.signal, this.log);
@@ -147,7 +150,10 @@ class TableWriter<Row> {
       clearInterval(keepAlive);
       this.signal.removeEventListener("abort", stopLoops);
       this.handOver?.removeEventListener("abort", windDown);
-      this.app.metrics.writerHeldBytes.set({ table: this.sink.table }, 0);
+      stopListening?.();
+      // What is still held was not acknowledged: it stays queued for whoever writes this stream next.
+      this.#held.clear();
+      this.#reportHeld();
     }
   }
 
@@ -211,8 +217,9 @@ class TableWriter<Row> {
    */
   #room(): number {
     const { maxRows, maxBytes } = this.sink.limits;
-    const rowsLeft = 2 * maxRows - this.#held.rows;
-    const bytesLeft = 2 * maxBytes - this.#held.bytes;
+    const { budget } = this.sink;
+    const rowsLeft = Math.min(2 * maxRows - this.#held.rows, budget ? budget.maxRows - budget.rows : Infinity);
+    const bytesLeft = Math.min(2 * maxBytes - this.#held.bytes, budget ? budget.maxBytes - budget.bytes : Infinity);
     if (rowsLeft <= 0 || bytesLeft <= 0) return 0;
     const seen = Math.max(1, this.#seen.messages);
     const byRows = Math.ceil(rowsLeft / Math.max(1, this.#seen.rows / seen));
@@ -251,7 +258,7 @@ class TableWriter<Row> {
     this.#seen.messages++;
     this.#seen.rows += rowCount(held);
     this.#seen.bytes += message.data.byteLength;
-    this.app.metrics.writerHeldBytes.set({ table: this.sink.table }, this.#held.bytes);
+    this.#reportHeld();
     this.#wakeWriter.notify();
   }
 
@@ -312,6 +319,8 @@ class TableWriter<Row> {
     const { maxRows, maxBytes, maxWaitMs } = this.sink.limits;
     if (this.#committed < this.#deliveredBefore) return true;
     if (this.#held.size === 0) return false;
+    // The process's writers together hold all they may: each writes what it holds, so fetching can go on.
+    if (this.sink.budget?.full) return true;
     return this.#held.rows >= maxRows || this.#held.bytes >= maxBytes || waited >= maxWaitMs;
   }
 
@@ -359,7 +368,7 @@ class TableWriter<Row> {
     for (let done = first; done <= last; done++) this.#held.take(done)?.ack?.();
     await this.#removeReadDirectly(messages);
     if (this.#held.size > 0) this.#held.oldestAt = Date.now();
-    this.app.metrics.writerHeldBytes.set({ table: this.sink.table }, this.#held.bytes);
+    this.#reportHeld();
     this.#wakeFetcher.notify();
     return true;
   }
@@ -399,6 +408,11 @@ class TableWriter<Row> {
       // Nothing held was acknowledged, so JetStream delivers it to the next writer: nothing is lost.
       this.log.warn("could not write held messages before stopping; they stay queued", { held: this.#held.size, error });
     }
+  }
+
+  /** Held bytes of the table: all its writers' in this process when they share a budget. */
+  #reportHeld(): void {
+    this.app.metrics.writerHeldBytes.set({ table: this.sink.table }, this.sink.budget?.bytes ?? this.#held.bytes);
   }
 
   #rangeContext(signal: AbortSignal) {

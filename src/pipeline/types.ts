@@ -1,6 +1,7 @@
 // The shapes the stream → ClickHouse writer shares with the roles that use it. A role describes its table once
 // (a TableSink); the writer does the rest: ordered ranges, plan → insert → commit → ack, dead letters, metrics.
 
+import type { HeldBudget } from "./held-budget.ts";
 import type { StoredMessage } from "./stream-messages.ts";
 
 /**
@@ -54,6 +55,8 @@ export interface TableSink<Row> {
   /** The durable consumer that delivers the stream to this writer. */
   consumer: string;
   limits: WriteLimits;
+  /** Shared by the writers of this sink in one process (one per events partition); without it each is bounded alone. */
+  budget?: HeldBudget;
   /**
    * How many delivered messages may be converted at once (default 1: one after the other). More only helps a sink
    * whose conversion waits on I/O, and is safe only when conversion is order-insensitive; rows are still written

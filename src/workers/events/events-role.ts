@@ -7,6 +7,7 @@ import type { Role } from "../../app/supervisor.ts";
 import { partitionStream } from "../../domain/ingest/event-partitions.ts";
 import { eventPartitions } from "../../infra/event-partition-streams.ts";
 import { loadGeoIp } from "../../infra/geoip.ts";
+import { HeldBudget } from "../../pipeline/held-budget.ts";
 import { runLockedTableWriter, writerLockName } from "../../pipeline/table-writer.ts";
 import { requireConsumer } from "../idle-role.ts";
 import { cookielessSalt } from "../../infra/cookieless-salt.ts";
@@ -35,13 +36,16 @@ export function eventsWorkerRole(app: App): Role {
       // Checked before any lock is taken, as a standby did: a writer that gets its lock starts writing at once.
       for (let index = 0; index < count; index++) await requireConsumer(app, partitionStream(index), EVENTS_CONSUMER);
       app.log.info("consumer bound", { role: "events", partitions: count, consumer: EVENTS_CONSUMER });
+      // The partitions' writers together hold what one writer may (see held-budget.ts), however many this holds.
+      const { batchMax, batchMaxBytes } = app.config.eventsWorker;
+      const budget = new HeldBudget(2 * batchMax, 2 * batchMaxBytes);
       await runPartitionLeases(app, workerRegistry(app.postgres()), {
         partitions: () => partitions.count(),
         lockName: (index) => writerLockName({ consumer: EVENTS_CONSUMER }, nats.names.stream(partitionStream(index))),
-        // Each partition's writer has the whole batch limits: splitting them by the share held made a partition
-        // with most of the traffic (intake not routing yet, or one busy person) write in small, slow inserts.
+        // Each partition's writer has the whole batch limits (splitting them by the share held made a partition
+        // with most of the traffic write in small, slow inserts); the budget bounds what they hold together.
         async write(index, conn, stop, handOver) {
-          await runLockedTableWriter(app, eventsSink(app, { userAgent, geo: lookup }, salts, tombstones, partitionStream(index)), conn, stop, handOver);
+          await runLockedTableWriter(app, eventsSink(app, { userAgent, geo: lookup }, salts, tombstones, partitionStream(index), budget), conn, stop, handOver);
         },
       }, signal);
     },

@@ -13,6 +13,7 @@ import { GROUP_SUBJECT, groupOf, readQueuedBatches } from "../../domain/ingest/i
 import { enrichBatch, needsLegacyClientFacts } from "../../domain/ingest/pipeline.ts";
 import { type IngestBatch, IngestBatchSchema } from "../../gen/internal/ingest/v1/ingest_pb.ts";
 import { hmacHex, type SaltSource } from "../../infra/cookieless-salt.ts";
+import type { HeldBudget } from "../../pipeline/held-budget.ts";
 import type { Conversion, TableSink } from "../../pipeline/types.ts";
 import type { ErasureTombstones } from "../../store/erasure-tombstones.ts";
 
@@ -20,7 +21,7 @@ export { EVENTS_STREAM };
 export const EVENTS_CONSUMER = "events-worker";
 
 /** The events table as the writer of one partition's stream (bare name) sees it; every partition dead-letters into `events_dlq`. */
-export function eventsSink(app: App, lookups: StageContext & Pick<ClientLookups, "geo">, salts: SaltSource, tombstones: ErasureTombstones, stream = EVENTS_STREAM): TableSink<EventRow> {
+export function eventsSink(app: App, lookups: StageContext & Pick<ClientLookups, "geo">, salts: SaltSource, tombstones: ErasureTombstones, stream = EVENTS_STREAM, budget?: HeldBudget): TableSink<EventRow> {
   const { batchMax, batchMaxBytes, batchWaitMs } = app.config.eventsWorker;
   return {
     table: "events",
@@ -28,6 +29,7 @@ export function eventsSink(app: App, lookups: StageContext & Pick<ClientLookups,
     deadLetterStream: `${EVENTS_STREAM}_dlq`,
     consumer: EVENTS_CONSUMER,
     limits: { maxRows: batchMax, maxBytes: batchMaxBytes, maxWaitMs: batchWaitMs },
+    budget,
     encoding: { format: "RowBinary", columns: EVENT_COLUMNS, encode: encodeEventRows },
     async convert(message): Promise<Conversion<EventRow>> {
       let batches: IngestBatch[];
