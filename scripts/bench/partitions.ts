@@ -9,6 +9,7 @@ import { createClickHouse } from "../../src/infra/clickhouse.ts";
 import { connectNats } from "../../src/infra/nats.ts";
 import { publishPartitioned, queuedInPartitions } from "../../test/support/partition-load.ts";
 import { type RunningPug, startPug } from "../../test/support/pug-process.ts";
+import { workerUnitEnv } from "./lib/pug-checkout.ts";
 import { benchProject, benchStores, cpuSeconds, rssMb } from "./bench-stores.ts";
 
 const { values } = parseArgs({ options: { events: { type: "string", default: "200000" }, workers: { type: "string", default: "1,2" }, partitions: { type: "string", default: "4" } } });
@@ -33,7 +34,8 @@ for (const workerCount of values.workers.split(",").map(Number)) {
 
     const count = async () => Number((await (await ch.query({ query: "SELECT count() AS n FROM events", format: "JSONEachRow" })).json<{ n: string }>())[0]!.n);
     const started = performance.now();
-    for (let i = 0; i < workerCount; i++) running.push(startPug(["worker", "events"], env));
+    // As the worker unit runs them (its heap setting included).
+    for (let i = 0; i < workerCount; i++) running.push(startPug(["worker", "events"], { ...workerUnitEnv(`${import.meta.dir}/../..`), ...env }));
     const peak = running.map(() => 0);
     const cpu = running.map(() => 0);
     for (;;) {

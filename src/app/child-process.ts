@@ -30,6 +30,9 @@ export interface ChildOptions {
   onMessage(message: ChildMessage): void;
 }
 
+/** JavaScriptCore sizes its heap from the machine's RAM: told 256 MiB, a worker draining a backlog stays near that. */
+export const WORKER_HEAP = { BUN_JSC_forceRAMSize: String(256 * 1024 * 1024) };
+
 /** The command that runs this same program again, compiled or not. */
 export function selfCommand(): string[] {
   // A compiled binary's modules live in Bun's embedded file system; from source, execPath is bun itself.
@@ -42,7 +45,8 @@ export function startChild(spec: DevProcess, options: ChildOptions): ChildHandle
   let nextId = 1;
   const pending = new Map<number, (metrics: MetricObjectWithValues<MetricValue<string>>[]) => void>();
   const proc = Bun.spawn(args, {
-    env: { ...process.env, ...options.env },
+    // Workers get the heap sizing their systemd unit gives them (systemd/pug-worker@.service), unless set already.
+    env: { ...(spec.roles.includes("server") ? {} : WORKER_HEAP), ...process.env, ...options.env },
     stdin: "ignore",
     stdout: "pipe",
     stderr: "pipe",

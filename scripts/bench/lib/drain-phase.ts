@@ -15,7 +15,7 @@ import { cpuRows, fmt, type FigureTable } from "./figure-table.ts";
 import { BATCH, batchBodies } from "./ingest-bodies.ts";
 import { onInterrupt } from "./interrupt-cleanup.ts";
 import { CpuMeter, RssSampler } from "./process-usage.ts";
-import { migrateWithProject, type PugCheckout, startPugOf } from "./pug-checkout.ts";
+import { migrateWithProject, type PugCheckout, startPugOf, workerUnitEnv } from "./pug-checkout.ts";
 
 /** The name of a drain figure (a row of the table) for a number of workers. */
 const drainName = (workers: number) => `drain ×${workers} worker${workers > 1 ? "s" : ""}`;
@@ -82,7 +82,7 @@ export async function drainPhase(checkout: PugCheckout, options: DrainOptions, t
     const meter = new CpuMeter({ "pug worker events": workerPids, ...infraProcesses(env.CLICKHOUSE_URL) }).start();
     const rss = new RssSampler(workerPids, 100).start();
     const started = performance.now();
-    for (let i = 0; i < options.workers; i++) running.push(startPugOf(checkout, ["worker", "events"], env));
+    for (let i = 0; i < options.workers; i++) running.push(startPugOf(checkout, ["worker", "events"], { ...workerUnitEnv(checkout.dir), ...env }));
     const done = await waitForCount(ch, batches * BATCH, {
       timeoutMs: 900_000,
       everyMs: 250,

@@ -1,7 +1,7 @@
 // A checkout of Pug to measure: its own src/main.ts run by Bun from its own directory (so its own node_modules),
 // through a two-line launcher script handed to test/support/pug-process.ts as the "binary" to run.
 
-import { chmodSync, existsSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { expectSuccess, type PugResult, type RunningPug, runPug, startPug } from "../../../test/support/pug-process.ts";
@@ -24,6 +24,17 @@ export function checkoutAt(dir: string, label: string, bunArgs: string[] = []): 
   writeFileSync(launcher, `#!/bin/sh\nexec bun ${quoted} "$@"\n`);
   chmodSync(launcher, 0o755);
   return { label, dir: abs, launcher };
+}
+
+/**
+ * The `Environment=` settings the worker unit of the checkout in `dir` (systemd/pug-worker@.service) gives every worker, so a
+ * worker started here runs as that checkout ships it.
+ */
+export function workerUnitEnv(dir: string): Record<string, string> {
+  const unit = `${dir}/systemd/pug-worker@.service`;
+  if (!existsSync(unit)) return {};
+  const settings = readFileSync(unit, "utf8").matchAll(/^Environment=([A-Za-z_][A-Za-z0-9_]*)=(\S*)$/gm);
+  return Object.fromEntries([...settings].map(([, name, value]) => [name!, value!]));
 }
 
 export function removeLauncher(checkout: PugCheckout): void {
