@@ -39,3 +39,16 @@ test("numbers are little-endian; DateTime64(3) is an Int64 of milliseconds, befo
   expect(written((w) => w.varUInt(300))).toBe("ac02");
   expect(written((w) => w.bool(true))).toBe("01");
 });
+
+test("a short non-ASCII string written near the end of the buffer keeps its bytes (the buffer grows around it)", () => {
+  const expected = (pad: number, text: string) => `${"00".repeat(pad)}${hex(new Uint8Array([new TextEncoder().encode(text).length]))}${hex(new TextEncoder().encode(text))}ee`;
+  for (const text of ["é", "✓", "東京", "👍"]) {
+    for (let pad = 0; pad < 24; pad++) {
+      const writer = new RowBinaryWriter(16);
+      for (let i = 0; i < pad; i++) writer.uint8(0);
+      writer.string(text);
+      writer.uint8(0xee);
+      expect(`${text}@${pad}: ${hex(writer.finish())}`).toBe(`${text}@${pad}: ${expected(pad, text)}`);
+    }
+  }
+});

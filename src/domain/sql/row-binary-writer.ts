@@ -57,6 +57,11 @@ export class RowBinaryWriter {
   /** LEB128, as RowBinary prefixes string lengths and map sizes. */
   varUInt(value: number): void {
     this.#room(10);
+    this.#putVarUInt(value);
+  }
+
+  /** LEB128 into room already made. */
+  #putVarUInt(value: number): void {
     while (value >= 0x80) {
       this.#bytes[this.#at++] = (value & 0x7f) | 0x80;
       value = Math.floor(value / 128);
@@ -91,7 +96,8 @@ export class RowBinaryWriter {
     const { written } = encoder.encodeInto(text, this.#bytes.subarray(this.#at + reserved));
     const needed = varUIntSize(written);
     if (needed < reserved) this.#bytes.copyWithin(this.#at + needed, this.#at + reserved, this.#at + reserved + written);
-    this.varUInt(written);
+    // Into the reserved room: making room here could grow the buffer, and growing keeps only what is before #at.
+    this.#putVarUInt(written);
     this.#at += written;
   }
 
