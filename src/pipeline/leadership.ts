@@ -3,6 +3,7 @@
 
 import type { ReservedSql } from "postgres";
 import { sleep } from "../domain/backoff.ts";
+import { tryAdvisoryLock } from "../store/advisory-lock.ts";
 import type { Sql } from "../infra/postgres.ts";
 import type { Logger } from "../logger.ts";
 
@@ -12,26 +13,8 @@ export interface Leadership {
 }
 
 /** The lock of `name` on a connection of its own if no one holds it now; undefined (and the connection back) if taken. */
-export async function tryLeadership(sql: Sql, name: string, log: Logger): Promise<Leadership | undefined> {
-  const conn = await sql.reserve();
-  try {
-    const [row] = await conn<{ locked: boolean }[]>`SELECT pg_try_advisory_lock(hashtext(${name})) AS locked`;
-    if (!row?.locked) {
-      conn.release();
-      return undefined;
-    }
-  } catch (error) {
-    conn.release();
-    throw error;
-  }
-  return {
-    conn,
-    async release() {
-      // Usually the connection is what failed, and the lock ended with its session; say so if it did not.
-      await conn`SELECT pg_advisory_unlock(hashtext(${name}))`.catch((error) => log.warn("could not release the writer lock", { lock: name, error }));
-      conn.release();
-    },
-  };
+export function tryLeadership(sql: Sql, name: string, log: Logger): Promise<Leadership | undefined> {
+  return tryAdvisoryLock(sql, name, (error) => log.warn("could not release the writer lock; ending its session", { lock: name, error }));
 }
 
 export async function acquireLeadership(sql: Sql, name: string, signal: AbortSignal, log: Logger): Promise<Leadership | undefined> {

@@ -24,6 +24,8 @@ import { writeRange } from "./write-range.ts";
 
 /** Messages per pull; small pulls let a write start as soon as enough is held. */
 const FETCH_MAX_MESSAGES = 500;
+/** The first pull, before any message's size is known. */
+const FIRST_PULL_MESSAGES = 16;
 /** Messages read straight from the stream per step while filling a gap. */
 const DIRECT_READ_CHUNK = 500;
 /** Under JetStream's ack_wait (60 s), so held messages are never redelivered while we still work on them. */
@@ -177,6 +179,9 @@ class TableWriter<Row> {
         await this.#wakeFetcher.wait(1_000);
         continue;
       }
+      // The pull's worth is counted in the shared budget while it is on its way, so writers pulling at once cannot
+      // together pull past it.
+      const unreserve = this.#reserve(room);
       try {
         const messages = await consumer.fetch({ max_messages: room, expires: 2_000 });
         const stopPulling = () => messages.stop();
@@ -192,12 +197,14 @@ class TableWriter<Row> {
             if (inFlight.size >= concurrency) await Promise.race(inFlight);
           }
           await Promise.all(inFlight);
+          unreserve();
         } finally {
           this.#stop.signal.removeEventListener("abort", stopPulling);
           this.#stopPulling = undefined;
         }
         failures = 0;
       } catch (error) {
+        unreserve();
         if (this.#winding) break;
         if (consumerGone(error)) throw new Error(`JetStream consumer ${this.#stream}/${this.sink.consumer} is gone (${(error as Error).message}); run \`pug nats migrate\``);
         // Pulls fail while a connection is re-established, a stream leader is elected or heartbeats are late: the
@@ -218,13 +225,30 @@ class TableWriter<Row> {
   #room(): number {
     const { maxRows, maxBytes } = this.sink.limits;
     const { budget } = this.sink;
-    const rowsLeft = Math.min(2 * maxRows - this.#held.rows, budget ? budget.maxRows - budget.rows : Infinity);
-    const bytesLeft = Math.min(2 * maxBytes - this.#held.bytes, budget ? budget.maxBytes - budget.bytes : Infinity);
+    // A shared budget: at most a quarter of it in one pull, so one writer's pull leaves room for the others'.
+    const rowsLeft = Math.min(2 * maxRows - this.#held.rows, budget ? Math.min(budget.maxRows - budget.rows, budget.maxRows / 4) : Infinity);
+    const bytesLeft = Math.min(2 * maxBytes - this.#held.bytes, budget ? Math.min(budget.maxBytes - budget.bytes, budget.maxBytes / 4) : Infinity);
     if (rowsLeft <= 0 || bytesLeft <= 0) return 0;
-    const seen = Math.max(1, this.#seen.messages);
-    const byRows = Math.ceil(rowsLeft / Math.max(1, this.#seen.rows / seen));
-    const byBytes = Math.ceil(bytesLeft / Math.max(1, this.#seen.bytes / seen));
+    // Until a message was seen its size is unknown: a first pull of FETCH_MAX_MESSAGES large ones could be anything.
+    if (this.#seen.messages === 0) return FIRST_PULL_MESSAGES;
+    const byRows = Math.ceil(rowsLeft / Math.max(1, this.#seen.rows / this.#seen.messages));
+    const byBytes = Math.ceil(bytesLeft / Math.max(1, this.#seen.bytes / this.#seen.messages));
     return Math.max(1, Math.min(FETCH_MAX_MESSAGES, byRows, byBytes));
+  }
+
+  /** Counts a pull of `room` messages (at their average size) in the shared budget; the function gives it back, once. */
+  #reserve(room: number): () => void {
+    const { budget } = this.sink;
+    if (!budget || this.#seen.messages === 0) return () => {};
+    const rows = Math.round((room * this.#seen.rows) / this.#seen.messages);
+    const bytes = Math.round((room * this.#seen.bytes) / this.#seen.messages);
+    budget.add(rows, bytes);
+    let given = false;
+    return () => {
+      if (given) return;
+      given = true;
+      budget.release(rows, bytes);
+    };
   }
 
   async #receive(message: JsMsg): Promise<void> {

@@ -5,6 +5,8 @@ import type { ReservedSql } from "postgres";
 import type { Sql } from "../infra/postgres.ts";
 
 export interface AdvisoryLock {
+  /** The connection holding the lock: work done on it ends with the lock if the session dies. */
+  conn: ReservedSql;
   release(): Promise<void>;
 }
 
@@ -26,8 +28,16 @@ export async function tryAdvisoryLock(sql: Sql, key: string, onUnlockError: (err
     throw error;
   }
   return {
+    conn,
     async release() {
-      await conn`SELECT pg_advisory_unlock(hashtext(${key}))`.catch(onUnlockError);
+      try {
+        await conn`SELECT pg_advisory_unlock(hashtext(${key}))`;
+      } catch (error) {
+        onUnlockError(error);
+        // The session may still be alive and hold the lock: going back to the pool it would keep it from everyone.
+        // Ending the session ends the lock; a session already gone (the usual cause) has nothing left to end.
+        await conn`SELECT pg_terminate_backend(pg_backend_pid())`.catch(() => undefined);
+      }
       conn.release();
     },
   };

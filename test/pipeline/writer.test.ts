@@ -65,7 +65,7 @@ describe("data the writer cannot store", () => {
   });
 
   test("a message ClickHouse keeps refusing is dead-lettered alone; the messages around it in the same range are stored", async () => {
-    const stack = await ingestStack("poison_insert", { env: { PUG_EVENTS_BATCH_WAIT_MS: "1000" } });
+    const stack = await ingestStack("poison_insert", { env: { PUG_EVENTS_BATCH_WAIT_MS: "1000", PUG_EVENTS_PARTITIONS: "1" } });
     try {
       await stack.ch.command({ query: "ALTER TABLE events ADD CONSTRAINT no_poison CHECK kind != 'refused_kind'" });
       const before = [sdkEvent(stack.projectId), sdkEvent(stack.projectId)];
@@ -121,7 +121,7 @@ describe("leadership", () => {
   }, 150_000);
 
   test("messages a dead leader stored but never acknowledged are removed when the next writer starts, not left for ack_wait", async () => {
-    const stack = await ingestStack("leftovers");
+    const stack = await ingestStack("leftovers", { env: { PUG_EVENTS_PARTITIONS: "1" } });
     const sql = createPostgres({ url: stack.env.DATABASE_URL, maxConnections: 1 });
     try {
       for (let i = 0; i < 3; i++) expect((await sdkRequest(stack.baseUrl, stack.publicKey, batchBody([sdkEvent(stack.projectId)]))).status).toBe(200);

@@ -28,6 +28,8 @@ export interface IngestStack {
   workerUrl: string;
   ch: ClickHouseClient;
   nats: Nats;
+  /** The events partition count, as migrated. */
+  partitions: number;
   /** Starts `pug worker events`; resolves once it pulls from its consumer (unless `waitUntilPulling` is false). */
   startWorker(extra?: Record<string, string>, waitUntilPulling?: boolean): Promise<RunningPug>;
   /** Messages currently in this stack's events streams (every partition). */
@@ -56,6 +58,7 @@ export async function ingestStack(name: string, options: { worker?: boolean; env
   const workers: RunningPug[] = [];
   const stack: IngestStack = {
     env,
+    partitions,
     baseUrl,
     adminUrl: `http://127.0.0.1:${adminPort}`,
     ...project,

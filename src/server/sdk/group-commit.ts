@@ -1,8 +1,9 @@
 // Group commit: concurrent BatchCreate requests bound for the same partition stream share one JetStream message.
 // Per stream, a request is published at once when nothing is in flight; while publishes are in flight (at most
 // MAX_IN_FLIGHT), requests wait and go out together as soon as one completes, or after MAX_WAIT_MS, up to
-// GROUP_MAX_BYTES a message (a request larger than that goes alone; one larger than a message is split). Each request is answered only once the message holding it is stored
-// (ack-after-durable); when that publish fails, every request in it gets the same error and the SDKs retry.
+// GROUP_MAX_BYTES a message (a request larger than that goes alone; one larger than a message is split). Each
+// request is answered only once the message holding it is stored (ack-after-durable); when that publish fails, every
+// request in it gets the same error and the SDKs retry.
 //
 // Deduplication. A group's msgID is a hash of the project and event ids of every request in it, so JetStream's
 // duplicate window drops a group published twice — but an SDK's retry of one request lands in whatever group forms
@@ -10,8 +11,9 @@
 // stored (a timeout after JetStream stored it, a reply lost in a reconnect), the retry stores those events a second
 // time. They are the same events (the SDK resends the same bytes), and the events table is a ReplacingMergeTree
 // sorted by project, day, kind and event id: the repeat has the sort key of the first, and ClickHouse collapses it
-// at its next merge (a query with FINAL sees one row before that). A repeat needs a publish whose outcome intake
-// could not know, which is rare; sharing messages is worth it.
+// at its next merge (a query with FINAL sees one row before that). The materialized views fed by inserts (usage,
+// profile activity and days) count such a repeat twice, and keep it. A repeat needs a publish whose outcome intake
+// could not know (a timeout after JetStream stored it, a server killed with groups in flight), which is rare.
 // A request too large for one message is split and its parts published alone, each under a msgID derived from its
 // own events, as before group commit: a retry of such a request is deduplicated by JetStream itself.
 
@@ -48,6 +50,8 @@ export interface GroupCommit {
 interface Waiting {
   request: QueuedRequest;
   bytes: number;
+  /** When it began to wait (ms): it gives up after the publish timeout, as its publish would have. */
+  queuedAt: number;
   stored: () => void;
   failed: (error: unknown) => void;
 }
@@ -86,8 +90,18 @@ export function groupCommit(nats: () => Promise<Nats>, timeoutMs = 3_000): Group
       });
   };
 
-  /** Sends what may go now: at once when idle, when a message is full, or (`due`) after a completion or the wait. */
+  /**
+   * Sends what may go now: at once when idle, when a message is full, or (`due`) after a completion or the wait.
+   * A request that waited as long as a publish may take (every slot held by publishes that hang: NATS stalled) is
+   * refused, retryably, rather than answered after its client gave up and sent it again.
+   */
   const pump = (queue: StreamQueue, due: boolean) => {
+    const now = Date.now();
+    while (queue.waiting.length > 0 && now - queue.waiting[0]!.queuedAt >= timeoutMs) {
+      const expired = queue.waiting.shift()!;
+      queue.waitingBytes -= expired.bytes + GROUP_FRAMING_BYTES;
+      expired.failed(new Error(`waited ${timeoutMs} ms for a publish to the queue to end; nothing of this request was queued`));
+    }
     const limit = groupLimit(queue.nats);
     while (queue.waiting.length > 0 && queue.inFlight < MAX_IN_FLIGHT && (due || queue.inFlight === 0 || queue.waitingBytes >= limit)) {
       launch(queue);
@@ -97,10 +111,13 @@ export function groupCommit(nats: () => Promise<Nats>, timeoutMs = 3_000): Group
       clearTimeout(queue.timer);
       queue.timer = undefined;
     } else if (queue.waiting.length > 0 && !queue.timer) {
+      // With a slot free, the group goes out after the short wait; with every slot held, a completion pumps, and the
+      // timer only ends the wait of the oldest request.
+      const delay = queue.inFlight < MAX_IN_FLIGHT ? MAX_WAIT_MS : Math.max(1, queue.waiting[0]!.queuedAt + timeoutMs - now);
       queue.timer = setTimeout(() => {
         queue.timer = undefined;
         pump(queue, true);
-      }, MAX_WAIT_MS);
+      }, delay);
     }
   };
 
@@ -114,7 +131,7 @@ export function groupCommit(nats: () => Promise<Nats>, timeoutMs = 3_000): Group
       queue.nats = connection;
       const bytes = request.batch.byteLength;
       const { promise, resolve, reject } = Promise.withResolvers<void>();
-      queue.waiting.push({ request, bytes, stored: resolve, failed: reject });
+      queue.waiting.push({ request, bytes, queuedAt: Date.now(), stored: resolve, failed: reject });
       queue.waitingBytes += bytes + GROUP_FRAMING_BYTES;
       pump(queue, false);
       return promise;

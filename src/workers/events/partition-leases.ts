@@ -50,6 +50,9 @@ export async function runPartitionLeases(app: App, registry: WorkerRegistry, wor
         if (!stopping.aborted) {
           failure ??= { error };
           stopAll.abort();
+        } else if (failure?.error !== error) {
+          // Stopping (the role, or another partition failed first): this one's failure is not the role's error.
+          log.error("an events partition's writer failed while the role was stopping", { partition: index, error });
         }
       } finally {
         await release();
