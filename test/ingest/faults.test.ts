@@ -88,7 +88,7 @@ describe("Redis outage", () => {
 describe("NATS outage", () => {
   test("with NATS gone the server answers unavailable, so the SDK retries, and queues nothing half-way", async () => {
     const nats = await startNats();
-    const stack = await ingestStack("nats_outage", { env: { NATS_URL: nats.url } });
+    const stack = await ingestStack("nats_outage", { env: { NATS_URL: nats.url, PUG_EVENTS_PARTITIONS: "1" } });
     try {
       const before = sdkEvent(stack.projectId);
       expect((await sdkRequest(stack.baseUrl, stack.publicKey, batchBody([before]))).status).toBe(200);
