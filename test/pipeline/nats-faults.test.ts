@@ -85,7 +85,10 @@ describe("missed heartbeats", () => {
 describe("3-node JetStream cluster", () => {
   test("under load, killing the stream leader and then the node the roles use loses and duplicates nothing", async () => {
     const cluster = await startNatsCluster(3);
-    const stack = await ingestStack("cluster", { env: { NATS_URL: cluster.url, NATS_STREAM_REPLICAS: "3", PUG_RATE_LIMIT_IP_RPS: "0", PUG_EVENTS_BATCH_MAX: "500" } });
+    const stack = await ingestStack("cluster", {
+      // One partition: the test kills that stream's leader (four replicated partitions only make it slower).
+      env: { NATS_URL: cluster.url, NATS_STREAM_REPLICAS: "3", PUG_RATE_LIMIT_IP_RPS: "0", PUG_EVENTS_BATCH_MAX: "500", PUG_EVENTS_PARTITIONS: "1" },
+    });
     try {
       // Merges would collapse duplicate rows (ReplacingMergeTree) and hide a double write from count().
       await stack.ch.command({ query: "SYSTEM STOP MERGES events" });
