@@ -118,11 +118,15 @@ describe("a role on a JetStream cluster", () => {
   const sendAndFindInStream = async (stack: IngestStack) => {
     const events = [sdkEvent(stack.projectId), sdkEvent(stack.projectId)];
     await waitFor("the server to accept events again", async () => (await sdkRequest(stack.baseUrl, stack.publicKey, batchBody(events))).status === 200, 60_000);
-    // The request went to its person's partition: look in every one.
+    // The request went to its person's partition: look in every one. A stream whose leader was on the killed
+    // node answers only once a new leader is elected, so the reading is retried until every stream answers.
     const queued = new Set<string>();
-    for (let index = 0; index < stack.partitions; index++) {
-      for (const id of (await queuedEvents(stack.nats, partitionStream(index))).keys()) queued.add(id);
-    }
+    await waitFor("every events partition to answer", async () => {
+      for (let index = 0; index < stack.partitions; index++) {
+        for (const id of (await queuedEvents(stack.nats, partitionStream(index))).keys()) queued.add(id);
+      }
+      return true;
+    }, 60_000);
     return events.map((e) => queued.has(e.eventId));
   };
 
