@@ -9,6 +9,8 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
+import { partitionIndexOf } from "../../src/domain/ingest/event-partitions.ts";
+import { ownStreams } from "../../src/infra/event-partition-streams.ts";
 import { connectNats } from "../../src/infra/nats.ts";
 import { freePort } from "../../test/support/ports.ts";
 import { waitForHttp } from "../../test/support/pug-process.ts";
@@ -50,7 +52,12 @@ end
     return Bun.spawnSync(["wrk", "-t1", `-c${connections}`, `-d${seconds}s`, "--latency", "-s", join(dir, "post.lua"), url]).stdout.toString();
   };
   const nats = await connectNats({ url: env.NATS_URL, prefix: env.PUG_NATS_PREFIX });
-  const queued = async () => (await nats.jsm.streams.info(nats.names.stream("events"))).state.messages;
+  // Messages in every events partition (a tree from before partitions has only `events`).
+  const queued = async () => {
+    let total = 0;
+    for (const name of await ownStreams(nats)) if (partitionIndexOf(name) !== undefined) total += (await nats.jsm.streams.info(nats.names.stream(name))).state.messages;
+    return total;
+  };
   for (let round = 1; round <= Number(values.rounds); round++) {
     for (const root of roots) {
       const port = freePort();

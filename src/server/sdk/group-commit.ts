@@ -64,6 +64,8 @@ interface StreamQueue {
   waitingBytes: number;
   inFlight: number;
   timer?: ReturnType<typeof setTimeout>;
+  /** When the timer fires (ms). */
+  timerAt: number;
 }
 
 export function groupCommit(nats: () => Promise<Nats>, timeoutMs = 3_000): GroupCommit {
@@ -107,17 +109,19 @@ export function groupCommit(nats: () => Promise<Nats>, timeoutMs = 3_000): Group
       launch(queue);
       due = false;
     }
-    if (queue.waiting.length === 0 && queue.timer) {
+    // With a slot free, the group goes out after the short wait; with every slot held, a completion pumps, and the
+    // timer only ends the wait of the oldest request.
+    const wakeAt = queue.waiting.length === 0 ? undefined : queue.inFlight < MAX_IN_FLIGHT ? now + MAX_WAIT_MS : queue.waiting[0]!.queuedAt + timeoutMs;
+    if (queue.timer && (wakeAt === undefined || wakeAt < queue.timerAt)) {
       clearTimeout(queue.timer);
       queue.timer = undefined;
-    } else if (queue.waiting.length > 0 && !queue.timer) {
-      // With a slot free, the group goes out after the short wait; with every slot held, a completion pumps, and the
-      // timer only ends the wait of the oldest request.
-      const delay = queue.inFlight < MAX_IN_FLIGHT ? MAX_WAIT_MS : Math.max(1, queue.waiting[0]!.queuedAt + timeoutMs - now);
+    }
+    if (wakeAt !== undefined && !queue.timer) {
+      queue.timerAt = wakeAt;
       queue.timer = setTimeout(() => {
         queue.timer = undefined;
         pump(queue, true);
-      }, delay);
+      }, Math.max(1, wakeAt - now));
     }
   };
 
@@ -127,7 +131,7 @@ export function groupCommit(nats: () => Promise<Nats>, timeoutMs = 3_000): Group
       const limit = queueMessageLimit(connection);
       if (request.batch.byteLength + GROUP_FRAMING_BYTES > limit) return publishSplit(connection, stream, request, limit, timeoutMs);
       let queue = queues.get(stream);
-      if (!queue) queues.set(stream, (queue = { subject: connection.names.subject(stream, GROUP_SUBJECT), nats: connection, waiting: [], waitingBytes: 0, inFlight: 0 }));
+      if (!queue) queues.set(stream, (queue = { subject: connection.names.subject(stream, GROUP_SUBJECT), nats: connection, waiting: [], waitingBytes: 0, inFlight: 0, timerAt: 0 }));
       queue.nats = connection;
       const bytes = request.batch.byteLength;
       const { promise, resolve, reject } = Promise.withResolvers<void>();
