@@ -14,7 +14,7 @@ export interface Leadership {
 
 /** The lock of `name` on a connection of its own if no one holds it now; undefined (and the connection back) if taken. */
 export function tryLeadership(sql: Sql, name: string, log: Logger): Promise<Leadership | undefined> {
-  return tryAdvisoryLock(sql, name, (error) => log.warn("could not release the writer lock; ending its session", { lock: name, error }));
+  return tryAdvisoryLock(sql, name, (error) => log.warn("could not release the writer lock", { lock: name, error }));
 }
 
 export async function acquireLeadership(sql: Sql, name: string, signal: AbortSignal, log: Logger): Promise<Leadership | undefined> {

@@ -30,14 +30,9 @@ export async function tryAdvisoryLock(sql: Sql, key: string, onUnlockError: (err
   return {
     conn,
     async release() {
-      try {
-        await conn`SELECT pg_advisory_unlock(hashtext(${key}))`;
-      } catch (error) {
-        onUnlockError(error);
-        // The session may still be alive and hold the lock: going back to the pool it would keep it from everyone.
-        // Ending the session ends the lock; a session already gone (the usual cause) has nothing left to end.
-        await conn`SELECT pg_terminate_backend(pg_backend_pid())`.catch(() => undefined);
-      }
+      // Usually the connection is what failed, and the lock ended with its session. (Ending a live session here
+      // instead is no remedy: postgres.js cannot take a terminated reserved connection back into its pool.)
+      await conn`SELECT pg_advisory_unlock(hashtext(${key}))`.catch(onUnlockError);
       conn.release();
     },
   };
