@@ -4,10 +4,14 @@
 // the server's CPU time (which other load on the machine skews less), and how much of that is its JavaScript thread.
 // Runs its own server on a spare port with a throw-away data directory, or compares servers started by hand (e.g. an
 // older checkout, or one under `bun --cpu-prof-md`), run after run in turn so that load from elsewhere hits both.
+// --views applies every ClickHouse migration, so that each insert also feeds the materialized views (usage, profile
+// activity and days, filter schema), as in production; --without a_mv,b_mv then drops those views, to see what
+// each one costs.
 //   bun scripts/bench/clickhouse-dev-insert.ts [--rows 100000] [--batch 10000] [--runs 2] [--only exec-json,exec-native]
+//     [--views [--without usage_daily_mv,…]]
 //     [--url http://127.0.0.1:P1,http://127.0.0.1:P2 --pid PID1,PID2 --label before,after]
 
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { Readable } from "node:stream";
@@ -26,6 +30,8 @@ const { values: args } = parseArgs({
     url: { type: "string", default: "" },
     pid: { type: "string", default: "" },
     label: { type: "string", default: "" },
+    views: { type: "boolean", default: false },
+    without: { type: "string", default: "" },
   },
 });
 const totalRows = Number(args.rows);
@@ -69,11 +75,13 @@ const serverCpu = (pid: number) => ({ all: cpuSeconds(`/proc/${pid}/stat`), js: 
 try {
   for (const { admin, ch } of targets) {
     await admin.command({ query: `CREATE DATABASE ${database}` });
-    for (const file of ["0001_events.sql", "0002_typed_properties.sql"]) {
+    const files = args.views ? readdirSync(migrations).filter((f) => f.endsWith(".sql")).sort() : ["0001_events.sql", "0002_typed_properties.sql"];
+    for (const file of files) {
       for (const statement of readFileSync(join(migrations, file), "utf8").split(/;\s*$/m)) {
         if (statement.replace(/--.*$/gm, "").trim()) await ch.command({ query: statement });
       }
     }
+    for (const view of args.without ? args.without.split(",") : []) await ch.command({ query: `DROP VIEW ${view}` });
     // Background merges would bill one mode's parts to the next mode's CPU time.
     await ch.command({ query: "SYSTEM STOP MERGES events" });
   }
