@@ -11,9 +11,16 @@ export const putUrl: Stage = (w) => {
   if (!url) return w;
   w.row.hostname = url.hostname.replace(/^www\./, "");
   w.row.pathname = url.pathname;
-  for (const field of utmFields) w.row[field] = (url.searchParams.get(field) ?? "").slice(0, 256);
+  if (mayHaveUtm(url.search)) for (const field of utmFields) w.row[field] = (url.searchParams.get(field) ?? "").slice(0, 256);
   return w;
 };
+
+/**
+ * Whether a query string can hold a `utm_…` parameter: building `searchParams` costs more than the rest of the
+ * stage, and most URLs carry none. Without a literal "utm" and without any percent-escape (which could spell it),
+ * it cannot.
+ */
+const mayHaveUtm = (search: string): boolean => search.includes("utm") || search.includes("%");
 
 export function parseUrl(raw: string): URL | undefined {
   if (!raw) return undefined;
