@@ -45,7 +45,7 @@ async function runChild(name: string, roleList: string, globals: Parameters<Comm
 }
 
 function rolesOf(app: App, names: string[], onListening: (url: string) => void): Role[] {
-  return names.map((name) => (name === "server" ? serverRole(app, onListening) : workerRoles[name as WorkerRoleName](app)));
+  return names.map((name) => (name === "server" ? serverRole(app, { onListening, sharePort: true }) : workerRoles[name as WorkerRoleName](app)));
 }
 
 const metricsUrl = (admin: { host: string; port: number } | undefined) => (admin ? `${boundUrl({ hostname: admin.host, port: admin.port })}/metrics` : "off (PUG_SERVER_ADMIN_ADDR)");

@@ -10,6 +10,6 @@ export const serverCommand: Command = {
   async run(args, globals) {
     parseFlags(args, {});
     const app = appFor(globals, "server", true);
-    return await runRoles(app, [serverRole(app)], { admin: app.config.serverAdmin });
+    return await runRoles(app, [serverRole(app, { sharePort: app.config.server.sharePort })], { admin: app.config.serverAdmin });
   },
 };

@@ -14,7 +14,7 @@ export interface Config {
   nats: { url: string; prefix: string; replicas: number; streamLimits: Record<string, StreamLimits>; eventsPartitions: number };
   redis: { url: string; prefix: string };
   /** jwtPreviousSecret: the key jwtSecret replaces, still accepted for tokens (and mail) it signed while rotating. */
-  server: { host: string; port: number; corsOrigins: string[]; jwtSecret: string | undefined; jwtPreviousSecret: string | undefined };
+  server: { host: string; port: number; sharePort: boolean; corsOrigins: string[]; jwtSecret: string | undefined; jwtPreviousSecret: string | undefined };
   /** Where `pug server` and `pug dev` serve /metrics (and health again) for operators only; undefined: nowhere. */
   serverAdmin: { host: string; port: number } | undefined;
   workerHealth: { host: string; port: number } | undefined;
@@ -58,7 +58,7 @@ export function toConfig(raw: RawConfig): Config {
     clickhouse: { url: raw.CLICKHOUSE_URL, database: raw.CLICKHOUSE_DATABASE, cluster: raw.CLICKHOUSE_CLUSTER },
     nats: { url: raw.NATS_URL, prefix: raw.PUG_NATS_PREFIX, replicas: raw.NATS_STREAM_REPLICAS, streamLimits: raw.PUG_NATS_STREAM_LIMITS, eventsPartitions: raw.PUG_EVENTS_PARTITIONS },
     redis: { url: raw.REDIS_URL, prefix: raw.PUG_REDIS_PREFIX },
-    server: { host: raw.PUG_SERVER_HOST, port: raw.PUG_SERVER_PORT, corsOrigins: raw.PUG_CORS_ORIGINS, jwtSecret: raw.PUG_JWT_SECRET_KEY, jwtPreviousSecret: raw.PUG_JWT_SECRET_KEY_PREVIOUS },
+    server: { host: raw.PUG_SERVER_HOST, port: raw.PUG_SERVER_PORT, sharePort: raw.PUG_SERVER_SHARE_PORT === "on", corsOrigins: raw.PUG_CORS_ORIGINS, jwtSecret: raw.PUG_JWT_SECRET_KEY, jwtPreviousSecret: raw.PUG_JWT_SECRET_KEY_PREVIOUS },
     serverAdmin: raw.PUG_SERVER_ADMIN_ADDR,
     workerHealth: raw.PUG_WORKER_HEALTH_ADDR,
     smtp: raw.PUG_SMTP_URL ? { url: raw.PUG_SMTP_URL, from: raw.PUG_EMAIL_FROM } : undefined,

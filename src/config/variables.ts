@@ -126,6 +126,7 @@ export const variables = {
   PUG_REDIS_PREFIX: variable(v.pipe(v.string(), v.regex(/^[A-Za-z0-9_:-]+$/, "must be a key prefix: letters, digits, '_', '-' or ':'")), "pug"),
   PUG_SERVER_HOST: variable(v.pipe(v.string(), v.regex(/^[A-Za-z0-9.:-]+$/, "must be a host name or IP address")), "0.0.0.0"),
   PUG_SERVER_PORT: variable(integer(0, 65535), "8080"),
+  PUG_SERVER_SHARE_PORT: variable(v.picklist(["on", "off"], "must be on or off"), "off"),
   PUG_CORS_ORIGINS: variable(origins, "https://app.example.com,https://admin.example.com"),
   PUG_JWT_SECRET_KEY: variable(optional(v.pipe(v.string(), v.minLength(32, "must be at least 32 characters"))), "(32+ random characters, e.g. from: openssl rand -base64 48)", true),
   PUG_JWT_SECRET_KEY_PREVIOUS: variable(optional(v.pipe(v.string(), v.minLength(32, "must be at least 32 characters"))), "(the previous PUG_JWT_SECRET_KEY, while rotating it)", true),

@@ -8,7 +8,17 @@ import { boundUrl } from "./bound-url.ts";
 import { unhandledErrorResponse } from "./connect-errors.ts";
 import { createHttpApp } from "./http-app.ts";
 
-export function serverRole(app: App, onListening?: (url: string) => void): Role {
+export interface ServerRoleOptions {
+  onListening?: (url: string) => void;
+  /**
+   * Whether the port may be bound by other processes too (SO_REUSEPORT: Linux then spreads the connections over
+   * them): `pug dev`'s server processes, or PUG_SERVER_SHARE_PORT. Otherwise a second server started on a port in
+   * use fails to bind, instead of silently taking a share of the traffic.
+   */
+  sharePort: boolean;
+}
+
+export function serverRole(app: App, { onListening, sharePort }: ServerRoleOptions): Role {
   return {
     name: "server",
     async run(signal) {
@@ -19,9 +29,7 @@ export function serverRole(app: App, onListening?: (url: string) => void): Role 
         const server = Bun.serve({
           hostname: app.config.server.host,
           port: app.config.server.port,
-          // Several `pug server` processes may share the port (those of `pug dev`, or several units on one host):
-          // Linux then spreads the connections over them.
-          reusePort: true,
+          reusePort: sharePort,
           fetch: http.fetch,
           // Reached only by errors Hono's onError did not see; Bun's default would print a multi-line dump.
           error(error) {

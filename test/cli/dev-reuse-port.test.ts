@@ -1,6 +1,6 @@
-// Several `pug server` processes behind one address (the port shared with SO_REUSEPORT) and one events worker:
-// one server killed with kill -9 under load, the SDK-like load retrying what failed → every accepted event is
-// stored exactly once.
+// Several `pug server` processes behind one address (the port shared with SO_REUSEPORT, PUG_SERVER_SHARE_PORT=on)
+// and one events worker: one server killed with kill -9 under load, the SDK-like load retrying what failed → every
+// accepted event is stored exactly once. Without the setting a second server on a port in use does not start.
 
 import { expect, test } from "bun:test";
 import { createPostgres } from "../../src/infra/postgres.ts";
@@ -16,7 +16,7 @@ test("two pug server on one port: one killed mid-load, every accepted event stor
   const sql = createPostgres({ url: env.DATABASE_URL, maxConnections: 1 });
   const project = await createProject(sql, "reuse port").finally(() => sql.end());
   const port = freePort();
-  const serverEnv = { ...env, PUG_SERVER_PORT: String(port), PUG_RATE_LIMIT_IP_RPS: "0" };
+  const serverEnv = { ...env, PUG_SERVER_PORT: String(port), PUG_SERVER_SHARE_PORT: "on", PUG_RATE_LIMIT_IP_RPS: "0" };
   const servers = [startPug(["server"], serverEnv), startPug(["server"], serverEnv)];
   const worker = startPug(["worker", "events"], { ...env, PUG_WORKER_HEALTH_ADDR: "off" });
   const base = `http://127.0.0.1:${port}`;
@@ -40,3 +40,21 @@ test("two pug server on one port: one killed mid-load, every accepted event stor
     expect(await worker.stop()).toBe(0);
   }
 }, 240_000);
+
+test("without PUG_SERVER_SHARE_PORT a second pug server cannot bind a port in use: it says so and retries", async () => {
+  const env = await scratchEnv("own_port");
+  expectSuccess(await runPug(["migrate"], env));
+  const port = freePort();
+  const serverEnv = { ...env, PUG_SERVER_PORT: String(port) };
+  const first = startPug(["server"], serverEnv);
+  await waitForHttp(`http://127.0.0.1:${port}/readyz`);
+  const second = startPug(["server"], serverEnv);
+  try {
+    await waitFor("the second server to report the port in use twice", () => second.output().split("EADDRINUSE").length > 2, 20_000);
+    expect(second.output()).not.toContain('"msg":"listening"');
+    expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);
+  } finally {
+    expect(await second.stop()).toBe(0);
+    expect(await first.stop()).toBe(0);
+  }
+}, 60_000);
