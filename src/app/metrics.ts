@@ -47,6 +47,8 @@ export interface Metrics {
   identityLinks: Counter<"outcome" | "reason">;
   /** Data of an erased person dropped by a writer instead of being stored (never dead-lettered: it is personal). */
   erasedDropped: Counter<"table">;
+  /** Events of a request the events worker had already stored lately (an SDK's retry), dropped as repeats. */
+  repeatedEvents: Counter;
   /** Erasure requests finished by the worker: completed, or failed for good. */
   erasures: Counter<"outcome">;
   /** Mail jobs handled by the email worker, by outcome (sent, duplicate, retried, dead_lettered). */
@@ -96,6 +98,7 @@ export function createMetrics(): Metrics {
     natsConnected: new Gauge({ name: "pug_nats_connected", help: "1 while this process is connected to a NATS server, 0 while it is not (or has not connected yet)", registers }),
     identifyCalls: new Counter({ name: "pug_identify_calls_total", help: "Identify calls applied by the profile worker, by outcome (created, updated, unchanged, dropped_erased)", labelNames: ["outcome"], registers }),
     identityLinks: new Counter({ name: "pug_identity_links_total", help: "Anonymous ids named by identify calls, by outcome (linked, merged, already_linked, refused) and refusal reason", labelNames: ["outcome", "reason"], registers }),
+    repeatedEvents: new Counter({ name: "pug_events_repeated_total", help: "Events of a request already stored within the last 2 minutes (an SDK's retry after a lost answer), dropped by the events worker", registers }),
     erasedDropped: new Counter({ name: "pug_erased_dropped_total", help: "Data of an erased person dropped by a writer instead of being stored", labelNames: ["table"], registers }),
     erasures: new Counter({ name: "pug_erasures_total", help: "Data-subject erasure requests finished, by outcome (completed, failed)", labelNames: ["outcome"], registers }),
     emails: new Counter({ name: "pug_email_jobs_total", help: "Mail jobs handled by the email worker, by outcome (sent, duplicate: already sent and skipped, expired: past its notAfter and dropped, retried, dead_lettered)", labelNames: ["outcome"], registers }),

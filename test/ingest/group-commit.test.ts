@@ -131,6 +131,34 @@ describe("group commit", () => {
     expect(toBinary(IngestBatchSchema, readQueuedBatches(letter!.data)[0]!)).toEqual(toBinary(IngestBatchSchema, batch(undefined, bad)));
     expect((await stack.stored(`event_id = '${bad.eventId}'`)).rows).toBe(0);
   });
+  test("a request queued twice (its retry after a lost answer, in another group or the same one) is stored and counted once", async () => {
+    const person = (tag: string) => `anon-repeat-${tag}-${crypto.randomUUID()}`;
+    const request = (receivedAt: number, events: ReturnType<typeof sdkEvent>[]) =>
+      create(IngestBatchSchema, { projectId: stack.projectId, receivedAt: timestampFromMs(receivedAt), userAgent: CHROME_UA, client: {}, events });
+    const retried = [person("a"), person("a")].map((distinctId) => sdkEvent(stack.projectId, { distinctId }));
+    const sameGroup = [sdkEvent(stack.projectId, { distinctId: person("d") })];
+    const others = [person("b"), person("c")].map((distinctId) => sdkEvent(stack.projectId, { distinctId }));
+    const subject = stack.nats.names.subject("events", "group");
+    const now = Date.now();
+    // The first attempt, stored though its answer was lost; the retry, stamped later by the server, in another
+    // group; and a retry that joined the very group its first attempt waited in.
+    await stack.nats.js.publish(subject, groupOf([request(now, [others[0]!]), request(now, retried)]));
+    await stack.nats.js.publish(subject, groupOf([request(now + 3_000, retried), request(now + 3_000, [others[1]!])]));
+    await stack.nats.js.publish(subject, groupOf([request(now, sameGroup), request(now + 1, sameGroup)]));
+
+    if (!stack.worker) await stack.startWorker();
+    const all = [...retried, ...sameGroup, ...others];
+    const ids = all.map((event) => `'${event.eventId}'`).join(",");
+    await waitFor("every event stored", async () => (await stack.stored(`event_id IN (${ids})`)).ids === all.length, 20_000);
+    expect(await stack.stored(`event_id IN (${ids})`)).toEqual({ rows: all.length, ids: all.length });
+    // The views fed by inserts count each event once: a repeat would have been summed, not collapsed.
+    const days = await stack.ch.query({
+      query: "SELECT distinct_id, toUInt32(sum(events)) AS events FROM profile_days WHERE distinct_id IN {ids:Array(String)} GROUP BY distinct_id ORDER BY distinct_id",
+      query_params: { ids: all.map((event) => event.distinctId) },
+      format: "JSONEachRow",
+    });
+    expect(await days.json()).toEqual(all.map((event) => ({ distinct_id: event.distinctId, events: 1 })).sort((a, b) => a.distinct_id.localeCompare(b.distinct_id)));
+  });
 });
 
 describe("group commit through a NATS outage", () => {

@@ -8,12 +8,10 @@
 // Deduplication. A group's msgID is a hash of the project and event ids of every request in it, so JetStream's
 // duplicate window drops a group published twice — but an SDK's retry of one request lands in whatever group forms
 // at that moment, with other requests beside it, and so under another msgID. If the first publish was in fact
-// stored (a timeout after JetStream stored it, a reply lost in a reconnect), the retry stores those events a second
-// time. They are the same events (the SDK resends the same bytes), and the events table is a ReplacingMergeTree
-// sorted by project, day, kind and event id: the repeat has the sort key of the first, and ClickHouse collapses it
-// at its next merge (a query with FINAL sees one row before that). The materialized views fed by inserts (usage,
-// profile activity and days) count such a repeat twice, and keep it. A repeat needs a publish whose outcome intake
-// could not know (a timeout after JetStream stored it, a server killed with groups in flight), which is rare.
+// stored (a timeout after JetStream stored it, a reply lost in a reconnect, a server killed with groups in flight),
+// the retry is queued a second time. A request always goes to the same partition, and the events worker drops a
+// request that partition stored within the last 2 minutes (src/domain/ingest/recent-requests.ts), so neither the
+// events table nor the views fed by its inserts (usage, profile activity and days) see it twice.
 // A request too large for one message is split and its parts published alone, each under a msgID derived from its
 // own events, as before group commit: a retry of such a request is deduplicated by JetStream itself.
 

@@ -9,6 +9,7 @@ import { EVENTS_STREAM } from "../../domain/ingest/event-partitions.ts";
 import type { EventRow } from "../../domain/ingest/event-row.ts";
 import { EVENT_COLUMNS, encodeEventRows } from "../../domain/ingest/event-row-binary.ts";
 import type { ClientLookups, StageContext } from "../../domain/ingest/pipeline-types.ts";
+import { RecentRequests, requestKey } from "../../domain/ingest/recent-requests.ts";
 import { GROUP_SUBJECT, groupOf, readQueuedBatches } from "../../domain/ingest/ingest-frames.ts";
 import { enrichBatch, needsLegacyClientFacts } from "../../domain/ingest/pipeline.ts";
 import { type IngestBatch, IngestBatchSchema } from "../../gen/internal/ingest/v1/ingest_pb.ts";
@@ -20,9 +21,15 @@ import type { ErasureTombstones } from "../../store/erasure-tombstones.ts";
 export { EVENTS_STREAM };
 export const EVENTS_CONSUMER = "events-worker";
 
+/** JetStream's duplicate window for the events streams (src/domain/migrations/nats-declarations.ts). */
+const REPEAT_WINDOW_MS = 120_000;
+/** Requests remembered per partition: 2 minutes of 800 requests/s, in about 3 MB. */
+const REPEAT_CAPACITY = 100_000;
+
 /** The events table as the writer of one partition's stream (bare name) sees it; every partition dead-letters into `events_dlq`. */
 export function eventsSink(app: App, lookups: StageContext & Pick<ClientLookups, "geo">, salts: SaltSource, tombstones: ErasureTombstones, stream = EVENTS_STREAM, budget?: HeldBudget): TableSink<EventRow> {
   const { batchMax, batchMaxBytes, batchWaitMs } = app.config.eventsWorker;
+  const recent = new RecentRequests(REPEAT_WINDOW_MS, REPEAT_CAPACITY);
   return {
     table: "events",
     stream,
@@ -43,7 +50,17 @@ export function eventsSink(app: App, lookups: StageContext & Pick<ClientLookups,
       const rows: EventRow[] = [];
       const refused: IngestBatch[] = [];
       const details: string[] = [];
+      const inThisMessage = new Set<string>();
       for (const batch of batches) {
+        // An SDK's retry of a request stored by an earlier message of this partition, or earlier in this one (a
+        // retry that joined the group its first attempt was waiting in): see recent-requests.ts.
+        const key = requestKey(batch.projectId, batch.events.map((event) => event.eventId));
+        const inMessage = `${key.key}:${key.check}`;
+        if (inThisMessage.has(inMessage) || recent.repeated(key, message.seq, Date.now())) {
+          app.metrics.repeatedEvents.inc(batch.events.length);
+          continue;
+        }
+        inThisMessage.add(inMessage);
         const converted = await convertBatch(batch);
         rows.push(...converted.rows);
         if (converted.refused) {
