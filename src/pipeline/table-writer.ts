@@ -5,7 +5,7 @@
 // acknowledged. After any crash the writer resumes where the ledger says, and a range planned but not committed
 // is written again identically (ClickHouse drops the repeat by its token). Two loops share the held messages:
 // the fetch loop pulls and converts while the write loop's insert is in flight; memory stays bounded because
-// fetching pauses while twice a write's worth is held. One writer per stream is active (a Postgres advisory lock);
+// fetching pauses while twice a write's worth is held (./pull-sizing.ts). One writer per stream is active (a Postgres advisory lock);
 // others wait as standbys, or (the events partitions) a lease holder runs the writer under a lock it took itself.
 
 import { type Consumer, JetStreamError, type JsMsg } from "@nats-io/jetstream";
@@ -17,15 +17,12 @@ import type { Logger } from "../logger.ts";
 import { HeldMessages } from "./held-messages.ts";
 import { acquireLeadership } from "./leadership.ts";
 import { type Ledger, ledger as ledgerOf } from "./ledger.ts";
+import { PullSizing } from "./pull-sizing.ts";
 import { readRange, removeCommittedLeftovers, removeWritten, type StoredMessage } from "./stream-messages.ts";
 import { encodedConversion, type HeldMessage, rowCount, type TableSink } from "./types.ts";
 import { Wakeup } from "./wakeup.ts";
 import { writeRange } from "./write-range.ts";
 
-/** Messages per pull; small pulls let a write start as soon as enough is held. */
-const FETCH_MAX_MESSAGES = 500;
-/** The first pull, before any message's size is known. */
-const FIRST_PULL_MESSAGES = 16;
 /** Messages read straight from the stream per step while filling a gap. */
 const DIRECT_READ_CHUNK = 500;
 /** Under JetStream's ack_wait (60 s), so held messages are never redelivered while we still work on them. */
@@ -85,8 +82,7 @@ class TableWriter<Row> {
   readonly #stop = new AbortController();
   readonly #stream: string;
   #committed = 0;
-  /** Totals of every message received, for the average sizes that bound how many are pulled at once. */
-  readonly #seen = { messages: 0, rows: 0, bytes: 0 };
+  readonly #pulls: PullSizing;
   /** Messages up to here were delivered to someone else (before this writer started): read them directly. */
   #deliveredBefore = 0;
   #consumer: Consumer | undefined;
@@ -105,6 +101,7 @@ class TableWriter<Row> {
   ) {
     this.#stream = nats.names.stream(sink.stream);
     this.#held = new HeldMessages<Row>(sink.budget);
+    this.#pulls = new PullSizing(sink.limits, sink.budget);
   }
 
   /** No new pull or write starts: the role stops, or the lock is being handed over. */
@@ -174,14 +171,12 @@ class TableWriter<Row> {
   async #fetchLoop(consumer: Consumer): Promise<void> {
     let failures = 0;
     while (!this.#winding) {
-      const room = this.#room();
+      const room = this.#pulls.room(this.#held);
       if (room === 0) {
         await this.#wakeFetcher.wait(1_000);
         continue;
       }
-      // The pull's worth is counted in the shared budget while it is on its way, so writers pulling at once cannot
-      // together pull past it.
-      const unreserve = this.#reserve(room);
+      const unreserve = this.#pulls.reserve(room);
       try {
         const messages = await consumer.fetch({ max_messages: room, expires: 2_000 });
         const stopPulling = () => messages.stop();
@@ -218,39 +213,6 @@ class TableWriter<Row> {
     }
   }
 
-  /**
-   * How many messages to pull now: the held messages stay within twice a write's worth of rows and bytes (one
-   * write in flight, the next one filling), estimated from the sizes of the messages seen so far.
-   */
-  #room(): number {
-    const { maxRows, maxBytes } = this.sink.limits;
-    const { budget } = this.sink;
-    // A shared budget: at most a quarter of it in one pull, so one writer's pull leaves room for the others'.
-    const rowsLeft = Math.min(2 * maxRows - this.#held.rows, budget ? Math.min(budget.maxRows - budget.rows, budget.maxRows / 4) : Infinity);
-    const bytesLeft = Math.min(2 * maxBytes - this.#held.bytes, budget ? Math.min(budget.maxBytes - budget.bytes, budget.maxBytes / 4) : Infinity);
-    if (rowsLeft <= 0 || bytesLeft <= 0) return 0;
-    // Until a message was seen its size is unknown: a first pull of FETCH_MAX_MESSAGES large ones could be anything.
-    if (this.#seen.messages === 0) return FIRST_PULL_MESSAGES;
-    const byRows = Math.ceil(rowsLeft / Math.max(1, this.#seen.rows / this.#seen.messages));
-    const byBytes = Math.ceil(bytesLeft / Math.max(1, this.#seen.bytes / this.#seen.messages));
-    return Math.max(1, Math.min(FETCH_MAX_MESSAGES, byRows, byBytes));
-  }
-
-  /** Counts a pull of `room` messages (at their average size) in the shared budget; the function gives it back, once. */
-  #reserve(room: number): () => void {
-    const { budget } = this.sink;
-    if (!budget || this.#seen.messages === 0) return () => {};
-    const rows = Math.round((room * this.#seen.rows) / this.#seen.messages);
-    const bytes = Math.round((room * this.#seen.bytes) / this.#seen.messages);
-    budget.add(rows, bytes);
-    let given = false;
-    return () => {
-      if (given) return;
-      given = true;
-      budget.release(rows, bytes);
-    };
-  }
-
   async #receive(message: JsMsg): Promise<void> {
     if (message.seq <= this.#committed) {
       // Written already (a redelivery after a crash or a slow ack): acknowledge it unread.
@@ -279,9 +241,7 @@ class TableWriter<Row> {
     }
     const held: HeldMessage<Row> = { seq: message.seq, subject: message.subject, data: ownBytes(message.data), conversion, ack: () => message.ack(), working: () => message.working() };
     this.#held.add(held);
-    this.#seen.messages++;
-    this.#seen.rows += rowCount(held);
-    this.#seen.bytes += message.data.byteLength;
+    this.#pulls.seen(rowCount(held), message.data.byteLength);
     this.#reportHeld();
     this.#wakeWriter.notify();
   }
