@@ -121,8 +121,12 @@ describe("events partitions shared by workers", () => {
       const publishing = backgroundPublish(stack);
       await waitFor("events stored by the first worker", async () => (await stack.stored()).rows > 2_000, 60_000);
 
+      const firstUrl = stack.workerUrl;
       const second = await stack.startWorker({ PUG_LOG_LEVEL: "info" }, false);
       await waitForShares(stack, new Map([[first.proc.pid, 2], [second.proc.pid, 2]]));
+      for (const url of [firstUrl, stack.workerUrl]) {
+        await waitFor("each worker's gauge to say 2 partitions", async () => /^pug_events_partitions_held 2$/m.test(await (await fetch(`${url}/metrics`)).text()), 10_000);
+      }
       const stored = (await stack.stored()).rows;
       await waitFor("both write on", async () => (await stack.stored()).rows > stored + 2_000, 60_000);
       const load = await publishing.stop();

@@ -57,10 +57,12 @@ export async function runPartitionLeases(app: App, registry: WorkerRegistry, wor
       } finally {
         await release();
         held.delete(index);
+        app.metrics.partitionsHeld.set(held.size);
         if (handOver.signal.aborted && !stopping.aborted) log.info("handed an events partition over", { partition: index });
       }
     })();
     held.set(index, { handOver, done });
+    app.metrics.partitionsHeld.set(held.size);
   };
 
   try {
