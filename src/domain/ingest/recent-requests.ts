@@ -47,20 +47,24 @@ export class RecentRequests {
 
   /**
    * Whether the request was already stored by an earlier message (a lower stream sequence) within the window.
-   * Otherwise it is remembered as stored by message `seq`. Converting the same message again is no repeat.
+   * Converting the same message again is no repeat.
    */
   repeated({ key, check }: RequestKey, seq: number, now: number): boolean {
     this.#expire(now);
     const slot = this.#slots.get(key);
+    return slot !== undefined && this.#checks[slot] === check && this.#seqs[slot]! < seq;
+  }
+
+  /** The request is stored by message `seq` (only once it is: a request dead-lettered whole may come again). */
+  stored({ key, check }: RequestKey, seq: number, now: number): void {
+    const slot = this.#slots.get(key);
     if (slot !== undefined && this.#checks[slot] === check) {
-      if (this.#seqs[slot]! < seq) return true;
       // The same message again, or (reading a gap directly) an earlier one converted after a later one: the
       // earlier message is the one that counts from now on.
-      this.#seqs[slot] = seq;
-      return false;
+      this.#seqs[slot] = Math.min(this.#seqs[slot]!, seq);
+      return;
     }
     this.#remember(key, check, seq, now);
-    return false;
   }
 
   get size(): number {

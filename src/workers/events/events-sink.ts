@@ -60,8 +60,12 @@ export function eventsSink(app: App, lookups: StageContext & Pick<ClientLookups,
           app.metrics.repeatedEvents.inc(batch.events.length);
           continue;
         }
-        inThisMessage.add(inMessage);
         const converted = await convertBatch(batch);
+        // A request dead-lettered whole is not stored: sent again (replayed after a fix), it is no repeat.
+        if (converted.refused?.events.length !== batch.events.length) {
+          inThisMessage.add(inMessage);
+          recent.stored(key, message.seq, Date.now());
+        }
         rows.push(...converted.rows);
         if (converted.refused) {
           refused.push(converted.refused);
