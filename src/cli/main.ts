@@ -7,6 +7,7 @@ import { configCommand } from "./config.ts";
 import { devCommand } from "./dev.ts";
 import { doctorCommand } from "./doctor.ts";
 import { emailPreviewCommand, emailReplayDlqCommand } from "./email.ts";
+import { eventsReplayDlqCommand } from "./events.ts";
 import { loginLinkCommand } from "./login-link.ts";
 import { migrateCommands } from "./migrate.ts";
 import { apiKeyRevokeCommand, projectCreateCommand } from "./project.ts";
@@ -30,6 +31,7 @@ export const commands: Command[] = [
   seedCommand,
   emailPreviewCommand,
   emailReplayDlqCommand,
+  eventsReplayDlqCommand,
   configCommand,
   systemdCommand,
   versionCommand,

@@ -1,10 +1,20 @@
-// A message the worker can never store goes to the dead-letter stream with its reason, and the stream moves on.
+// A message the worker can never store goes to the dead-letter stream with its reason, and the stream moves on;
+// `pug events replay-dlq` moves it back once what refused it is fixed.
 
 import { afterAll, beforeAll, expect, test } from "bun:test";
+import { create, toBinary } from "@bufbuild/protobuf";
+import { timestampFromMs } from "@bufbuild/protobuf/wkt";
+import { partitionStream } from "../../src/domain/ingest/event-partitions.ts";
+import { groupOf } from "../../src/domain/ingest/ingest-frames.ts";
+import { IngestBatchSchema } from "../../src/gen/internal/ingest/v1/ingest_pb.ts";
+import { createLogger } from "../../src/logger.ts";
+import { deadLetter } from "../../src/pipeline/dead-letter.ts";
 import { type IngestStack, ingestStack } from "../support/ingest-stack.ts";
 import { waitFor } from "../support/ports.ts";
-import { batchBody, sdkEvent, sdkRequest } from "../support/sdk-events.ts";
+import { expectSuccess, runPug } from "../support/pug-process.ts";
+import { batchBody, CHROME_UA, sdkEvent, sdkRequest } from "../support/sdk-events.ts";
 
+const silentLog = createLogger({ level: "error" });
 let stack: IngestStack;
 beforeAll(async () => {
   stack = await ingestStack("dlq", { worker: true });
@@ -35,4 +45,44 @@ test("an undecodable message is dead-lettered with its reason while the events a
   expect(metrics).toMatch(/pug_writer_insert_seconds_count\{table="events"\} [1-9]/);
   expect(metrics).toMatch(/pug_writer_batch_rows_sum\{table="events"\} 2/);
   expect(metrics).toMatch(new RegExp(`pug_nats_consumer_pending\\{stream="${stack.env.PUG_NATS_PREFIX}_events",consumer="events-worker"\\} 0`));
+});
+
+test("`pug events replay-dlq` moves fixable dead letters back onto their partitions, where they are stored once", async () => {
+  const batch = (events: ReturnType<typeof sdkEvent>[]) =>
+    create(IngestBatchSchema, { projectId: stack.projectId, receivedAt: timestampFromMs(Date.now()), userAgent: CHROME_UA, client: {}, events });
+  const grouped = [sdkEvent(stack.projectId), sdkEvent(stack.projectId)];
+  const legacy = [sdkEvent(stack.projectId)];
+  const lastPartition = partitionStream(stack.partitions - 1);
+  const signal = AbortSignal.timeout(10_000);
+  // As the writer dead-letters them: a group it could not enrich (a bug since fixed), and a message of an older
+  // server (a bare IngestBatch) that ClickHouse refused; bytes that are no message at all stay where they are.
+  await deadLetter(stack.nats, { stream: "events", to: "events_dlq", seq: 1_000_001, data: groupOf([batch(grouped)]), reason: "unenrichable", detail: "a bug" }, signal, silentLog);
+  await deadLetter(stack.nats, { stream: lastPartition, to: "events_dlq", seq: 1_000_002, data: toBinary(IngestBatchSchema, batch(legacy)), reason: "rejected_by_clickhouse", detail: "a schema mistake" }, signal, silentLog);
+  await deadLetter(stack.nats, { stream: "events", to: "events_dlq", seq: 1_000_003, data: new Uint8Array([0xff, 0xfe]), reason: "undecodable", detail: "garbage" }, signal, silentLog);
+  const dlq = stack.nats.names.stream("events_dlq");
+  const lettersBefore = (await stack.nats.jsm.streams.info(dlq)).state.messages;
+  const target = stack.nats.names.stream(lastPartition);
+  const targetBefore = (await stack.nats.jsm.streams.info(target)).state.last_seq;
+
+  const replay = async (...flags: string[]) => expectSuccess(await runPug(["events", "replay-dlq", ...flags], stack.env)).stdout;
+  const dry = await replay("--dry-run");
+  expect(dry).toMatch(/^ {2}#\d+ {2}unenrichable {2}failed at \S+: a bug$/m);
+  expect(dry).toMatch(/^ {2}#\d+ {2}rejected_by_clickhouse {2}failed at \S+: a schema mistake$/m);
+  expect(dry).toContain("would replay 2 messages from events_dlq onto the events partitions\n");
+  expect(dry).toMatch(/^left \d+ dead letters? in events_dlq: \d+ dead-lettered for another reason than unenrichable, unencodable, rejected_by_clickhouse \(see --reason, --since\)$/m);
+  expect((await stack.nats.jsm.streams.info(dlq)).state.messages).toBe(lettersBefore);
+
+  expect(await replay()).toContain("replayed 2 messages from events_dlq onto the events partitions\n");
+  const ids = [...grouped, ...legacy].map((event) => `'${event.eventId}'`).join(",");
+  await waitFor("the replayed events stored", async () => (await stack.stored(`event_id IN (${ids})`)).ids === 3, 20_000);
+  expect(await stack.stored(`event_id IN (${ids})`)).toEqual({ rows: 3, ids: 3 });
+  expect((await stack.nats.jsm.streams.info(dlq)).state.messages).toBe(lettersBefore - 2);
+  // The older server's message went back to the partition it came from.
+  expect((await stack.nats.jsm.streams.info(target)).state.last_seq).toBe(targetBefore + 1);
+  expect(await replay()).toContain("replayed 0 messages from events_dlq onto the events partitions\n");
+});
+
+test("`pug events replay-dlq` with an unknown reason is a usage error naming the known ones", async () => {
+  const result = await runPug(["events", "replay-dlq", "--reason", "bounced"], stack.env);
+  expect([result.code, result.stderr.split("\n")[0]]).toEqual([2, "pug: --reason: unknown reason 'bounced' (reasons: undecodable, unenrichable, unencodable, rejected_by_clickhouse)"]);
 });

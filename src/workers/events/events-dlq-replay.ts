@@ -1,0 +1,50 @@
+// `pug events replay-dlq`: moves dead-lettered events messages from `events_dlq` back onto the partition stream
+// they came from, once what refused them is fixed (an enrichment or encoding bug, a ClickHouse schema mistake; see
+// src/pipeline/dead-letter-replay.ts). A message goes back in the group format the worker reads on
+// `<partition>.group`; one queued by a server from before group commit (a bare IngestBatch) is framed as a group of
+// one. Events of a person erased meanwhile are dropped by the worker as they would have been. A request replayed
+// within 2 minutes of being dead-lettered whole is no repeat to the worker (src/domain/ingest/recent-requests.ts).
+
+import { fromBinary } from "@bufbuild/protobuf";
+import { EVENTS_STREAM, partitionIndexOf, partitionStream } from "../../domain/ingest/event-partitions.ts";
+import { encodeGroup, GROUP_SUBJECT } from "../../domain/ingest/ingest-frames.ts";
+import { IngestGroupSchema } from "../../gen/internal/ingest/v1/ingest_pb.ts";
+import { discoverEventPartitions } from "../../infra/event-partition-streams.ts";
+import type { Nats } from "../../infra/nats.ts";
+import { type Replay, type ReplayOptions, replayDeadLetters } from "../../pipeline/dead-letter-replay.ts";
+
+/** Every reason the events writer dead-letters for (src/workers/events/events-sink.ts, src/pipeline/). */
+export const EVENTS_DEAD_LETTER_REASONS = ["undecodable", "unenrichable", "unencodable", "rejected_by_clickhouse"] as const;
+/** What a replay moves unless told otherwise: all but bytes that are no message at all, which no fix changes. */
+export const DEFAULT_EVENTS_REPLAY_REASONS: readonly string[] = ["unenrichable", "unencodable", "rejected_by_clickhouse"];
+export const DEFAULT_EVENTS_REPLAY_SINCE = "7d";
+
+export async function replayEventDeadLetters(nats: Nats, options: ReplayOptions): Promise<Replay> {
+  const partitions = await discoverEventPartitions(nats);
+  return await replayDeadLetters(nats, `${EVENTS_STREAM}_dlq`, options, async (letter) => {
+    const stream = sourcePartition(nats, letter.header("Pug-Source-Stream"), partitions);
+    return { subject: nats.names.subject(partitionStream(stream), GROUP_SUBJECT), data: asGroup(letter.data) };
+  });
+}
+
+/**
+ * The partition a dead letter came from, by the full stream name it carries; partition 0 when that is missing or
+ * names no partition of this installation (the order of a person's replayed events matters no more than their
+ * time stamps say).
+ */
+function sourcePartition(nats: Nats, source: string, partitions: number): number {
+  const own = `${nats.names.prefix}_`;
+  const index = source.startsWith(own) ? partitionIndexOf(source.slice(own.length)) : undefined;
+  return index !== undefined && index < partitions ? index : 0;
+}
+
+/** The message as an IngestGroup: a group as it is, anything else (a bare IngestBatch) as a group of one. */
+function asGroup(data: Uint8Array): Uint8Array {
+  let isGroup = false;
+  try {
+    isGroup = fromBinary(IngestGroupSchema, data).batches.length > 0;
+  } catch {
+    // Not a group (not even protobuf: an undecodable letter replayed on request is dead-lettered again as such).
+  }
+  return isGroup ? data : encodeGroup([data]);
+}
