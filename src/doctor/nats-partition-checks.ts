@@ -12,11 +12,14 @@ import { JETSTREAM_SILENT_FIX } from "./nats-stream-checks.ts";
 const NAME = "nats events partitions";
 
 /** The check, and the count to declare the partitions' consumers with (undefined when it is not known). */
-export async function partitionCheck(jsm: JetStreamManager, prefix: string): Promise<{ check: CheckResult; count: number | undefined }> {
+export async function partitionCheck(jsm: JetStreamManager, prefix: string, configured: number): Promise<{ check: CheckResult; count: number | undefined }> {
   try {
     const count = await discoverEventPartitions({ jsm, names: natsNames(prefix) });
     const last = count > 1 ? ` … ${partitionStream(count - 1)}` : "";
-    return { check: ok(NAME, `${count} partition${count === 1 ? "" : "s"}: events${last}`), count };
+    const found = `${count} partition${count === 1 ? "" : "s"}: events${last}`;
+    // A worker sizes its Postgres pool by PUG_EVENTS_PARTITIONS (one connection per partition it holds).
+    if (count !== configured) return { check: fail(NAME, `${found}, but PUG_EVENTS_PARTITIONS is ${configured}`, `set PUG_EVENTS_PARTITIONS=${count}: the count is fixed when NATS is first migrated`), count };
+    return { check: ok(NAME, found), count };
   } catch (error) {
     if (error instanceof PartitionGap) return { check: fail(NAME, error.message, "run `pug nats migrate` to make the missing partition streams again"), count: undefined };
     if (/run `pug nats migrate`/.test(errorText(error))) return { check: fail(NAME, errorText(error), "run `pug nats migrate`"), count: undefined };

@@ -37,8 +37,8 @@ async function lookup<T>(name: string, what: "stream" | "consumer", get: () => P
 
 /** `clustered`: the server is part of a NATS cluster (a lone server reports no stream leaders). */
 export async function natsStreamChecks(app: App, jsm: JetStreamManager, clustered: boolean, timeoutMs: number): Promise<CheckResult[]> {
-  const { prefix, replicas } = app.config.nats;
-  const partitions = await partitionCheck(jsm, prefix);
+  const { prefix, replicas, eventsPartitions } = app.config.nats;
+  const partitions = await partitionCheck(jsm, prefix, eventsPartitions);
   // With the count unknown (a hole, or never migrated), partition 0 alone is looked for beyond what the check says.
   const declared = withEventPartitions(natsDeclarations(await shippedMigrations("nats"), prefix, replicas), prefix, partitions.count ?? 1);
   const [streams, consumers] = await Promise.all([
