@@ -17,6 +17,11 @@ import { waitForHttp } from "../../test/support/pug-process.ts";
 import { batchBody, CHROME_UA, sdkEvent } from "../../test/support/sdk-events.ts";
 import { benchProject, benchStores, cpuSeconds } from "./bench-stores.ts";
 
+if (!Bun.which("wrk")) {
+  console.error("intake-single: wrk is not installed (apt-get install wrk)");
+  process.exit(2);
+}
+
 const { values } = parseArgs({
   options: { roots: { type: "string", default: resolve(import.meta.dir, "../..") }, seconds: { type: "string", default: "10" }, connections: { type: "string", default: "32" }, rounds: { type: "string", default: "2" }, profile: { type: "string" }, "rate-limits": { type: "boolean", default: false } },
 });
