@@ -70,15 +70,24 @@ export function sdkRoutes(app: App, signal: AbortSignal, keys: ApiKeyStore): Hon
       // The body limit already holds the whole body: hand it over as is rather than as a stream read again. A
       // binary BatchCreate body reaches Connect empty (Connect decodes with fromBinary and has no hook for another
       // decoder): the service decodes it from `requestBodyKey` with event-decoder.ts, at half the CPU.
-      const body = binary && decodesOwnBody ? new Uint8Array(0) : c.get("requestBody");
+      const undecoded = binary && decodesOwnBody;
+      const body = undecoded ? new Uint8Array(0) : c.get("requestBody");
+      const header = undecoded ? emptyBodyHeaders(c.req.raw.headers) : c.req.raw.headers;
       const request: UniversalServerRequest = body
-        ? { httpVersion: "", method: c.req.method, url: c.req.url, header: c.req.raw.headers, body: createAsyncIterable([body]), signal: c.req.raw.signal }
+        ? { httpVersion: "", method: c.req.method, url: c.req.url, header, body: createAsyncIterable([body]), signal: c.req.raw.signal }
         : universalServerRequestFromFetch(c.req.raw, {});
       request.contextValues = values;
       return explainedConnectResponse(await unaryResponse(await handler(request)), c.req.header("content-type"), "application/proto or application/json (Connect unary)");
     });
   }
   return routes;
+}
+
+/** `headers` for a body handed over empty: Connect checks a body's length against its content-length. */
+function emptyBodyHeaders(headers: Headers): Headers {
+  const copy = new Headers(headers);
+  copy.set("content-length", "0");
+  return copy;
 }
 
 /**
