@@ -2,6 +2,8 @@
 // events as the web SDK builds them (test/support/sdk-events.ts, ~440 bytes each). Runs the two in turns, several
 // rounds, and prints the median µs per event of each.
 //   bun scripts/bench/event-decode.ts [--rounds 7] [--ms 300]
+// On the 2-core dev box (Bun 1.4.5, shared): batches of 50 in a request 7.9 → 4.3 µs an event, single-event
+// requests 7.6 → 3.6, groups of 4 × 50 as the worker reads them 8.4 → 4.4.
 
 import { type DescMessage, fromBinary } from "@bufbuild/protobuf";
 import { parseArgs } from "node:util";
