@@ -38,4 +38,11 @@ describe("ingest frames", () => {
     const group = groupOf(readQueuedBatches(legacy));
     expect(readQueuedBatches(group).map((b) => [b.projectId, b.events.length])).toEqual([["p1", 2]]);
   });
+
+  test("a message cut short is refused whole, with or without its subject", () => {
+    const group = encodeGroup([encodeBatch(envelope, events.map((e) => toBinary(EventSchema, e)))]);
+    const cut = group.subarray(0, group.length - 3);
+    expect(() => readQueuedBatches(cut, "pug.events.group")).toThrow("premature EOF");
+    expect(() => readQueuedBatches(cut)).toThrow("premature EOF");
+  });
 });

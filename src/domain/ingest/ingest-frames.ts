@@ -4,11 +4,12 @@
 // its envelope (project, time, user agent, client facts) followed by one `events` field per event's bytes, and an
 // IngestGroup is one `batches` field per encoded IngestBatch.
 
-import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
+import { create, toBinary } from "@bufbuild/protobuf";
 import { BinaryReader, BinaryWriter, WireType } from "@bufbuild/protobuf/wire";
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import { type IngestBatch, IngestBatchSchema, IngestGroupSchema } from "../../gen/internal/ingest/v1/ingest_pb.ts";
 import type { ClientFactsInit } from "./client-facts.ts";
+import { decodeIngestBatch, decodeIngestGroup } from "./event-decoder.ts";
 
 /** Field numbers of the wire formats framed here (proto/sdk/events/v1, proto/internal/ingest/v1). */
 const REQUEST_EVENTS = 1; // BatchCreateRequest.events
@@ -75,8 +76,11 @@ export const LEGACY_SUBJECT = "ingest";
  * say which: see IngestGroup in ingest.proto. Throws when the bytes are neither.
  */
 export function readQueuedBatches(data: Uint8Array, subject?: string): IngestBatch[] {
-  const isGroup = subject === undefined ? fromBinary(IngestGroupSchema, data).batches.length > 0 : subject.endsWith(`.${GROUP_SUBJECT}`);
-  return isGroup ? fromBinary(IngestGroupSchema, data).batches : [fromBinary(IngestBatchSchema, data)];
+  if (subject === undefined) {
+    const batches = decodeIngestGroup(data).batches;
+    return batches.length > 0 ? batches : [decodeIngestBatch(data)];
+  }
+  return subject.endsWith(`.${GROUP_SUBJECT}`) ? decodeIngestGroup(data).batches : [decodeIngestBatch(data)];
 }
 
 /** A group of already decoded batches, for the part of a message that is dead-lettered. */

@@ -6,6 +6,7 @@ import { toBinary } from "@bufbuild/protobuf";
 import type { ServiceImpl } from "@connectrpc/connect";
 import type { Metrics } from "../../app/metrics.ts";
 import { type DropReason, intakeDropReason } from "../../domain/ingest/drop-reasons.ts";
+import { decodeBatchCreateRequest } from "../../domain/ingest/event-decoder.ts";
 import { partitionOf, partitionStream } from "../../domain/ingest/event-partitions.ts";
 import { encodeBatch, requestEventBytes } from "../../domain/ingest/ingest-frames.ts";
 import { validateBatch } from "../../domain/ingest/validate-batch.ts";
@@ -43,9 +44,12 @@ export function eventsService(deps: IntakeDeps): ServiceImpl<typeof EventsServic
       const owner = callerOf(ctx);
       const clientIp = ctx.values.get(clientIpKey);
 
-      const problems = validateBatch(request.events);
+      const body = ctx.values.get(requestBodyKey);
+      // A binary body comes undecoded (sdk-routes.ts); `request` is then empty.
+      const events = body ? decodeBody(body) : request.events;
+      const problems = validateBatch(events);
       if (problems.length > 0) throw new ConnectError(problems.join("; "), Code.InvalidArgument);
-      await enforceRateLimit(deps.limiter, `project:${owner.projectId}`, deps.limits.projectEventsPerSecond, request.events.length, "events for this project");
+      await enforceRateLimit(deps.limiter, `project:${owner.projectId}`, deps.limits.projectEventsPerSecond, events.length, "events for this project");
 
       const now = Date.now();
       const kept: Event[] = [];
@@ -53,7 +57,7 @@ export function eventsService(deps: IntakeDeps): ServiceImpl<typeof EventsServic
       const keptAt: number[] = [];
       let cookieless = false;
       const dropped: Partial<Record<DropReason, number>> = {};
-      request.events.forEach((event, index) => {
+      events.forEach((event, index) => {
         const reason = intakeDropReason(event, owner.projectId, now);
         if (reason) dropped[reason] = (dropped[reason] ?? 0) + 1;
         else {
@@ -71,11 +75,11 @@ export function eventsService(deps: IntakeDeps): ServiceImpl<typeof EventsServic
           const first = kept[0]!;
           const stream = partitionStream(partitionOf(owner.projectId, first.cookieless ? client.visitorHash : first.distinctId, await deps.partitions()));
           const envelope = { projectId: owner.projectId, client, userAgent, receivedAt: now };
-          const events = keptEventBytes(ctx.values.get(requestBodyKey), request.events, kept, keptAt);
-          const batch = encodeBatch(envelope, events);
+          const keptBytes = keptEventBytes(body, events, kept, keptAt);
+          const batch = encodeBatch(envelope, keptBytes);
           done = deps.room.admit(stream, batch.byteLength);
           if (!done) throw queueFull(deps, "event");
-          await deps.groups.commit(stream, { envelope, events, eventIds: kept.map((event) => event.eventId), batch });
+          await deps.groups.commit(stream, { envelope, events: keptBytes, eventIds: kept.map((event) => event.eventId), batch });
         } catch (error) {
           if (error instanceof ConnectError) throw error;
           if (error instanceof MessageTooLarge) throw new ConnectError(`events[${keptAt[error.index]}]: ${error.message}`, Code.InvalidArgument);
@@ -87,10 +91,19 @@ export function eventsService(deps: IntakeDeps): ServiceImpl<typeof EventsServic
 
       deps.metrics.intakeEvents.inc({ outcome: "accepted", reason: "" }, kept.length);
       for (const [reason, count] of Object.entries(dropped)) deps.metrics.intakeEvents.inc({ outcome: "dropped", reason }, count);
-      const droppedTotal = request.events.length - kept.length;
+      const droppedTotal = events.length - kept.length;
       return { accepted: kept.length, dropped: droppedTotal, droppedByReason: dropped as Record<string, number> };
     },
   };
+}
+
+/** The events of a binary BatchCreateRequest; a body that is not one is refused as Connect refuses it. */
+function decodeBody(body: Uint8Array): Event[] {
+  try {
+    return decodeBatchCreateRequest(body).events;
+  } catch (error) {
+    throw new ConnectError(`request body: parse binary: ${(error as Error).message}`, Code.InvalidArgument);
+  }
 }
 
 /**
