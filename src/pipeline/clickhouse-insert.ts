@@ -17,7 +17,7 @@ const DATA_ERROR_CODES = new Set([6, 25, 26, 27, 38, 41, 43, 44, 53, 69, 70, 72,
 
 /** Rows already encoded (see RowEncoding in ./types.ts): the format, the columns in order, the bytes in parts. */
 export interface EncodedRows {
-  format: "RowBinary";
+  format: "Native";
   columns: readonly string[];
   parts: Uint8Array[];
   rows: number;

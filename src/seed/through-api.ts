@@ -19,9 +19,12 @@ import { ORDERED_TRAFFIC_SQL, trafficParams } from "./traffic-sql.ts";
 const BATCH = 500;
 const CONCURRENCY = 8;
 
-/** A generated row as the API path reads it: the event's columns and the user agent of its device. */
-export type TrafficRow = Pick<EventRow, "event_id" | "kind" | "occurred_at" | "distinct_id" | "session_id" | "url" | "referrer" | "page_title" | "locale"
-  | "screen_width" | "screen_height" | "platform" | "sdk_version" | "custom_properties" | "custom_types"> & { user_agent: string };
+/**
+ * A generated row as the API path reads it (JSONEachRow): the event's columns, occurred_at as ClickHouse's
+ * DateTime64(3) text in UTC, and the user agent of its device.
+ */
+export type TrafficRow = Pick<EventRow, "event_id" | "kind" | "distinct_id" | "session_id" | "url" | "referrer" | "page_title" | "locale"
+  | "screen_width" | "screen_height" | "platform" | "sdk_version" | "custom_properties" | "custom_types"> & { occurred_at: string; user_agent: string };
 
 /** Sends plan.events events and the identifies of the signed-in visitors among them. */
 export async function sendTraffic(ch: ClickHouseClient, target: SdkTarget, plan: SeedPlan, onProgress: (done: number) => void): Promise<{ identified: number }> {

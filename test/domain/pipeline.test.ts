@@ -47,7 +47,7 @@ describe("enrichment pipeline", () => {
       country: "NL",
       region: "North Holland",
       city: "Amsterdam",
-      received_at: "2026-03-01 12:00:00.000",
+      received_at: Date.parse("2026-03-01T12:00:00.000Z"),
     });
   });
 
@@ -130,7 +130,7 @@ describe("enrichBatch", () => {
     const { rows, failures } = enrichBatch(batchOf({ client: { ...client, visitorHash: "" }, events: [good, bad, faceless] }), ctx);
     expect(rows.map((r) => r.event_id)).toEqual([good.eventId]);
     expect(failures).toEqual([
-      { eventId: bad.eventId, reason: "RangeError: Invalid Date" },
+      { eventId: bad.eventId, reason: "Error: occur_time: not a time: 10000000000000000 ms" },
       { eventId: faceless.eventId, reason: "Error: cookieless event without a visitor hash in its batch" },
     ]);
   });

@@ -1,11 +1,13 @@
-// One row of the ClickHouse `events` table, as the events worker writes it (JSONEachRow).
+// One row of the ClickHouse `events` table, as the events worker writes it (./event-native.ts).
 
 export interface EventRow {
   project_id: string;
   event_id: string;
   kind: string;
-  occurred_at: string;
-  received_at: string;
+  /** Milliseconds since the epoch (DateTime64(3, 'UTC')). */
+  occurred_at: number;
+  /** Milliseconds since the epoch (DateTime64(3, 'UTC')). */
+  received_at: number;
   distinct_id: string;
   session_id: string;
   cookieless: boolean;
@@ -43,6 +45,17 @@ export interface EventRow {
   /** ValueType of every custom property that is not a string. */
   custom_types: Record<string, number>;
 }
+
+/**
+ * `ms` as a row's time, or an error naming `field` when it is no time at all (beyond a JavaScript Date's range):
+ * one bad event fails alone rather than the whole message at encoding.
+ */
+export function rowTime(field: string, ms: number): number {
+  if (!(Math.abs(ms) <= MAX_DATE_MS)) throw new Error(`${field}: not a time: ${ms} ms`);
+  return ms;
+}
+
+const MAX_DATE_MS = 8.64e15;
 
 /** ClickHouse DateTime64(3) text, in UTC. */
 export function clickhouseTime(ms: number): string {

@@ -1,6 +1,6 @@
 import { timestampMs } from "@bufbuild/protobuf/wkt";
 import type { Event } from "../../gen/sdk/events/v1/events_pb.ts";
-import { clickhouseTime, type EventRow } from "./event-row.ts";
+import { type EventRow, rowTime } from "./event-row.ts";
 import type { RequestFacts, WorkingEvent } from "./pipeline-types.ts";
 import { storedProperties } from "./properties.ts";
 import { promotedColumnNamed } from "../properties/promoted-columns.ts";
@@ -19,8 +19,8 @@ export function newWorkingEvent(event: Event, request: RequestFacts): WorkingEve
     project_id: request.projectId,
     event_id: event.eventId.toLowerCase(),
     kind: event.kind,
-    occurred_at: clickhouseTime(timestampMs(event.occurTime!)),
-    received_at: clickhouseTime(request.receivedAtMs),
+    occurred_at: rowTime("occur_time", timestampMs(event.occurTime!)),
+    received_at: rowTime("received_at", request.receivedAtMs),
     distinct_id: event.distinctId,
     session_id: event.sessionId.toLowerCase(),
     cookieless: event.cookieless,

@@ -7,7 +7,7 @@ import { timestampMs } from "@bufbuild/protobuf/wkt";
 import type { App } from "../../app/app.ts";
 import { EVENTS_STREAM } from "../../domain/ingest/event-partitions.ts";
 import type { EventRow } from "../../domain/ingest/event-row.ts";
-import { EVENT_COLUMNS, encodeEventRows } from "../../domain/ingest/event-row-binary.ts";
+import { EVENT_COLUMNS, encodeEventRows } from "../../domain/ingest/event-native.ts";
 import type { ClientLookups, StageContext } from "../../domain/ingest/pipeline-types.ts";
 import { RecentRequests, requestKey } from "../../domain/ingest/recent-requests.ts";
 import { GROUP_SUBJECT, groupOf, readQueuedBatches } from "../../domain/ingest/ingest-frames.ts";
@@ -37,7 +37,7 @@ export function eventsSink(app: App, lookups: StageContext & Pick<ClientLookups,
     consumer: EVENTS_CONSUMER,
     limits: { maxRows: batchMax, maxBytes: batchMaxBytes, maxWaitMs: batchWaitMs },
     budget,
-    encoding: { format: "RowBinary", columns: EVENT_COLUMNS, encode: encodeEventRows },
+    encoding: { format: "Native", columns: EVENT_COLUMNS, encode: encodeEventRows },
     async convert(message): Promise<Conversion<EventRow>> {
       let batches: IngestBatch[];
       try {

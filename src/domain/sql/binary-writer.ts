@@ -1,11 +1,11 @@
-// ClickHouse's RowBinary format, written value by value into one growing buffer: integers little-endian, strings
-// and map sizes prefixed by a LEB128 length, a UUID as its two 64-bit halves each little-endian, a DateTime64(3)
-// as an Int64 of milliseconds. LowCardinality(String) is written as a String. The caller writes the columns of
-// each row in the order its INSERT names them.
+// Values as ClickHouse's binary formats (Native, RowBinary) write them, one after the other into one buffer that
+// doubles as it fills: integers little-endian, a string prefixed by its LEB128 byte length, a UUID as its two
+// 64-bit halves each little-endian, a DateTime64(3) as an Int64 of milliseconds. An integer out of its type's
+// range is refused (naming the value), never wrapped.
 
 const encoder = new TextEncoder();
 
-export class RowBinaryWriter {
+export class BinaryWriter {
   #bytes: Uint8Array;
   #view: DataView;
   #at = 0;
@@ -25,15 +25,18 @@ export class RowBinaryWriter {
   }
 
   uint8(value: number): void {
+    if (!(value >= 0 && value <= 0xff && Number.isInteger(value))) throw new Error(`not a UInt8: ${value}`);
     this.#room(1);
     this.#bytes[this.#at++] = value;
   }
 
   bool(value: boolean): void {
-    this.uint8(value ? 1 : 0);
+    this.#room(1);
+    this.#bytes[this.#at++] = value ? 1 : 0;
   }
 
   uint16(value: number): void {
+    if (!(value >= 0 && value <= 0xffff && Number.isInteger(value))) throw new Error(`not a UInt16: ${value}`);
     this.#room(2);
     this.#view.setUint16(this.#at, value, true);
     this.#at += 2;
@@ -45,16 +48,23 @@ export class RowBinaryWriter {
     this.#at += 8;
   }
 
-  /** DateTime64(3): milliseconds since the epoch (negative before 1970), as an Int64. */
-  dateTime64ms(ms: number): void {
+  /** An Int64 (or a UInt64 below 2^63) given as a safe integer. */
+  int64(value: number): void {
+    if (!Number.isSafeInteger(value)) throw new Error(`not an integer: ${value}`);
     this.#room(8);
-    const high = Math.floor(ms / 2 ** 32);
-    this.#view.setUint32(this.#at, ms - high * 2 ** 32, true);
+    const high = Math.floor(value / 2 ** 32);
+    this.#view.setUint32(this.#at, value - high * 2 ** 32, true);
     this.#view.setInt32(this.#at + 4, high, true);
     this.#at += 8;
   }
 
-  /** LEB128, as RowBinary prefixes string lengths and map sizes. */
+  /** DateTime64(3): milliseconds since the epoch (negative before 1970), as an Int64. */
+  dateTime64ms(ms: number): void {
+    if (!Number.isSafeInteger(ms)) throw new Error(`not a time in milliseconds: ${ms}`);
+    this.int64(ms);
+  }
+
+  /** LEB128, as the formats prefix string lengths (and Native its counts, RowBinary its map sizes). */
   varUInt(value: number): void {
     this.#room(10);
     this.#putVarUInt(value);

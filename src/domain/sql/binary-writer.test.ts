@@ -1,9 +1,9 @@
 import { expect, test } from "bun:test";
-import { RowBinaryWriter } from "./row-binary-writer.ts";
+import { BinaryWriter } from "./binary-writer.ts";
 
 const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString("hex");
-const written = (write: (writer: RowBinaryWriter) => void) => {
-  const writer = new RowBinaryWriter(4);
+const written = (write: (writer: BinaryWriter) => void) => {
+  const writer = new BinaryWriter(4);
   write(writer);
   return hex(writer.finish());
 };
@@ -20,7 +20,7 @@ test("strings are UTF-8 after their LEB128 byte length, however long", () => {
   expect(written((w) => w.string(""))).toBe("00");
   expect(written((w) => w.string("é😀"))).toBe(`06${hex(new TextEncoder().encode("é😀"))}`);
   for (const length of [127, 128, 16_383, 16_384, 100_000]) {
-    const writer = new RowBinaryWriter(4);
+    const writer = new BinaryWriter(4);
     writer.string("a".repeat(length));
     writer.uint8(0xee);
     const bytes = writer.finish();
@@ -38,13 +38,24 @@ test("numbers are little-endian; DateTime64(3) is an Int64 of milliseconds, befo
   expect(written((w) => w.dateTime64ms(-1))).toBe("ffffffffffffffff");
   expect(written((w) => w.varUInt(300))).toBe("ac02");
   expect(written((w) => w.bool(true))).toBe("01");
+  expect(written((w) => w.int64(2 ** 40 + 1))).toBe("0100000000010000");
+});
+
+test("an integer its type cannot hold is refused, naming the value, never wrapped", () => {
+  expect(() => written((w) => w.uint16(65_536))).toThrow("not a UInt16: 65536");
+  expect(() => written((w) => w.uint16(-1))).toThrow("not a UInt16: -1");
+  expect(() => written((w) => w.uint16(1.5))).toThrow("not a UInt16: 1.5");
+  expect(() => written((w) => w.uint8(256))).toThrow("not a UInt8: 256");
+  expect(() => written((w) => w.uint8(Number.NaN))).toThrow("not a UInt8: NaN");
+  expect(() => written((w) => w.dateTime64ms(Number.NaN))).toThrow("not a time in milliseconds: NaN");
+  expect(() => written((w) => w.int64(2 ** 53))).toThrow("not an integer: 9007199254740992");
 });
 
 test("a short non-ASCII string written near the end of the buffer keeps its bytes (the buffer grows around it)", () => {
   const expected = (pad: number, text: string) => `${"00".repeat(pad)}${hex(new Uint8Array([new TextEncoder().encode(text).length]))}${hex(new TextEncoder().encode(text))}ee`;
   for (const text of ["é", "✓", "東京", "👍"]) {
     for (let pad = 0; pad < 24; pad++) {
-      const writer = new RowBinaryWriter(16);
+      const writer = new BinaryWriter(16);
       for (let i = 0; i < pad; i++) writer.uint8(0);
       writer.string(text);
       writer.uint8(0xee);
