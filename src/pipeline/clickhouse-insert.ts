@@ -6,6 +6,7 @@ import { Readable } from "node:stream";
 import { type ClickHouseClient, ClickHouseError } from "@clickhouse/client";
 import type { App } from "../app/app.ts";
 import { backoffDelay, sleep } from "../domain/backoff.ts";
+import { mergeNativeBlocks } from "../domain/sql/native-block-merge.ts";
 import type { Logger } from "../logger.ts";
 
 /** ClickHouse refused the data itself (bad value, type, size, constraint): the same rows will fail again. */
@@ -15,7 +16,7 @@ export function isDataError(error: unknown): boolean {
 
 const DATA_ERROR_CODES = new Set([6, 25, 26, 27, 38, 41, 43, 44, 53, 69, 70, 72, 117, 130, 131, 190, 321, 407, 469]);
 
-/** Rows already encoded (see RowEncoding in ./types.ts): the format, the columns in order, the bytes in parts. */
+/** Rows already encoded (see RowEncoding in ./types.ts): the format, the columns in order, the blocks (joined into one when sent). */
 export interface EncodedRows {
   format: "Native";
   columns: readonly string[];
@@ -67,9 +68,10 @@ export async function sendRows<Row>(client: ClickHouseClient, request: Pick<Inse
     return;
   }
   // The client sends `values` as the body as it is, and the statement (with its FORMAT) as the query parameter.
+  // One block per message would cost ClickHouse about twice the CPU of one block for the whole insert.
   const result = await client.exec({
     query: `INSERT INTO ${request.table} (${rows.columns.join(", ")}) FORMAT ${rows.format}`,
-    values: Readable.from(rows.parts, { objectMode: false }),
+    values: Readable.from([mergeNativeBlocks(rows.parts)], { objectMode: false }),
     clickhouse_settings: settings,
   });
   // An INSERT answers with an empty body; reading it to the end frees the connection.

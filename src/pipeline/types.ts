@@ -21,8 +21,8 @@ export interface Conversion<Row> {
 
 /**
  * How a sink's rows are sent when not as JSONEachRow: a binary format ClickHouse parses far faster, for exactly
- * the columns named (in that order). Each message's rows are encoded on their own (one Native block each) and the
- * blocks of a write sent one after the other. The encoder throws for a row it cannot encode (that message is
+ * the columns named (in that order). Each message's rows are encoded on their own, one Native block each, joined
+ * into one block when written. The encoder throws for a row it cannot encode (that message is
  * dead-lettered).
  */
 export interface RowEncoding<Row> {

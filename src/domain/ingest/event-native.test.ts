@@ -1,4 +1,5 @@
 import { expect, test } from "bun:test";
+import { mergeNativeBlocks } from "../sql/native-block-merge.ts";
 import { EVENT_COLUMNS, encodeEventRows } from "./event-native.ts";
 import type { EventRow } from "./event-row.ts";
 
@@ -39,4 +40,14 @@ test("one block: the column and row counts, then each column named and typed; ti
   for (const [name, type] of [["kind", "String"], ["cookieless", "Bool"], ["screen_width", "UInt16"], ["auto_types", "Map(String, UInt8)"], ["custom_numbers", "Map(String, Float64)"]]) {
     expect(bytes.indexOf(header(name!, type!))).toBeGreaterThan(0);
   }
+});
+
+test("the blocks of several messages join into the block of all their rows", () => {
+  const rows = [
+    row(1, { kind: "page_view", auto_properties: { $lib: "web" }, auto_types: {}, custom_numbers: { n: 1.5 }, custom_types: { n: 3 } }),
+    row(2, { distinct_id: "пользователь", custom_properties: { plan: "pro", "": "" } }),
+    row(3, { occurred_at: Date.parse("2026-03-01T12:00:00.123Z"), screen_width: 65_535, auto_types: { $visits: 2 } }),
+  ];
+  const joined = mergeNativeBlocks([encodeEventRows(rows.slice(0, 1)), encodeEventRows(rows.slice(1))]);
+  expect(Buffer.from(joined).equals(Buffer.from(encodeEventRows(rows)))).toBe(true);
 });

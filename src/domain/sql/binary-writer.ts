@@ -111,6 +111,13 @@ export class BinaryWriter {
     this.#at += written;
   }
 
+  /** Bytes already encoded, copied as they are. */
+  raw(bytes: Uint8Array): void {
+    this.#room(bytes.length);
+    this.#bytes.set(bytes, this.#at);
+    this.#at += bytes.length;
+  }
+
   /** A UUID in its text form: the first 8 bytes then the last 8, each half reversed (two little-endian UInt64). */
   uuid(text: string): void {
     this.#room(16);
