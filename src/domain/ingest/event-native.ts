@@ -5,7 +5,8 @@
 //
 // The LowCardinality(String) columns (and the maps' LowCardinality keys) are sent as plain String: ClickHouse
 // converts a Native column to the table's type (input_format_native_allow_types_conversion, on by default since
-// 23.3), and building each column's dictionary here would cost the worker more than it saves the server.
+// 23.3). On the dev server, 100k rows so sent cost the same CPU as the engine's own Native with LowCardinality
+// dictionaries (0.66-0.72 vs 0.60-0.79 s), so building the dictionaries here would only cost the worker.
 
 import type { BinaryWriter } from "../sql/binary-writer.ts";
 import { NativeBlockWriter } from "../sql/native-block-writer.ts";
