@@ -54,7 +54,10 @@ test("one block is sent as it is", () => {
 test("blocks of other columns, cut short, with bytes left over, or of a type it cannot walk are refused", () => {
   const other = new NativeBlockWriter(1, 1);
   other.column("id", "UUID").uuid(rows[0]!.id);
-  expect(() => mergeNativeBlocks([block(rows.slice(0, 2)), other.finish()])).toThrow("Native block 1 has other columns than block 0");
+  expect(() => mergeNativeBlocks([block(rows.slice(0, 2)), other.finish()])).toThrow("Native block 1: 1 columns, not the 6 of block 0");
+  const renamed = new NativeBlockWriter(1, 1);
+  renamed.column("ID", "UUID").uuid(rows[0]!.id);
+  expect(() => mergeNativeBlocks([other.finish(), renamed.finish()])).toThrow("Native block 1: column 0 is not id UUID as in block 0");
   const whole = block(rows.slice(0, 2));
   expect(() => mergeNativeBlocks([whole, whole.subarray(0, whole.length - 1)])).toThrow("Native block 1: cut short");
   expect(() => mergeNativeBlocks([whole, new Uint8Array([...whole, 0])])).toThrow("Native block 1: 1 bytes after its columns");

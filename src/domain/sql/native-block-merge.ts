@@ -6,83 +6,106 @@
 
 import { BinaryWriter } from "./binary-writer.ts";
 
-interface Column {
+/** A column as the first block names it: how to walk its data. */
+interface Layout {
   name: string;
   type: string;
-  /** Where each part of the column's data is: one range, or for a Map its offsets, keys and values. */
-  parts: [start: number, end: number][];
-  /** A Map's number of entries in this block. */
-  entries: number;
+  /** The bytes of its name and type in the first block, which every other block must repeat. */
+  header: Uint8Array;
+  /** For a Map(K, V), the types of its keys and values. */
+  map?: [key: string, value: string];
 }
 
 interface Block {
   bytes: Uint8Array;
   rows: number;
-  columns: Column[];
+  /** For each column, where its data is: one range, or for a Map its offsets, keys and values. */
+  parts: [start: number, end: number][][];
+  /** For each Map column, its number of entries in this block. */
+  entries: number[];
 }
 
 /** `blocks` (each a whole Native block, all of the same columns and types) as one block. */
 export function mergeNativeBlocks(blocks: readonly Uint8Array[]): Uint8Array {
   if (blocks.length === 1) return blocks[0]!;
-  const read = blocks.map(readBlock);
-  const first = read[0]!;
-  for (const [i, block] of read.entries()) {
-    const same = block.columns.length === first.columns.length && block.columns.every((c, j) => c.name === first.columns[j]!.name && c.type === first.columns[j]!.type);
-    if (!same) throw new Error(`Native block ${i} has other columns than block 0`);
-  }
-  const size = blocks.reduce((sum, block) => sum + block.length, 0);
-  const out = new BinaryWriter(size + 20);
-  out.varUInt(first.columns.length);
+  const layout: Layout[] = [];
+  const read = blocks.map((bytes, i) => readBlock(bytes, i, layout));
+  const out = new BinaryWriter(blocks.reduce((sum, block) => sum + block.length, 20));
+  out.varUInt(layout.length);
   out.varUInt(read.reduce((sum, block) => sum + block.rows, 0));
-  for (const [j, { name, type }] of first.columns.entries()) {
-    out.string(name);
-    out.string(type);
-    if (!isMap(type)) {
-      for (const block of read) out.raw(slice(block, block.columns[j]!.parts[0]!));
+  for (const [j, column] of layout.entries()) {
+    out.raw(column.header);
+    if (!column.map) {
+      for (const block of read) out.raw(slice(block, block.parts[j]![0]!));
       continue;
     }
     let before = 0;
     for (const block of read) {
-      const [start, end] = block.columns[j]!.parts[0]!;
-      const view = new DataView(block.bytes.buffer, block.bytes.byteOffset);
-      for (let at = start; at < end; at += 8) out.int64(before + int64At(view, at));
-      before += block.columns[j]!.entries;
+      out.raw(shifted(slice(block, block.parts[j]![0]!), before));
+      before += block.entries[j]!;
     }
-    for (const part of [1, 2]) for (const block of read) out.raw(slice(block, block.columns[j]!.parts[part]!));
+    for (const part of [1, 2]) for (const block of read) out.raw(slice(block, block.parts[j]![part]!));
   }
   return out.finish();
 }
 
 const slice = (block: Block, [start, end]: [number, number]) => block.bytes.subarray(start, end);
-const isMap = (type: string) => type.startsWith("Map(");
 
-function readBlock(bytes: Uint8Array, index: number): Block {
+/** UInt64 offsets, each plus `by`. */
+function shifted(offsets: Uint8Array, by: number): Uint8Array {
+  if (by === 0) return offsets;
+  const copy = offsets.slice();
+  const view = new DataView(copy.buffer);
+  for (let at = 0; at < copy.length; at += 8) {
+    const value = view.getUint32(at, true) + view.getUint32(at + 4, true) * 2 ** 32 + by;
+    view.setUint32(at, value % 2 ** 32, true);
+    view.setUint32(at + 4, Math.floor(value / 2 ** 32), true);
+  }
+  return copy;
+}
+
+/**
+ * Where each column's data is in `bytes`. The first block read fills `layout` (its columns' names and types); every
+ * later one must have the same columns, byte for byte, and is walked by that layout.
+ */
+function readBlock(bytes: Uint8Array, index: number, layout: Layout[]): Block {
   const reader = new Reader(bytes);
   try {
     const count = reader.varUInt();
     const rows = reader.varUInt();
-    const columns: Column[] = [];
+    const first = index === 0;
+    if (!first && count !== layout.length) throw new Error(`${count} columns, not the ${layout.length} of block 0`);
+    const parts: [number, number][][] = [];
+    const entries: number[] = [];
     for (let j = 0; j < count; j++) {
-      const name = reader.string();
-      const type = reader.string();
-      const map = /^Map\((\w+), (\w+)\)$/.exec(type);
-      if (!map) {
-        columns.push({ name, type, parts: [reader.skip(type, rows)], entries: 0 });
+      const column = first ? readColumnHeader(reader) : layout[j]!;
+      if (first) layout.push(column);
+      else if (!reader.skipBytes(column.header)) throw new Error(`column ${j} is not ${column.name} ${column.type} as in block 0`);
+      if (!column.map) {
+        parts.push([reader.skip(column.type, rows)]);
+        entries.push(0);
         continue;
       }
       const offsets = reader.skip("UInt64", rows);
-      const entries = rows === 0 ? 0 : int64At(new DataView(bytes.buffer, bytes.byteOffset), offsets[1] - 8);
-      columns.push({ name, type, parts: [offsets, reader.skip(map[1]!, entries), reader.skip(map[2]!, entries)], entries });
+      const view = new DataView(bytes.buffer, bytes.byteOffset);
+      const total = rows === 0 ? 0 : view.getUint32(offsets[1] - 8, true) + view.getUint32(offsets[1] - 4, true) * 2 ** 32;
+      parts.push([offsets, reader.skip(column.map[0], total), reader.skip(column.map[1], total)]);
+      entries.push(total);
     }
     if (reader.at !== bytes.length) throw new Error(`${bytes.length - reader.at} bytes after its columns`);
-    return { bytes, rows, columns };
+    return { bytes, rows, parts, entries };
   } catch (error) {
     throw new Error(`Native block ${index}: ${(error as Error).message}`);
   }
 }
 
-function int64At(view: DataView, at: number): number {
-  return view.getUint32(at, true) + view.getInt32(at + 4, true) * 2 ** 32;
+function readColumnHeader(reader: Reader): Layout {
+  const start = reader.at;
+  const name = reader.string();
+  const type = reader.string();
+  const header = reader.bytes.subarray(start, reader.at);
+  const map = /^Map\((\w+), (\w+)\)$/.exec(type);
+  return map ? { name, type, header, map: [map[1]!, map[2]!] } : { name, type, header };
 }
 
 const decoder = new TextDecoder();
@@ -113,6 +136,15 @@ class Reader {
     this.at += length;
     if (this.at > this.bytes.length) throw new Error("cut short");
     return [start, this.at];
+  }
+
+  /** Past `expected` if the bytes here are those; false (and not moved) if not. */
+  skipBytes(expected: Uint8Array): boolean {
+    const { bytes, at } = this;
+    if (at + expected.length > bytes.length) return false;
+    for (let i = 0; i < expected.length; i++) if (bytes[at + i] !== expected[i]) return false;
+    this.at += expected.length;
+    return true;
   }
 
   /** Past `rows` values of `type`: the range they take. */
