@@ -42,9 +42,7 @@ export function bootstrap(config: Config, options: { log?: Logger; name?: string
     };
   };
 
-  // An events worker holds a connection of the pool per partition it writes (the partition's lock and ledger), and
-  // a lone worker writes them all: the pool has room for every partition beside the usual 10.
-  const postgres = once("postgres", () => createPostgres({ url: config.postgres.url, maxConnections: 10 + config.nats.eventsPartitions }), (sql) => sql.end({ timeout: 5 }));
+  const postgres = once("postgres", () => createPostgres({ url: config.postgres.url }), (sql) => sql.end({ timeout: 5 }));
   const clickhouse = once("clickhouse", () => createClickHouse({ url: config.clickhouse.url, database: config.clickhouse.database }), (ch) => ch.close());
   const redis = once("redis", () => {
     const client = createRedis({ url: config.redis.url, prefix: config.redis.prefix });

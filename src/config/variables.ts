@@ -6,6 +6,7 @@ import ipaddr from "ipaddr.js";
 import { parseOidcProviders } from "../domain/auth/oidc-providers.ts";
 import { LOG_LEVELS } from "../logger.ts";
 import { parseDevProcesses } from "../domain/dev-processes.ts";
+import { MAX_EVENT_PARTITIONS } from "../domain/ingest/event-partitions.ts";
 
 function isCidr(text: string): boolean {
   try {
@@ -120,8 +121,7 @@ export const variables = {
   PUG_NATS_PREFIX: variable(name("a stream/subject prefix"), "pug"),
   NATS_STREAM_REPLICAS: variable(integer(1, 5), "3"),
   PUG_NATS_STREAM_LIMITS: variable(streamLimits, "events=20GiB/14d,events_dlq=2GiB/30d"),
-  // At most 8: a worker holds a Postgres connection per partition it writes, from a pool of 10 (src/infra/postgres.ts).
-  PUG_EVENTS_PARTITIONS: variable(integer(1, 32), "4"),
+  PUG_EVENTS_PARTITIONS: variable(integer(1, MAX_EVENT_PARTITIONS), "4"),
   REDIS_URL: variable(url(["redis:", "rediss:"]), "redis://10.0.0.8:6379", true),
   PUG_REDIS_PREFIX: variable(v.pipe(v.string(), v.regex(/^[A-Za-z0-9_:-]+$/, "must be a key prefix: letters, digits, '_', '-' or ':'")), "pug"),
   PUG_SERVER_HOST: variable(v.pipe(v.string(), v.regex(/^[A-Za-z0-9.:-]+$/, "must be a host name or IP address")), "0.0.0.0"),

@@ -6,7 +6,8 @@ import { PartitionGap } from "../domain/ingest/partition-count.ts";
 import { partitionStream } from "../domain/ingest/event-partitions.ts";
 import { discoverEventPartitions } from "../infra/event-partition-streams.ts";
 import { natsNames } from "../infra/nats.ts";
-import { type CheckResult, errorText, fail, ok } from "./check.ts";
+import { fixedPartitionCount } from "../migrate/event-partition-count.ts";
+import { type CheckResult, errorText, fail, ok, warn } from "./check.ts";
 import { JETSTREAM_SILENT_FIX } from "./nats-stream-checks.ts";
 
 const NAME = "nats events partitions";
@@ -14,12 +15,15 @@ const NAME = "nats events partitions";
 /** The check, and the count to declare the partitions' consumers with (undefined when it is not known). */
 export async function partitionCheck(jsm: JetStreamManager, prefix: string, configured: number): Promise<{ check: CheckResult; count: number | undefined }> {
   try {
-    const count = await discoverEventPartitions({ jsm, names: natsNames(prefix) });
+    const nats = { jsm, names: natsNames(prefix) };
+    const count = await discoverEventPartitions(nats);
     const last = count > 1 ? ` … ${partitionStream(count - 1)}` : "";
     const found = `${count} partition${count === 1 ? "" : "s"}: events${last}`;
-    // A worker sizes its Postgres pool by PUG_EVENTS_PARTITIONS (one connection per partition it holds).
-    if (count !== configured) return { check: fail(NAME, `${found}, but PUG_EVENTS_PARTITIONS is ${configured}`, `set PUG_EVENTS_PARTITIONS=${count}: the count is fixed when NATS is first migrated`), count };
-    return { check: ok(NAME, found), count };
+    if (count === configured) return { check: ok(NAME, found), count };
+    // An installation from before partitions has the events stream alone, and its next migrate splits it.
+    if ((await fixedPartitionCount(nats)) === undefined) return { check: warn(NAME, `${found}, from before partitions; PUG_EVENTS_PARTITIONS is ${configured}`, `run \`pug nats migrate\` to make the other ${configured - 1}`), count };
+    // Fixed when NATS was first migrated: a migrate with another count is refused.
+    return { check: fail(NAME, `${found}, but PUG_EVENTS_PARTITIONS is ${configured}`, `set PUG_EVENTS_PARTITIONS=${count}: the count was fixed when NATS was first migrated`), count };
   } catch (error) {
     if (error instanceof PartitionGap) return { check: fail(NAME, error.message, "run `pug nats migrate` to make the missing partition streams again"), count: undefined };
     if (/run `pug nats migrate`/.test(errorText(error))) return { check: fail(NAME, errorText(error), "run `pug nats migrate`"), count: undefined };

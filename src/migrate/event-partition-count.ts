@@ -7,7 +7,7 @@ import { EVENTS_STREAM, partitionIndexOf } from "../domain/ingest/event-partitio
 import { ownStreams } from "../infra/event-partition-streams.ts";
 import { isJetStreamNotFound, type Nats } from "../infra/nats.ts";
 
-export async function fixedPartitionCount(nats: Nats): Promise<number | undefined> {
+export async function fixedPartitionCount(nats: Pick<Nats, "jsm" | "names">): Promise<number | undefined> {
   let description: string | undefined;
   try {
     description = (await nats.jsm.streams.info(nats.names.stream(EVENTS_STREAM))).config.description;

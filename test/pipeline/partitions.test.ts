@@ -155,14 +155,17 @@ describe("events partitions shared by workers", () => {
       const events = await nats.jsm.streams.info(nats.names.stream("events"));
       await nats.jsm.streams.update(events.config.name, { ...events.config, description: "Events accepted by the server, waiting for the events worker" });
       const doctor = await runPug(["doctor"], stack.env);
-      expect(doctor.stdout).toMatch(/events partitions.*1 partition: events, but PUG_EVENTS_PARTITIONS is 4/);
-      expect(doctor.stdout).toContain("set PUG_EVENTS_PARTITIONS=1");
+      expect(doctor.stdout).toMatch(/events partitions.*1 partition: events, from before partitions; PUG_EVENTS_PARTITIONS is 4/);
+      expect(doctor.stdout).toContain("run `pug nats migrate` to make the other 3");
 
       const migrated = await runPug(["nats", "migrate"], { ...stack.env, PUG_EVENTS_PARTITIONS: "2" });
       expect(migrated.code).toBe(0);
       expect(migrated.stdout).toContain(`created stream ${nats.names.stream("events_p1")}`);
       expect(migrated.stdout).toContain(`created consumer ${nats.names.stream("events_p1")}/events-worker`);
       expect((await runPug(["doctor"], { ...stack.env, PUG_EVENTS_PARTITIONS: "2" })).stdout).toMatch(/events partitions.*2 partitions: events … events_p1\n/);
+      const mismatch = (await runPug(["doctor"], stack.env)).stdout;
+      expect(mismatch).toMatch(/events partitions.*2 partitions: events … events_p1, but PUG_EVENTS_PARTITIONS is 4/);
+      expect(mismatch).toContain("set PUG_EVENTS_PARTITIONS=2: the count was fixed when NATS was first migrated");
       const again = await runPug(["nats", "migrate"], { ...stack.env, PUG_EVENTS_PARTITIONS: "4" });
       expect(again.code).not.toBe(0);
       expect(again.stderr + again.stdout).toContain("split into 2 partitions");

@@ -5,6 +5,9 @@
 
 export const EVENTS_STREAM = "events";
 
+/** The most partitions an installation may have (PUG_EVENTS_PARTITIONS). */
+export const MAX_EVENT_PARTITIONS = 32;
+
 /** The stream (bare name) of partition `index`. */
 export function partitionStream(index: number): string {
   return index === 0 ? EVENTS_STREAM : `${EVENTS_STREAM}_p${index}`;

@@ -4,9 +4,11 @@
 
 import type { App } from "../../app/app.ts";
 import type { Role } from "../../app/supervisor.ts";
-import { partitionStream } from "../../domain/ingest/event-partitions.ts";
+import { MAX_EVENT_PARTITIONS, partitionStream } from "../../domain/ingest/event-partitions.ts";
 import { eventPartitions } from "../../infra/event-partition-streams.ts";
 import { loadGeoIp } from "../../infra/geoip.ts";
+import { createPostgres } from "../../infra/postgres.ts";
+import { tryLeadership } from "../../pipeline/leadership.ts";
 import { HeldBudget } from "../../pipeline/held-budget.ts";
 import { runLockedTableWriter, writerLockName } from "../../pipeline/table-writer.ts";
 import { requireConsumer } from "../idle-role.ts";
@@ -39,15 +41,24 @@ export function eventsWorkerRole(app: App): Role {
       // The partitions' writers together hold what one writer may (see held-budget.ts), however many this holds.
       const { batchMax, batchMaxBytes } = app.config.eventsWorker;
       const budget = new HeldBudget(2 * batchMax, 2 * batchMaxBytes);
-      await runPartitionLeases(app, workerRegistry(app.postgres()), {
-        partitions: () => partitions.count(),
-        lockName: (index) => writerLockName({ consumer: EVENTS_CONSUMER }, nats.names.stream(partitionStream(index))),
-        // Each partition's writer has the whole batch limits (splitting them by the share held made a partition
-        // with most of the traffic write in small, slow inserts); the budget bounds what they hold together.
-        async write(index, conn, stop, handOver) {
-          await runLockedTableWriter(app, eventsSink(app, { userAgent, geo: lookup }, salts, tombstones, partitionStream(index), budget), conn, stop, handOver);
-        },
-      }, signal);
+      // Each partition held keeps a connection (its lock, and its ledger written on it) for as long as it is held,
+      // and a lone worker holds them all: those come from a pool of their own, beside the process's pool of 10,
+      // opened as partitions are taken (up to the most there may be: an older installation gains its partitions
+      // on a migrate while this runs).
+      const locks = createPostgres({ url: app.config.postgres.url, maxConnections: MAX_EVENT_PARTITIONS });
+      try {
+        await runPartitionLeases(app, workerRegistry(app.postgres()), {
+          partitions: () => partitions.count(),
+          tryLock: (index) => tryLeadership(locks, writerLockName({ consumer: EVENTS_CONSUMER }, nats.names.stream(partitionStream(index))), app.log),
+          // Each partition's writer has the whole batch limits (splitting them by the share held made a partition
+          // with most of the traffic write in small, slow inserts); the budget bounds what they hold together.
+          async write(index, conn, stop, handOver) {
+            await runLockedTableWriter(app, eventsSink(app, { userAgent, geo: lookup }, salts, tombstones, partitionStream(index), budget), conn, stop, handOver);
+          },
+        }, signal);
+      } finally {
+        await locks.end({ timeout: 5 });
+      }
     },
   };
 }

@@ -10,7 +10,7 @@ import type { ReservedSql } from "postgres";
 import type { App } from "../../app/app.ts";
 import { sleep } from "../../domain/backoff.ts";
 import { leasePlan } from "../../domain/ingest/partition-share.ts";
-import { tryLeadership } from "../../pipeline/leadership.ts";
+import type { Leadership } from "../../pipeline/leadership.ts";
 import type { WorkerRegistry } from "./events-worker-registry.ts";
 
 const TICK_MS = 1_000;
@@ -18,8 +18,8 @@ const TICK_MS = 1_000;
 export interface PartitionWork {
   /** The partition count now (fixed once migrated; it grows once when an installation from before partitions is migrated). */
   partitions(): Promise<number>;
-  /** The advisory lock of partition `index`. */
-  lockName(index: number): string;
+  /** Takes the lock of partition `index` on a connection of its own, or undefined when another worker holds it. */
+  tryLock(index: number): Promise<Leadership | undefined>;
   /** Writes partition `index` under its lock (held on `conn`) until `signal` (stop) or `handOver` (let go). */
   write(index: number, conn: ReservedSql, signal: AbortSignal, handOver: AbortSignal): Promise<void>;
 }
@@ -91,7 +91,7 @@ export async function runPartitionLeases(app: App, registry: WorkerRegistry, wor
       let wanted = plan.take;
       for (const index of plan.candidates) {
         if (wanted === 0 || stopping.aborted) break;
-        const lock = await tryLeadership(app.postgres(), work.lockName(index), log).catch((error) => {
+        const lock = await work.tryLock(index).catch((error) => {
           log.warn("could not try the lock of an events partition; trying again in a moment", { partition: index, error });
           return undefined;
         });
