@@ -73,6 +73,8 @@ export interface TableSink<Row> {
    * directly to fill a gap are converted after later ones.
    */
   convert(message: StoredMessage): Promise<Conversion<Row>>;
+  /** Told when a converted message was dead-lettered whole after all (unencodable, refused by ClickHouse). */
+  deadLettered?(message: StoredMessage): void;
 }
 
 /** A message the writer holds, converted, with the handles of its delivery when the consumer delivered it. */

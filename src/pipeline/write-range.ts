@@ -29,6 +29,7 @@ export async function writeRange<Row>(messages: HeldMessage<Row>[], first: numbe
     ctx.log.error("part of a message can never be stored; dead-lettered", { seq: message.seq, reason: reject.reason, detail: reject.detail });
     await deadLetter(ctx.nats, { stream: sink.stream, to: sink.deadLetterStream, seq: message.seq, data: reject.data ?? message.data, reason: reject.reason, detail: reject.detail }, ctx.signal, ctx.log);
     app.metrics.deadLettered.inc({ table: sink.table, reason: reject.reason });
+    if (!reject.data) sink.deadLettered?.(message);
   }
   await ctx.ledger.plan(first, last);
   try {
@@ -51,6 +52,7 @@ async function writeOneByOne<Row>(messages: HeldMessage<Row>[], ctx: RangeContex
       if (!isDataError(error)) throw error;
       await deadLetter(ctx.nats, { stream: ctx.sink.stream, to: ctx.sink.deadLetterStream, seq: message.seq, data: message.data, reason: "rejected_by_clickhouse", detail: refusal(error) }, ctx.signal, ctx.log);
       ctx.app.metrics.deadLettered.inc({ table: ctx.sink.table, reason: "rejected_by_clickhouse" });
+      ctx.sink.deadLettered?.(message);
     }
     await ctx.ledger.commit(message.seq);
   }

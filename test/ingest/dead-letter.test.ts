@@ -86,3 +86,27 @@ test("`pug events replay-dlq` with an unknown reason is a usage error naming the
   const result = await runPug(["events", "replay-dlq", "--reason", "bounced"], stack.env);
   expect([result.code, result.stderr.split("\n")[0]]).toEqual([2, "pug: --reason: unknown reason 'bounced' (reasons: undecodable, unenrichable, unencodable, rejected_by_clickhouse)"]);
 });
+
+test("a message dead-lettered whole after its conversion and replayed at once is no repeat: it is converted again", async () => {
+  // An event id that is no UUID: converted (its request remembered), then refused by the encoder, whole.
+  const event = { ...sdkEvent(stack.projectId), eventId: "not-a-uuid" };
+  const request = create(IngestBatchSchema, { projectId: stack.projectId, receivedAt: timestampFromMs(Date.now()), userAgent: CHROME_UA, client: {}, events: [event] });
+  const dlq = stack.nats.names.stream("events_dlq");
+  const unencodable = async () => {
+    const { state } = await stack.nats.jsm.streams.info(dlq);
+    let n = 0;
+    for (let seq = state.first_seq; seq <= state.last_seq && state.messages > 0; seq++) {
+      if ((await stack.nats.jsm.streams.getMessage(dlq, { seq }))?.header.get("Pug-Reason") === "unencodable") n++;
+    }
+    return n;
+  };
+  await stack.nats.js.publish(stack.nats.names.subject("events", "group"), groupOf([request]));
+  await waitFor("the message dead-lettered as unencodable", async () => (await unencodable()) === 1, 20_000);
+
+  expect(expectSuccess(await runPug(["events", "replay-dlq", "--reason", "unencodable"], stack.env)).stdout).toContain("replayed 1 message from events_dlq");
+  // Dropped as a repeat, it would be acknowledged and gone; converted again, it is refused again.
+  await waitFor("the replayed message dead-lettered again", async () => (await unencodable()) === 1 && (await stack.queued()) === 0, 20_000);
+  const metrics = await (await fetch(`${stack.workerUrl}/metrics`)).text();
+  expect(metrics).toMatch(/^pug_events_repeated_total 0$/m);
+  expect(metrics).toMatch(/^pug_dead_lettered_total\{table="events",reason="unencodable"\} 2$/m);
+});

@@ -59,6 +59,18 @@ describe("RecentRequests", () => {
     expect(recent.repeated(key, 3, 0)).toBe(true);
   });
 
+  test("a request forgotten (its message dead-lettered whole) is no repeat; forgetting another message's changes nothing", () => {
+    const recent = new RecentRequests(120_000, 10);
+    const key = requestKey(project, ids(2));
+    recent.stored(key, 5, 0);
+    recent.forget(key, 4);
+    expect(recent.repeated(key, 9, 0)).toBe(true);
+    recent.forget(key, 5);
+    expect(recent.repeated(key, 9, 0)).toBe(false);
+    recent.stored(key, 9, 0);
+    expect(recent.repeated(key, 10, 0)).toBe(true);
+  });
+
   test("a key equal in its first hash but not its second is another request", () => {
     const recent = new RecentRequests(120_000, 10);
     const key = requestKey(project, ids(1));

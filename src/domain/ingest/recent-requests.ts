@@ -7,8 +7,12 @@
 // count it twice.
 //
 // Kept in memory for JetStream's duplicate window (so a retry is caught for as long as before group commit), and
-// for at most `capacity` requests (the oldest are forgotten first). A writer that takes a partition over starts
-// with none: a retry of a request queued just before a worker died is still stored twice.
+// for at most `capacity` requests (the oldest are forgotten first), one memory for all the partitions a worker
+// writes (a request belongs to one partition, so sequences of different streams are never compared). A request
+// is remembered when its message is converted, before it is stored, so that a retry later in the same write is
+// caught too; a message dead-lettered whole is forgotten again. Repeats still get through: after a takeover (the
+// new writer remembers nothing), beyond the capacity, and when a gap is read directly after a later message
+// holding the retry was already converted (both are stored: a repeat, never a loss).
 
 /** A request's identity: its project and event ids, in order, as two independent 52-bit hashes. */
 export interface RequestKey {
@@ -59,12 +63,19 @@ export class RecentRequests {
   stored({ key, check }: RequestKey, seq: number, now: number): void {
     const slot = this.#slots.get(key);
     if (slot !== undefined && this.#checks[slot] === check) {
-      // The same message again, or (reading a gap directly) an earlier one converted after a later one: the
-      // earlier message is the one that counts from now on.
+      // The same message again, or (reading a gap directly) an earlier one converted after a later one, whose rows
+      // are held already: the earlier message is the one that counts from now on.
       this.#seqs[slot] = Math.min(this.#seqs[slot]!, seq);
       return;
     }
     this.#remember(key, check, seq, now);
+  }
+
+  /** Message `seq` was not stored after all (dead-lettered whole): its request may come again. */
+  forget({ key, check }: RequestKey, seq: number): void {
+    const slot = this.#slots.get(key);
+    // The ring slot stays until it is reused or expires; only the lookup goes.
+    if (slot !== undefined && this.#checks[slot] === check && this.#seqs[slot] === seq) this.#slots.delete(key);
   }
 
   get size(): number {

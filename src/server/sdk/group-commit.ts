@@ -10,8 +10,9 @@
 // at that moment, with other requests beside it, and so under another msgID. If the first publish was in fact
 // stored (a timeout after JetStream stored it, a reply lost in a reconnect, a server killed with groups in flight),
 // the retry is queued a second time. A request always goes to the same partition, and the events worker drops a
-// request that partition stored within the last 2 minutes (src/domain/ingest/recent-requests.ts), so neither the
-// events table nor the views fed by its inserts (usage, profile activity and days) see it twice.
+// request it stored within the last 2 minutes (src/domain/ingest/recent-requests.ts, which says when a repeat
+// still gets through), so the events table and the views fed by its inserts (usage, profile activity and days)
+// see it once.
 // A request too large for one message is split and its parts published alone, each under a msgID derived from its
 // own events, as before group commit: a retry of such a request is deduplicated by JetStream itself.
 

@@ -2,8 +2,9 @@
 // they came from, once what refused them is fixed (an enrichment or encoding bug, a ClickHouse schema mistake; see
 // src/pipeline/dead-letter-replay.ts). A message goes back in the group format the worker reads on
 // `<partition>.group`; one queued by a server from before group commit (a bare IngestBatch) is framed as a group of
-// one. Events of a person erased meanwhile are dropped by the worker as they would have been. A request replayed
-// within 2 minutes of being dead-lettered whole is no repeat to the worker (src/domain/ingest/recent-requests.ts).
+// one. Events of a person erased meanwhile are dropped by the worker as they would have been. A message
+// dead-lettered whole is forgotten by the worker's memory of recent requests, so replayed at once it is no repeat
+// (src/domain/ingest/recent-requests.ts).
 
 import { fromBinary } from "@bufbuild/protobuf";
 import { EVENTS_STREAM, partitionIndexOf, partitionStream } from "../../domain/ingest/event-partitions.ts";

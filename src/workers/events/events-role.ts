@@ -14,7 +14,7 @@ import { runLockedTableWriter, writerLockName } from "../../pipeline/table-write
 import { requireConsumer } from "../idle-role.ts";
 import { cookielessSalt } from "../../infra/cookieless-salt.ts";
 import { erasureTombstones } from "../../store/erasure-tombstones.ts";
-import { EVENTS_CONSUMER, eventsSink } from "./events-sink.ts";
+import { EVENTS_CONSUMER, eventsSink, recentRequests } from "./events-sink.ts";
 import { workerRegistry } from "./events-worker-registry.ts";
 import { runPartitionLeases } from "./partition-leases.ts";
 import { userAgentParser } from "./user-agent.ts";
@@ -41,6 +41,7 @@ export function eventsWorkerRole(app: App): Role {
       // The partitions' writers together hold what one writer may (see held-budget.ts), however many this holds.
       const { batchMax, batchMaxBytes } = app.config.eventsWorker;
       const budget = new HeldBudget(2 * batchMax, 2 * batchMaxBytes);
+      const recent = recentRequests();
       // Each partition held keeps a connection (its lock, and its ledger written on it) for as long as it is held,
       // and a lone worker holds them all: those come from a pool of their own, beside the process's pool of 10,
       // opened as partitions are taken (up to the most there may be: an older installation gains its partitions
@@ -53,7 +54,7 @@ export function eventsWorkerRole(app: App): Role {
           // Each partition's writer has the whole batch limits (splitting them by the share held made a partition
           // with most of the traffic write in small, slow inserts); the budget bounds what they hold together.
           async write(index, conn, stop, handOver) {
-            await runLockedTableWriter(app, eventsSink(app, { userAgent, geo: lookup }, salts, tombstones, partitionStream(index), budget), conn, stop, handOver);
+            await runLockedTableWriter(app, eventsSink(app, { userAgent, geo: lookup }, salts, tombstones, partitionStream(index), budget, recent), conn, stop, handOver);
           },
         }, signal);
       } finally {

@@ -23,13 +23,15 @@ export const EVENTS_CONSUMER = "events-worker";
 
 /** JetStream's duplicate window for the events streams (src/domain/migrations/nats-declarations.ts). */
 const REPEAT_WINDOW_MS = 120_000;
-/** Requests remembered per partition: 2 minutes of 800 requests/s, in about 3 MB. */
+/** Requests remembered by a worker: 2 minutes of 800 requests/s, in about 13 MB. */
 const REPEAT_CAPACITY = 100_000;
 
+/** The memory of recent requests that the events sinks of one process share (see recent-requests.ts). */
+export const recentRequests = () => new RecentRequests(REPEAT_WINDOW_MS, REPEAT_CAPACITY);
+
 /** The events table as the writer of one partition's stream (bare name) sees it; every partition dead-letters into `events_dlq`. */
-export function eventsSink(app: App, lookups: StageContext & Pick<ClientLookups, "geo">, salts: SaltSource, tombstones: ErasureTombstones, stream = EVENTS_STREAM, budget?: HeldBudget): TableSink<EventRow> {
+export function eventsSink(app: App, lookups: StageContext & Pick<ClientLookups, "geo">, salts: SaltSource, tombstones: ErasureTombstones, stream = EVENTS_STREAM, budget?: HeldBudget, recent = recentRequests()): TableSink<EventRow> {
   const { batchMax, batchMaxBytes, batchWaitMs } = app.config.eventsWorker;
-  const recent = new RecentRequests(REPEAT_WINDOW_MS, REPEAT_CAPACITY);
   return {
     table: "events",
     stream,
@@ -75,6 +77,19 @@ export function eventsSink(app: App, lookups: StageContext & Pick<ClientLookups,
       if (refused.length === 0) return { rows };
       const grouped = message.subject.endsWith(`.${GROUP_SUBJECT}`);
       return { rows, reject: { reason: "unenrichable", detail: details.join("; "), data: grouped ? groupOf(refused) : toBinary(IngestBatchSchema, refused[0]!) } };
+    },
+    deadLettered(message) {
+      // Its requests were remembered when it was converted; never stored, they may come again (a replay). Bytes
+      // that are no queued message (undecodable) had no request to remember.
+      let batches: IngestBatch[];
+      try {
+        batches = readQueuedBatches(message.data, message.subject);
+      } catch {
+        return;
+      }
+      for (const batch of batches) {
+        recent.forget(requestKey(batch.projectId, batch.events.map((event) => event.eventId)), message.seq);
+      }
     },
   };
 
