@@ -40,6 +40,25 @@ describe("per-IP limit", () => {
   });
 });
 
+describe("body limits", () => {
+  let stack: IngestStack;
+  beforeAll(async () => {
+    stack = await ingestStack("limits_body", { env: { PUG_RATE_LIMIT_IP_RPS: "0", PUG_MAX_BODY_BYTES: "2097152", PUG_MAX_DECODED_BODY_BYTES: "1048576" } });
+  });
+  afterAll(() => stack.stop());
+
+  test("with the decoded limit set below the body limit, an uncompressed body over it is refused too, before it is decoded", async () => {
+    const events = Array.from({ length: 3_000 }, () => sdkEvent(stack.projectId));
+    const body = batchBody(events);
+    expect(body.byteLength).toBeGreaterThan(1024 * 1024);
+    expect(body.byteLength).toBeLessThan(2 * 1024 * 1024);
+    const response = await post(stack, BATCH_CREATE, body, { "x-api-key": stack.publicKey });
+    expect(response.status).toBe(413);
+    expect(await response.json()).toEqual({ code: "invalid_argument", message: `request body is ${(body.byteLength / 1024 / 1024).toFixed(1)} MiB; the limit is 1.0 MiB` });
+    expect(await stack.queued()).toBe(0);
+  });
+});
+
 describe("API keys", () => {
   let stack: IngestStack;
   beforeAll(async () => {

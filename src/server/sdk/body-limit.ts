@@ -44,6 +44,10 @@ export function bodyLimit(limits: BodyLimits): MiddlewareHandler<{ Variables: Bo
       if (decoded.byteLength > limits.maxDecodedBodyBytes) return tooLarge(`request body decompresses to more than ${mib(limits.maxDecodedBodyBytes)}`);
     } else if (encoding && encoding !== "identity") {
       return connectErrorResponse(new ConnectError(`content-encoding '${encoding}' is not supported (use gzip or none)`, Code.Unimplemented), 415);
+    } else if (decoded.byteLength > limits.maxDecodedBodyBytes) {
+      // Configured below the body limit: intake decodes a binary BatchCreate itself (sdk-routes.ts), so Connect's
+      // readMaxBytes never sees it; the decoded limit holds here for every body.
+      return tooLarge(`request body is ${mib(decoded.byteLength)}; the limit is ${mib(limits.maxDecodedBodyBytes)}`);
     }
 
     c.set("requestBody", decoded);
