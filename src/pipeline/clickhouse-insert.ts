@@ -9,9 +9,17 @@ import { backoffDelay, sleep } from "../domain/backoff.ts";
 import { mergeNativeBlocks } from "../domain/sql/native-block-merge.ts";
 import type { Logger } from "../logger.ts";
 
-/** ClickHouse refused the data itself (bad value, type, size, constraint): the same rows will fail again. */
+/** Encoded blocks of one write that cannot be joined into one (a block that is not what the encoder writes). */
+export class UnsendableRows extends Error {
+  override name = "UnsendableRows";
+}
+
+/**
+ * The rows themselves are at fault (ClickHouse refused a value, type, size or constraint, or their blocks do not
+ * join): the same rows will fail again, and the writer isolates the message at fault.
+ */
 export function isDataError(error: unknown): boolean {
-  return error instanceof ClickHouseError && DATA_ERROR_CODES.has(Number(error.code));
+  return error instanceof UnsendableRows || (error instanceof ClickHouseError && DATA_ERROR_CODES.has(Number(error.code)));
 }
 
 const DATA_ERROR_CODES = new Set([6, 25, 26, 27, 38, 41, 43, 44, 53, 69, 70, 72, 117, 130, 131, 190, 321, 407, 469]);
@@ -37,11 +45,12 @@ export interface InsertRequest<Row> {
 }
 
 export async function insertRows<Row>(app: App, log: Logger, request: InsertRequest<Row>): Promise<void> {
+  const rows = joined(request.rows);
   let lastKeepAlive = Date.now();
   for (let attempt = 1; ; attempt++) {
     const started = performance.now();
     try {
-      await sendRows(app.clickhouse(), request);
+      await sendRows(app.clickhouse(), { ...request, rows });
       app.metrics.writerInsertSeconds.observe({ table: request.table }, (performance.now() - started) / 1000);
       return;
     } catch (error) {
@@ -76,6 +85,16 @@ export async function sendRows<Row>(client: ClickHouseClient, request: Pick<Inse
   });
   // An INSERT answers with an empty body; reading it to the end frees the connection.
   for await (const _ of result.stream) void _;
+}
+
+/** Encoded rows as one block, joined once for every attempt. */
+function joined<Row>(rows: Row[] | EncodedRows): Row[] | EncodedRows {
+  if (Array.isArray(rows) || rows.parts.length <= 1) return rows;
+  try {
+    return { ...rows, parts: [mergeNativeBlocks(rows.parts)] };
+  } catch (error) {
+    throw new UnsendableRows(`the write's Native blocks do not join: ${(error as Error).message}`, { cause: error });
+  }
 }
 
 function rowsOf<Row>(request: InsertRequest<Row>): number {
