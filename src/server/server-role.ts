@@ -13,7 +13,8 @@ export interface ServerRoleOptions {
   /**
    * Whether the port may be bound by other processes too (SO_REUSEPORT: Linux then spreads the connections over
    * them): `pug dev`'s server processes, or PUG_SERVER_SHARE_PORT. Otherwise a second server started on a port in
-   * use fails to bind, instead of silently taking a share of the traffic.
+   * use fails to bind (its run fails with EADDRINUSE and the supervisor retries), instead of silently taking a
+   * share of the traffic.
    */
   sharePort: boolean;
 }
