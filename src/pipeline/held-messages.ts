@@ -2,7 +2,7 @@
 // the running totals that decide when a write is due and when fetching must pause (memory stays bounded).
 
 import type { HeldBudget } from "./held-budget.ts";
-import { type HeldMessage, rowCount } from "./types.ts";
+import { type HeldMessage, heldBytes, rowCount } from "./types.ts";
 
 export class HeldMessages<Row> {
   readonly #bySeq = new Map<number, HeldMessage<Row>>();
@@ -28,8 +28,8 @@ export class HeldMessages<Row> {
     if (previous) this.#forget(previous);
     this.#bySeq.set(message.seq, message);
     this.rows += rowCount(message);
-    this.bytes += message.data.byteLength;
-    this.budget?.add(rowCount(message), message.data.byteLength);
+    this.bytes += heldBytes(message);
+    this.budget?.add(rowCount(message), heldBytes(message));
     if (this.oldestAt === 0) this.oldestAt = Date.now();
   }
 
@@ -71,7 +71,7 @@ export class HeldMessages<Row> {
 
   #forget(message: HeldMessage<Row>): void {
     this.rows -= rowCount(message);
-    this.bytes -= message.data.byteLength;
-    this.budget?.release(rowCount(message), message.data.byteLength);
+    this.bytes -= heldBytes(message);
+    this.budget?.release(rowCount(message), heldBytes(message));
   }
 }

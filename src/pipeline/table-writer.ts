@@ -19,7 +19,7 @@ import { acquireLeadership } from "./leadership.ts";
 import { type Ledger, ledger as ledgerOf } from "./ledger.ts";
 import { PullSizing } from "./pull-sizing.ts";
 import { readRange, removeCommittedLeftovers, removeWritten, type StoredMessage } from "./stream-messages.ts";
-import { encodedConversion, type HeldMessage, rowCount, type TableSink } from "./types.ts";
+import { encodedConversion, type HeldMessage, heldBytes, rowCount, type TableSink } from "./types.ts";
 import { Wakeup } from "./wakeup.ts";
 import { writeRange } from "./write-range.ts";
 
@@ -241,7 +241,7 @@ class TableWriter<Row> {
     }
     const held: HeldMessage<Row> = { seq: message.seq, subject: message.subject, data: ownBytes(message.data), conversion, ack: () => message.ack(), working: () => message.working() };
     this.#held.add(held);
-    this.#pulls.seen(rowCount(held), message.data.byteLength);
+    this.#pulls.seen(rowCount(held), heldBytes(held));
     this.#reportHeld();
     this.#wakeWriter.notify();
   }

@@ -86,6 +86,9 @@ export interface HeldMessage<Row> extends StoredMessage {
 
 export const rowCount = <Row>(message: HeldMessage<Row>): number => message.conversion.encoded?.rows ?? message.conversion.rows.length;
 
+/** What a held message takes in memory, as counted against the limits: its bytes as queued, and encoded. */
+export const heldBytes = <Row>(message: HeldMessage<Row>): number => message.data.byteLength + (message.conversion.encoded?.bytes.byteLength ?? 0);
+
 /**
  * A conversion as the writer holds it: with an encoding, the rows become bytes now. Rows that cannot be encoded
  * make the whole message a dead letter (the encoder names the event and column).
