@@ -30,8 +30,8 @@ export interface ChildOptions {
   onMessage(message: ChildMessage): void;
 }
 
-/** JavaScriptCore sizes its heap from the machine's RAM: told 256 MiB, a worker draining a backlog stays near that. */
-export const WORKER_HEAP = { BUN_JSC_forceRAMSize: String(256 * 1024 * 1024) };
+/** JavaScriptCore sizes its heap from the machine's RAM: told 192 MiB, a worker draining a backlog stays near 200 MB. */
+export const WORKER_HEAP = { BUN_JSC_forceRAMSize: String(192 * 1024 * 1024) };
 
 /** The command that runs this same program again, compiled or not. */
 export function selfCommand(): string[] {
