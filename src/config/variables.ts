@@ -153,7 +153,7 @@ export const variables = {
   PUG_RATE_LIMIT_PROJECT_IDENTIFY_PS: variable(integer(0, 100_000_000), "1000"),
   PUG_MAX_BODY_BYTES: variable(integer(1024, 64 * 1024 * 1024), "1048576"),
   PUG_MAX_DECODED_BODY_BYTES: variable(integer(1024, 256 * 1024 * 1024), "5242880"),
-  PUG_EVENTS_BATCH_MAX: variable(integer(1, 1_000_000), "10000"),
+  PUG_EVENTS_BATCH_MAX: variable(integer(1, 1_000_000), "20000"),
   PUG_EVENTS_BATCH_MAX_BYTES: variable(integer(64 * 1024, 1024 * 1024 * 1024), "16777216"),
   PUG_EVENTS_BATCH_WAIT_MS: variable(integer(10, 60_000), "1000"),
   PUG_GEOIP_CITY_DB: variable(v.string(), "/var/lib/pug/GeoLite2-City.mmdb"),
