@@ -92,7 +92,7 @@ export function createMetrics(): Metrics {
     writerInsertSeconds: new Histogram({ name: "pug_writer_insert_seconds", help: "Time of one ClickHouse insert attempt that succeeded", labelNames: ["table"], buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10], registers }),
     writerInsertFailures: new Counter({ name: "pug_writer_insert_failures_total", help: "Failed ClickHouse insert attempts, by kind (data: refused rows; unavailable: anything else, retried)", labelNames: ["table", "kind"], registers }),
     writerRows: new Counter({ name: "pug_writer_rows_total", help: "Rows written to ClickHouse", labelNames: ["table"], registers }),
-    writerHeldBytes: new Gauge({ name: "pug_writer_held_bytes", help: "Bytes of stream messages held by the writer, not yet written", labelNames: ["table"], registers }),
+    writerHeldBytes: new Gauge({ name: "pug_writer_held_bytes", help: "Bytes held by the writer, not yet written: its stream messages, and their rows encoded for ClickHouse", labelNames: ["table"], registers }),
     writerFetchErrors: new Counter({ name: "pug_writer_fetch_errors_total", help: "Pulls from JetStream that failed and were retried (reconnects, leader elections, missed heartbeats)", labelNames: ["table"], registers }),
     writerMessagesGone: new Counter({ name: "pug_writer_messages_gone_total", help: "Messages removed from their stream (age or size limits) before they were written", labelNames: ["table"], registers }),
     deadLettered: new Counter({ name: "pug_dead_lettered_total", help: "Messages moved to a dead-letter stream, by table and reason", labelNames: ["table", "reason"], registers }),

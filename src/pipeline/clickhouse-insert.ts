@@ -80,16 +80,16 @@ export async function sendRows<Row>(client: ClickHouseClient, request: Pick<Inse
   // One block per message would cost ClickHouse about twice the CPU of one block for the whole insert.
   const result = await client.exec({
     query: `INSERT INTO ${request.table} (${rows.columns.join(", ")}) FORMAT ${rows.format}`,
-    values: Readable.from([mergeNativeBlocks(rows.parts)], { objectMode: false }),
+    values: Readable.from([rows.parts.length === 1 ? rows.parts[0]! : mergeNativeBlocks(rows.parts)], { objectMode: false }),
     clickhouse_settings: settings,
   });
   // An INSERT answers with an empty body; reading it to the end frees the connection.
   for await (const _ of result.stream) void _;
 }
 
-/** Encoded rows as one block, joined once for every attempt. */
+/** Encoded rows as one block, joined (and a lone block walked) once for every attempt. */
 function joined<Row>(rows: Row[] | EncodedRows): Row[] | EncodedRows {
-  if (Array.isArray(rows) || rows.parts.length <= 1) return rows;
+  if (Array.isArray(rows) || rows.parts.length === 0) return rows;
   try {
     return { ...rows, parts: [mergeNativeBlocks(rows.parts)] };
   } catch (error) {

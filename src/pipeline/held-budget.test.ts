@@ -30,4 +30,13 @@ describe("held budget", () => {
     b.take(9);
     expect(released).toBe(4);
   });
+
+  test("a message's rows encoded for ClickHouse are counted with its bytes, and given back with them", () => {
+    const budget = new HeldBudget(100, 1_000);
+    const held = new HeldMessages<number>(budget);
+    held.add({ seq: 1, subject: "s", data: new Uint8Array(100), conversion: { rows: [], encoded: { rows: 3, bytes: new Uint8Array(250) } } });
+    expect([held.rows, held.bytes, budget.rows, budget.bytes]).toEqual([3, 350, 3, 350]);
+    held.take(1);
+    expect([held.rows, held.bytes, budget.rows, budget.bytes]).toEqual([0, 0, 0, 0]);
+  });
 });

@@ -332,7 +332,7 @@ class TableWriter<Row> {
       if (held) {
         messages.push(held);
         rows += rowCount(held);
-        bytes += held.data.byteLength;
+        bytes += heldBytes(held);
         seq++;
         continue;
       }
@@ -341,7 +341,7 @@ class TableWriter<Row> {
       for (const message of await this.#readDirect(seq, end, signal)) {
         messages.push(message);
         rows += rowCount(message);
-        bytes += message.data.byteLength;
+        bytes += heldBytes(message);
       }
       seq = end + 1;
     }

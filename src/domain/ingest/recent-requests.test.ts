@@ -17,6 +17,8 @@ describe("requestKey", () => {
     expect(requestKey(project, ["a-1", "b-2"])).not.toEqual(requestKey(project, ["b-2", "a-1"]));
     expect(requestKey(project, ["a-1"])).not.toEqual(requestKey("another-project", ["a-1"]));
     expect(requestKey(project, ["a-1", "b-2"])).not.toEqual(requestKey(project, ["a-1"]));
+    expect(requestKey(project, ["a-1"], "events#1")).toEqual(requestKey(project, ["A-1"], "events#1"));
+    expect(requestKey(project, ["a-1"], "events#1")).not.toEqual(requestKey(project, ["a-1"], "events#2"));
   });
 });
 

@@ -1,5 +1,5 @@
-// The requests one events partition's writer stored lately, so that an SDK's retry of a request that was in fact
-// queued is not stored a second time. Group commit puts a retry in whatever group forms when it arrives, under
+// The requests an events worker's partition writers stored lately, so that an SDK's retry of a request that was in
+// fact queued is not stored a second time. Group commit puts a retry in whatever group forms when it arrives, under
 // another msgID than the first attempt's, so JetStream's duplicate window cannot see it (see
 // src/server/sdk/group-commit.ts); but a request always goes to the same partition (its project and first distinct
 // id choose it), and one writer reads that partition in stream order, so the writer can. The events table would
@@ -7,12 +7,13 @@
 // count it twice.
 //
 // Kept in memory for JetStream's duplicate window (so a retry is caught for as long as before group commit), and
-// for at most `capacity` requests (the oldest are forgotten first), one memory for all the partitions a worker
-// writes (a request belongs to one partition, so sequences of different streams are never compared). A request
-// is remembered when its message is converted, before it is stored, so that a retry later in the same write is
-// caught too; a message dead-lettered whole is forgotten again. Repeats still get through: after a takeover (the
-// new writer remembers nothing), beyond the capacity, and when a gap is read directly after a later message
-// holding the retry was already converted (both are stored: a repeat, never a loss).
+// for at most `capacity` requests (the oldest are forgotten first: under more requests than that in 2 minutes the
+// window is shorter), one memory for all the partitions a worker writes, each writer's keys scoped to its partition
+// and lease (requestKey's `scope`), so sequences of different streams or of an earlier lease are never compared.
+// A request is remembered when its message is converted, before it is stored, so that a retry later in the same
+// write is caught too; a message dead-lettered whole is forgotten again. Repeats still get through: after a
+// takeover (the new lease remembers nothing), beyond the capacity, and when a gap is read directly after a later
+// message holding the retry was already converted (both are stored: a repeat, never a loss).
 
 /** A request's identity: its project and event ids, in order, as two independent 52-bit hashes. */
 export interface RequestKey {
@@ -22,8 +23,9 @@ export interface RequestKey {
 
 const MASK_52 = (1n << 52n) - 1n;
 
-export function requestKey(projectId: string, eventIds: readonly string[]): RequestKey {
-  let text = projectId;
+/** `scope`: whose memory it is (a partition's writer for one lease), so that no other writer's entry matches. */
+export function requestKey(projectId: string, eventIds: readonly string[], scope = ""): RequestKey {
+  let text = `${scope}\n${projectId}`;
   for (const id of eventIds) text += "\n" + id.toLowerCase();
   return { key: Number(Bun.hash.wyhash(text, 1n) & MASK_52), check: Number(Bun.hash.wyhash(text, 2n) & MASK_52) };
 }

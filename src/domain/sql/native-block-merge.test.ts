@@ -60,6 +60,8 @@ test("blocks of other columns, cut short, with bytes left over, or of a type it 
   expect(() => mergeNativeBlocks([other.finish(), renamed.finish()])).toThrow("Native block 1: column 0 is not id UUID as in block 0");
   const whole = block(rows.slice(0, 2));
   expect(() => mergeNativeBlocks([whole, whole.subarray(0, whole.length - 1)])).toThrow("Native block 1: cut short");
+  // A lone block is walked too: one that is not what the encoder writes is refused, not sent.
+  expect(() => mergeNativeBlocks([whole.subarray(0, whole.length - 1)])).toThrow("Native block 0: cut short");
   expect(() => mergeNativeBlocks([whole, new Uint8Array([...whole, 0])])).toThrow("Native block 1: 1 bytes after its columns");
   const odd = new NativeBlockWriter(1, 1);
   odd.column("x", "Int8").uint8(1);

@@ -27,7 +27,11 @@ interface Block {
 
 /** `blocks` (each a whole Native block, all of the same columns and types) as one block. */
 export function mergeNativeBlocks(blocks: readonly Uint8Array[]): Uint8Array {
-  if (blocks.length === 1) return blocks[0]!;
+  if (blocks.length === 1) {
+    // Walked all the same: a block that is not what the encoder writes is refused here, not sent.
+    readBlock(blocks[0]!, 0, []);
+    return blocks[0]!;
+  }
   const layout: Layout[] = [];
   const read = blocks.map((bytes, i) => readBlock(bytes, i, layout));
   const out = new BinaryWriter(blocks.reduce((sum, block) => sum + block.length, 20));

@@ -26,12 +26,17 @@ const REPEAT_WINDOW_MS = 120_000;
 /** Requests remembered by a worker: 2 minutes of 800 requests/s, in about 13 MB. */
 const REPEAT_CAPACITY = 100_000;
 
+let sinks = 0;
+
 /** The memory of recent requests that the events sinks of one process share (see recent-requests.ts). */
 export const recentRequests = () => new RecentRequests(REPEAT_WINDOW_MS, REPEAT_CAPACITY);
 
 /** The events table as the writer of one partition's stream (bare name) sees it; every partition dead-letters into `events_dlq`. */
 export function eventsSink(app: App, lookups: StageContext & Pick<ClientLookups, "geo">, salts: SaltSource, tombstones: ErasureTombstones, stream = EVENTS_STREAM, budget?: HeldBudget, recent = recentRequests()): TableSink<EventRow> {
   const { batchMax, batchMaxBytes, batchWaitMs } = app.config.eventsWorker;
+  // This sink's own keys in the process's memory: a partition taken again later is a new lease, which must not see
+  // what this one converted (another worker may have dead-lettered and forgotten it meanwhile).
+  const scope = `${stream}#${++sinks}`;
   return {
     table: "events",
     stream,
@@ -56,7 +61,7 @@ export function eventsSink(app: App, lookups: StageContext & Pick<ClientLookups,
       for (const batch of batches) {
         // An SDK's retry of a request stored by an earlier message of this partition, or earlier in this one (a
         // retry that joined the group its first attempt was waiting in): see recent-requests.ts.
-        const key = requestKey(batch.projectId, batch.events.map((event) => event.eventId));
+        const key = requestKey(batch.projectId, batch.events.map((event) => event.eventId), scope);
         const inMessage = `${key.key}:${key.check}`;
         if (inThisMessage.has(inMessage) || recent.repeated(key, message.seq, Date.now())) {
           app.metrics.repeatedEvents.inc(batch.events.length);
@@ -88,7 +93,7 @@ export function eventsSink(app: App, lookups: StageContext & Pick<ClientLookups,
         return;
       }
       for (const batch of batches) {
-        recent.forget(requestKey(batch.projectId, batch.events.map((event) => event.eventId)), message.seq);
+        recent.forget(requestKey(batch.projectId, batch.events.map((event) => event.eventId), scope), message.seq);
       }
     },
   };
