@@ -34,7 +34,7 @@ describe("pug dev with child processes", () => {
   test("runs the planned children, stores events through them, restarts a killed child, and leaves nothing behind on SIGTERM", async () => {
     const port = freePort();
     const adminPort = freePort();
-    const dev = startPug(["dev"], { ...env, PUG_SERVER_PORT: String(port), PUG_SERVER_ADMIN_ADDR: `127.0.0.1:${adminPort}`, PUG_DEV_PROCESSES: "server=2,events=1", PUG_RESTART_BACKOFF_MAX_MS: "500" });
+    const dev = startPug(["dev"], { ...env, PUG_SERVER_PORT: String(port), PUG_SERVER_ADMIN_ADDR: `127.0.0.1:${adminPort}`, PUG_DEV_PROCESSES: "server=2,events=1", PUG_RESTART_BACKOFF_MAX_MS: "500", PUG_RATE_LIMIT_IP_RPS: "0", PUG_RATE_LIMIT_PROJECT_EPS: "0" });
     const base = `http://127.0.0.1:${port}`;
     let children: { pid: number; args: string }[] = [];
     try {

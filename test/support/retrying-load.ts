@@ -30,7 +30,8 @@ export function retryingLoad(baseUrl: string, projectId: string, publicKey: stri
           () => 0,
         );
         if (status === 200) break;
-        if (status !== 0 && status !== 503 && status !== 502) throw new Error(`a batch was answered ${status}, which the SDK does not retry`);
+        // What the SDK retries (pug-wire-contract.md): no answer, 408/429 (rate limits), 502/503.
+        if (![0, 408, 429, 502, 503].includes(status)) throw new Error(`a batch was answered ${status}, which the SDK does not retry`);
         if (attempt > 100) throw new Error("a batch failed 100 times in a row");
         load.retries++;
         await Bun.sleep(Math.min(1_000, 20 * attempt));
