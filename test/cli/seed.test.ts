@@ -130,9 +130,15 @@ describe("pug seed", () => {
       `SELECT uniqExact(toUInt64(substring(distinct_id, 6))) AS people FROM events
        WHERE project_id = {project:UUID} AND toUInt64(substring(distinct_id, 6)) % 4 = 0`, viaApi);
     expect(Number(expected.people)).toBeGreaterThan(0);
+    let aliases = 0;
     await waitFor("the identifies' aliases in Postgres", async () => {
       const [row] = await sql<{ n: number }[]>`SELECT count(*)::int AS n FROM profile_aliases WHERE project_id = ${viaApi}`;
-      return row!.n === Number(expected.people);
-    }, 30_000);
+      aliases = row!.n;
+      return aliases === Number(expected.people);
+    }, 30_000).catch((error) => {
+      // Seen once in CI and once in ten local runs: say what the profile worker did.
+      console.error(`${aliases} aliases of ${expected.people}; the profile worker wrote:\n${profileWorker!.output().slice(-4000)}`);
+      throw error;
+    });
   });
 });
