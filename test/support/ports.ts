@@ -14,15 +14,13 @@ export function freePort(): number {
   for (let attempt = 0; attempt < 200; attempt++) {
     const port = from + Math.floor(Math.random() * (EPHEMERAL_FROM - from));
     if (handedOut.has(port)) continue;
-    let server: ReturnType<typeof Bun.listen> | undefined;
     try {
-      server = Bun.listen({ hostname: "127.0.0.1", port, socket: { data() {} } });
+      Bun.listen({ hostname: "127.0.0.1", port, socket: { data() {} } }).stop(true);
     } catch (error) {
       // Someone listens on it already: try another.
       if ((error as { code?: string }).code === "EADDRINUSE") continue;
       throw error;
     }
-    server.stop(true);
     handedOut.add(port);
     return port;
   }
