@@ -3,7 +3,7 @@ import { create, toBinary } from "@bufbuild/protobuf";
 import { timestampMs } from "@bufbuild/protobuf/wkt";
 import { IngestBatchSchema } from "../../gen/internal/ingest/v1/ingest_pb.ts";
 import { BatchCreateRequestSchema, EventSchema } from "../../gen/sdk/events/v1/events_pb.ts";
-import { encodeBatch, encodeGroup, groupOf, readQueuedBatches, requestEventBytes } from "./ingest-frames.ts";
+import { asGroupMessage, encodeBatch, encodeGroup, groupOf, readQueuedBatches, requestEventBytes } from "./ingest-frames.ts";
 
 const events = [
   create(EventSchema, { eventId: "e1", kind: "page_view", distinctId: "anon-1", autoProperties: { $url: { value: { case: "stringValue", value: "https://a.example/" } } } }),
@@ -12,6 +12,16 @@ const events = [
 const envelope = { projectId: "p1", receivedAt: 1_700_000_000_123, userAgent: "UA/1", client: { country: "DE", region: "", city: "", visitorHash: "ab" } };
 
 describe("ingest frames", () => {
+  test("a dead letter read back goes to `<stream>.group` as a group: a group as it is, a bare batch as a group of one", () => {
+    const batch = encodeBatch(envelope, events.map((e) => toBinary(EventSchema, e)));
+    const group = encodeGroup([batch, batch]);
+    expect(asGroupMessage(group)).toBe(group);
+    const framed = asGroupMessage(batch);
+    expect(readQueuedBatches(framed, "pug_events.group")).toEqual(readQueuedBatches(batch, "pug_events.ingest"));
+    // Bytes that are neither are framed too: the worker dead-letters them again as undecodable.
+    expect(() => readQueuedBatches(asGroupMessage(new Uint8Array([0xff, 0xff])), "pug_events.group")).toThrow();
+  });
+
   test("each event's bytes are sliced out of a request as sent, other fields skipped", () => {
     const body = toBinary(BatchCreateRequestSchema, create(BatchCreateRequestSchema, { events }));
     const slices = requestEventBytes(body)!;

@@ -83,6 +83,20 @@ export function readQueuedBatches(data: Uint8Array, subject?: string): IngestBat
   return subject.endsWith(`.${GROUP_SUBJECT}`) ? decodeIngestGroup(data).batches : [decodeIngestBatch(data)];
 }
 
+/**
+ * A queued message (a dead letter read back) in the format of `<stream>.group`: a group as it is, anything else (a
+ * bare IngestBatch, or bytes that are neither, which the worker then dead-letters again) framed as a group of one.
+ */
+export function asGroupMessage(data: Uint8Array): Uint8Array {
+  let isGroup = false;
+  try {
+    isGroup = decodeIngestGroup(data).batches.length > 0;
+  } catch {
+    // Not decodable as a group: so not one.
+  }
+  return isGroup ? data : encodeGroup([data]);
+}
+
 /** A group of already decoded batches, for the part of a message that is dead-lettered. */
 export function groupOf(batches: IngestBatch[]): Uint8Array {
   return toBinary(IngestGroupSchema, create(IngestGroupSchema, { batches }));

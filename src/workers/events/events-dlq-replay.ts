@@ -6,10 +6,8 @@
 // dead-lettered whole is forgotten by the worker's memory of recent requests, so replayed at once it is no repeat
 // (src/domain/ingest/recent-requests.ts).
 
-import { fromBinary } from "@bufbuild/protobuf";
 import { EVENTS_STREAM, partitionIndexOf, partitionStream } from "../../domain/ingest/event-partitions.ts";
-import { encodeGroup, GROUP_SUBJECT } from "../../domain/ingest/ingest-frames.ts";
-import { IngestGroupSchema } from "../../gen/internal/ingest/v1/ingest_pb.ts";
+import { asGroupMessage, GROUP_SUBJECT } from "../../domain/ingest/ingest-frames.ts";
 import { discoverEventPartitions } from "../../infra/event-partition-streams.ts";
 import type { Nats } from "../../infra/nats.ts";
 import { type Replay, type ReplayOptions, replayDeadLetters } from "../../pipeline/dead-letter-replay.ts";
@@ -24,7 +22,7 @@ export async function replayEventDeadLetters(nats: Nats, options: ReplayOptions)
   const partitions = await discoverEventPartitions(nats);
   return await replayDeadLetters(nats, `${EVENTS_STREAM}_dlq`, options, async (letter) => {
     const stream = sourcePartition(nats, letter.header("Pug-Source-Stream"), partitions);
-    return { subject: nats.names.subject(partitionStream(stream), GROUP_SUBJECT), data: asGroup(letter.data) };
+    return { subject: nats.names.subject(partitionStream(stream), GROUP_SUBJECT), data: asGroupMessage(letter.data) };
   });
 }
 
@@ -37,15 +35,4 @@ function sourcePartition(nats: Nats, source: string, partitions: number): number
   const own = `${nats.names.prefix}_`;
   const index = source.startsWith(own) ? partitionIndexOf(source.slice(own.length)) : undefined;
   return index !== undefined && index < partitions ? index : 0;
-}
-
-/** The message as an IngestGroup: a group as it is, anything else (a bare IngestBatch) as a group of one. */
-function asGroup(data: Uint8Array): Uint8Array {
-  let isGroup = false;
-  try {
-    isGroup = fromBinary(IngestGroupSchema, data).batches.length > 0;
-  } catch {
-    // Not a group (not even protobuf: an undecodable letter replayed on request is dead-lettered again as such).
-  }
-  return isGroup ? data : encodeGroup([data]);
 }
