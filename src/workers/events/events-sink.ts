@@ -32,7 +32,7 @@ let sinks = 0;
 export const recentRequests = () => new RecentRequests(REPEAT_WINDOW_MS, REPEAT_CAPACITY);
 
 /** The events table as the writer of one partition's stream (bare name) sees it; every partition dead-letters into `events_dlq`. */
-export function eventsSink(app: App, lookups: StageContext & Pick<ClientLookups, "geo">, salts: SaltSource, tombstones: ErasureTombstones, stream = EVENTS_STREAM, budget?: HeldBudget, recent = recentRequests()): TableSink<EventRow> {
+export function eventsSink(app: App, lookups: StageContext & Pick<ClientLookups, "geo">, salts: SaltSource, tombstones: ErasureTombstones, stream: string, budget: HeldBudget, recent: RecentRequests): TableSink<EventRow> {
   const { batchMax, batchMaxBytes, batchWaitMs } = app.config.eventsWorker;
   // This sink's own keys in the process's memory: a partition taken again later is a new lease, which must not see
   // what this one converted (another worker may have dead-lettered and forgotten it meanwhile).
