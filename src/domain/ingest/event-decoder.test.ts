@@ -220,6 +220,17 @@ describe("event decoder: same result as fromBinary", () => {
     }
   });
 
+  test("strings whose bytes hash alike are told apart: a remembered string is handed back only for its own bytes", () => {
+    // "Aa" and "BB" have the same hash (31·65 + 97 = 31·66 + 66), as do "AaAa", "AaBB", "BBAa" and "BBBB".
+    const keys = ["Aa", "BB", "AaAa", "BBBB", "AaBB", "BBAa", "Aa", "AaBB"];
+    for (const key of [...keys, ...keys.reverse()]) {
+      const event = create(EventSchema, { kind: key, distinctId: key, customProperties: { [key]: { value: { case: "stringValue", value: key } } } });
+      const decoded = decodeEvent(toBinary(EventSchema, event));
+      expect(decoded).toStrictEqual(event);
+      expect(Object.keys(decoded.customProperties)).toEqual([key]);
+    }
+  });
+
   test("a field of a known number but another wire type is read as its own type, as fromBinary does", () => {
     const cases = [
       new BinaryWriter().tag(8, WireType.LengthDelimited).int32(1).finish(), // cookieless as length-delimited

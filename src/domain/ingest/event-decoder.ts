@@ -2,7 +2,7 @@
 // worker reads IngestGroups), written out per field on the library's own BinaryReader. They return exactly what
 // `fromBinary` returns for these messages (the generated types with `$typeName`, zero values for absent fields,
 // unknown fields kept in `$unknown`, a repeated singular message merged, the last map entry of a key winning) and
-// throw where it throws, at about half the cost (scripts/bench/event-decode.ts): fromBinary's generic field loop and
+// throw where it throws, at a quarter to a third of the cost (scripts/bench/event-decode.ts): fromBinary's generic field loop and
 // its string path (an Array of char codes per string, slow in Bun) are most of an event's decode time. A field of these messages
 // added to a .proto must be added here too; event-decoder.test.ts compares the two on every field.
 
@@ -24,6 +24,20 @@ const RECURSION_LIMIT = 100;
  * leading U+FEFF as text (ignoreBOM).
  */
 const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+
+/**
+ * Short ASCII strings last decoded, by a hash of their bytes. Property keys, event kinds, browser names and the
+ * like repeat in nearly every event: handing back the string already made skips a native call and an allocation
+ * per string (together ~13% of the events worker's decode). A slot holds the last string hashed to it.
+ */
+const interned: (string | undefined)[] = new Array(4096);
+const INTERNED_MAX_LENGTH = 48;
+
+/** Whether the ASCII `text` is the bytes at `start`. */
+function spells(text: string, data: Uint8Array, start: number): boolean {
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) !== data[start + i]) return false;
+  return true;
+}
 
 /** The library's reader with a faster tag and string read; every other read is the library's own. */
 class EventReader extends BinaryReader {
@@ -75,10 +89,17 @@ class EventReader extends BinaryReader {
     if (end > this.len) throw new RangeError("premature EOF");
     this.pos = end;
     const data = this.data;
+    let hash = length;
     for (let i = start; i < end; i++) {
-      if (data[i]! > 0x7f) return utf8.decode(data.subarray(start, end));
+      const byte = data[i]!;
+      if (byte > 0x7f) return utf8.decode(data.subarray(start, end));
+      hash = (Math.imul(hash, 31) + byte) | 0;
     }
-    return this.text.toString("latin1", start, end);
+    if (length > INTERNED_MAX_LENGTH) return this.text.toString("latin1", start, end);
+    const slot = hash & (interned.length - 1);
+    const known = interned[slot];
+    if (known !== undefined && known.length === length && spells(known, data, start)) return known;
+    return (interned[slot] = this.text.toString("latin1", start, end));
   }
 }
 
