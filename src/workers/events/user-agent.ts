@@ -4,16 +4,14 @@
 import { isbot } from "isbot";
 import UAParser from "ua-parser-js";
 import type { UserAgentFacts } from "../../domain/ingest/pipeline-types.ts";
+import { memoised } from "../../domain/memoised.ts";
 
 const MAX_CACHED = 5_000;
 
 export function userAgentParser(): (ua: string) => UserAgentFacts {
-  const cache = new Map<string, UserAgentFacts>();
-  return (ua) => {
-    const cached = cache.get(ua);
-    if (cached) return cached;
+  return memoised((ua) => {
     const result = new UAParser(ua).getResult();
-    const facts: UserAgentFacts = {
+    return {
       browser: result.browser.name ?? "",
       browserVersion: result.browser.major ?? "",
       os: result.os.name ?? "",
@@ -21,8 +19,5 @@ export function userAgentParser(): (ua: string) => UserAgentFacts {
       deviceType: result.device.type ?? (result.os.name ? "desktop" : ""),
       isBot: ua === "" || isbot(ua),
     };
-    if (cache.size >= MAX_CACHED) cache.delete(cache.keys().next().value!);
-    cache.set(ua, facts);
-    return facts;
-  };
+  }, MAX_CACHED);
 }

@@ -1,13 +1,12 @@
 import { autoText } from "../properties.ts";
 import type { Stage } from "../pipeline-types.ts";
-import { parseUrl } from "./put-url.ts";
+import { urlParts } from "./put-url.ts";
 
 /** `$referrer` and its domain; a referrer from the site itself is internal navigation and is blanked. */
 export const putReferrer: Stage = (w) => {
   const raw = autoText(w.event.autoProperties, "$referrer");
-  const url = parseUrl(raw);
-  if (!url) return w;
-  const domain = url.hostname.replace(/^www\./, "");
+  const domain = urlParts(raw)?.hostname;
+  if (domain === undefined) return w;
   if (domain === w.row.hostname) return w;
   w.row.referrer = raw;
   w.row.referrer_domain = domain;
