@@ -4,6 +4,17 @@
 import { writeFileSync } from "node:fs";
 import { batchBody, sdkEvent } from "../../../test/support/sdk-events.ts";
 
+/**
+ * Where a bench event happened, so that the worker sees a site's variety rather than one URL: 5,000 pages, the
+ * first ones far more visited (a page's share falls as 1/rank), a fifth of visits from a campaign link, and
+ * referrers from 200 sites.
+ */
+function visit(): { url: string; referrer: string } {
+  const page = Math.floor(Math.exp(Math.random() * Math.log(5_000)));
+  const campaign = Math.random() < 0.2 ? `?utm_source=news${page % 7}&utm_medium=email&utm_campaign=c${page % 31}` : "";
+  return { url: `https://shop.example.com/p/${page}${campaign}`, referrer: `https://www.site${Math.floor(Math.random() * 200)}.example/` };
+}
+
 /** Events per batch request, as the web SDK sends them. */
 export const BATCH = 50;
 
@@ -11,7 +22,7 @@ export const BATCH = 50;
 export function batchBodies(projectId: string, batches: number, size: number, distinctPrefix: string): Uint8Array[] {
   return Array.from({ length: batches }, (_, i) => {
     const distinctId = `${distinctPrefix}-${i}`;
-    return batchBody(Array.from({ length: size }, () => sdkEvent(projectId, { distinctId })));
+    return batchBody(Array.from({ length: size }, () => sdkEvent(projectId, { distinctId, ...visit() })));
   });
 }
 
@@ -24,7 +35,7 @@ export interface RotatingBody {
 /** Single-event bodies over `people` distinct ids, each with the offset of its event id's last group. */
 export function singleBodies(projectId: string, count: number, people = 1000): RotatingBody[] {
   return Array.from({ length: count }, (_, i) => {
-    const event = sdkEvent(projectId, { distinctId: `single-${i % people}` });
+    const event = sdkEvent(projectId, { distinctId: `single-${i % people}`, ...visit() });
     const body = batchBody([event]);
     const at = Buffer.from(body).indexOf(event.eventId);
     if (at < 0) throw new Error("the event id is not in its encoded body as text");
