@@ -1,7 +1,7 @@
 // The rate limiter against real Redis: decided in memory, exact within one process, costs added to Redis in one
 // script per flush with the window's expiry set; two limiters on one Redis (two server processes) share a limit
-// up to what each has not heard of yet; a private Redis that is stopped leaves the limiter failing open, counted
-// and logged, while each process still holds its own traffic to the limit.
+// up to what each has not heard of yet; a private Redis that is stopped or paused leaves the limiter failing open,
+// counted and logged, while each process still holds its own traffic to the limit.
 
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { createMetrics, type Metrics } from "../../src/app/metrics.ts";
@@ -177,6 +177,26 @@ describe("Redis unreachable", () => {
     } finally {
       own.close();
       if (running) await private_.stop();
+    }
+  });
+
+  test("a Redis that stops answering counts as down: the flush gives up after a second, counted and logged", async () => {
+    const private_ = await startRedis();
+    const [own, admin] = [createRedis({ url: private_.url, prefix }), createRedis({ url: private_.url, prefix })];
+    const metrics = createMetrics();
+    const { lines, log } = logged();
+    const limiter = manualLimiter(own, metrics, log);
+    try {
+      await Promise.all([own.connect(), admin.connect()]);
+      await admin.client.send("CLIENT", ["PAUSE", "5000", "ALL"]);
+      expect(await allowedOf(limiter, "ip:silent", 3, 5)).toBe(3);
+      await limiter.flush();
+      expect(await failOpens(metrics)).toBe(3);
+      expect(lines.map((l) => [l.msg, (l.error as { message: string }).message])).toEqual([["redis unreachable: rate limits are enforced per process only until it is back", "redis: no answer within 1000 ms"]]);
+    } finally {
+      own.close();
+      admin.close();
+      await private_.stop();
     }
   });
 });

@@ -10,6 +10,7 @@
 
 import type { MiddlewareHandler } from "hono";
 import type { Metrics } from "../../app/metrics.ts";
+import { withTimeout } from "../../domain/backoff.ts";
 import { type RateFlush, RateWindows } from "../../domain/rate-windows.ts";
 import type { Redis } from "../../infra/redis.ts";
 import type { Logger } from "../../logger.ts";
@@ -47,6 +48,11 @@ const MAX_BUCKETS = 50_000;
 /** A script runs alone in Redis: thousands of buckets are sent as several scripts (pipelined, one write). */
 const BUCKETS_PER_SCRIPT = 500;
 const WINDOW_TTL_SECONDS = "2";
+/**
+ * A Redis that stopped answering (paused, swapping) counts as down: its answer would be for a window gone by, and
+ * the flush after it would wait behind it.
+ */
+const ANSWER_TIMEOUT_MS = 1_000;
 
 const allowed: RateDecision = { allowed: true, retryAfterSeconds: 0 };
 const refused: RateDecision = { allowed: false, retryAfterSeconds: 1 };
@@ -84,7 +90,7 @@ export function rateLimiter(redis: Redis, metrics: Metrics, log: Logger, options
 
   async function add(buckets: { bucket: string; second: number }[], costs: number[]): Promise<number[]> {
     const keys = buckets.map((w) => redis.key("ratelimit", w.bucket, String(w.second)));
-    const counts: unknown[] = await redis.client.send("EVAL", [ADD_SCRIPT, String(keys.length), ...keys, WINDOW_TTL_SECONDS, ...costs.map(String)]);
+    const counts: unknown[] = await withTimeout(redis.client.send("EVAL", [ADD_SCRIPT, String(keys.length), ...keys, WINDOW_TTL_SECONDS, ...costs.map(String)]), ANSWER_TIMEOUT_MS, "redis");
     return counts.map(Number);
   }
 
