@@ -3,7 +3,7 @@
 // (e.g. a checkout of main and this one) are measured in turns, on the same stores, to compare them on a busy box.
 //   bun scripts/bench/intake-single.ts [--roots /path/a,/path/b] [--seconds 10] [--connections 32] [--rounds 2] [--profile DIR] [--rate-limits]
 // --profile DIR writes a CPU profile (markdown) of each server run into DIR; --rate-limits keeps the per-IP and
-// per-project limits' Redis round trips (at limits never reached).
+// per-project limits on (at limits never reached).
 
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -27,7 +27,7 @@ const { values } = parseArgs({
 });
 const roots = values.roots.split(",");
 const stores = await benchStores(`pug_bench_intake_${process.pid}`);
-// Limits of 0 skip the limiter; --rate-limits sets limits never reached, so each request still takes its Redis round trips.
+// Limits of 0 skip the limiter; --rate-limits sets limits never reached, so each request is still counted.
 const limited = values["rate-limits"];
 const env = { ...stores.env, PUG_RATE_LIMIT_IP_RPS: limited ? "1000000" : "0", PUG_RATE_LIMIT_PROJECT_EPS: limited ? "100000000" : "0" };
 const dir = mkdtempSync(join(tmpdir(), "pug-intake-"));
