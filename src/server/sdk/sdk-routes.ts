@@ -1,5 +1,6 @@
 // Mounts the SDK's Connect services on Hono: the client's IP, CORS, the per-IP rate limit and body limits first
-// (cheapest refusals first), then the Connect handler with the client's IP and user agent as context values.
+// (cheapest refusals first), then the Connect handler with the client's IP and user agent as context values. A binary
+// BatchCreate is answered before it gets here, by batch-create-fast.ts, which must keep making the same checks.
 
 import { createConnectRouter, createContextValues } from "@connectrpc/connect";
 import { createAsyncIterable, type UniversalServerRequest, type UniversalServerResponse, universalServerRequestFromFetch } from "@connectrpc/connect/protocol";
