@@ -15,6 +15,8 @@ export interface Metrics {
   intakeEvents: Counter<"outcome" | "reason">;
   /** SDK calls refused because their JetStream stream was full (back-pressure, answered 503 + Retry-After). */
   intakeQueueFull: Counter<"queue">;
+  /** Binary BatchCreate requests answered without Hono and Connect (src/server/sdk/batch-create-fast.ts). */
+  intakeFastPath: Counter;
   /** Requests the client abandoned before the server had read them (aborted uploads, dropped connections). */
   httpAborted: Counter<"route">;
   /** Filled on scrape: each stream's size against its limits, so a filling queue is seen before it refuses. */
@@ -79,6 +81,7 @@ export function createMetrics(): Metrics {
     consumerPending: new Gauge({ name: "pug_nats_consumer_pending", help: "Messages a JetStream consumer has not yet acknowledged (worker lag)", labelNames: ["stream", "consumer"], registers }),
     clickhouseDiskFree: new Gauge({ name: "pug_clickhouse_disk_free_bytes", help: "Free space on ClickHouse disks", labelNames: ["disk"], registers }),
     intakeEvents: new Counter({ name: "pug_intake_events_total", help: "Events received by the SDK API, by outcome (accepted, dropped) and drop reason", labelNames: ["outcome", "reason"], registers }),
+    intakeFastPath: new Counter({ name: "pug_intake_fast_path_requests_total", help: "Binary BatchCreate requests answered by the fast path; the rest of the SDK's requests go through Hono and Connect", registers }),
     intakeQueueFull: new Counter({ name: "pug_intake_queue_full_total", help: "SDK calls refused with 503 because their queue (JetStream stream) was full", labelNames: ["queue"], registers }),
     httpAborted: new Counter({ name: "pug_http_aborted_requests_total", help: "Requests the client abandoned before the server read them", labelNames: ["route"], registers }),
     streamBytes: new Gauge({ name: "pug_nats_stream_bytes", help: "Bytes held by a JetStream stream", labelNames: ["stream"], registers }),

@@ -7,8 +7,12 @@ export function httpMetrics(metrics: Metrics): MiddlewareHandler {
   return async function recordHttpMetrics(c, next) {
     const started = performance.now();
     await next();
-    const route = routePath(c) || "unmatched";
-    metrics.httpRequests.inc({ method: c.req.method, route, status: String(c.res.status) });
-    metrics.httpDuration.observe({ method: c.req.method, route }, (performance.now() - started) / 1000);
+    recordRequest(metrics, c.req.method, routePath(c) || "unmatched", c.res.status, started);
   };
+}
+
+/** Counts one answered request and its time since `started` (performance.now()); for routes served without Hono too. */
+export function recordRequest(metrics: Metrics, method: string, route: string, status: number, started: number): void {
+  metrics.httpRequests.inc({ method, route, status: String(status) });
+  metrics.httpDuration.observe({ method, route }, (performance.now() - started) / 1000);
 }

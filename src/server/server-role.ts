@@ -17,20 +17,23 @@ export interface ServerRoleOptions {
    * share of the traffic.
    */
   sharePort: boolean;
+  /** Off only in the test that compares the fast path of binary BatchCreate with the usual one (http-app.ts). */
+  fastIntake?: boolean;
 }
 
-export function serverRole(app: App, { onListening, sharePort }: ServerRoleOptions): Role {
+export function serverRole(app: App, { onListening, sharePort, fastIntake }: ServerRoleOptions): Role {
   return {
     name: "server",
     async run(signal) {
       // Ends the background work of this run (the API-key snapshot) however the run ends, crash included.
       const thisRun = new AbortController();
       try {
-        const http = createHttpApp(app, thisRun.signal);
+        const http = createHttpApp(app, thisRun.signal, { fastIntake });
         const server = Bun.serve({
           hostname: app.config.server.host,
           port: app.config.server.port,
           reusePort: sharePort,
+          routes: http.routes,
           fetch: http.fetch,
           // Reached only by errors Hono's onError did not see; Bun's default would print a multi-line dump.
           error(error) {

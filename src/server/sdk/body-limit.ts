@@ -24,42 +24,56 @@ export type BodyVariables = { requestBody?: Uint8Array };
 export function bodyLimit(limits: BodyLimits): MiddlewareHandler<{ Variables: BodyVariables }> {
   return async function limitBody(c, next) {
     if (c.req.method !== "POST") return next();
-    const declared = Number(c.req.header("content-length") ?? NaN);
-    if (declared > limits.maxBodyBytes) return tooLarge(`request body is ${mib(declared)}; the limit is ${mib(limits.maxBodyBytes)}`);
+    const body = await limitedBody(c.req.raw, limits);
+    if (body instanceof Response) return body;
 
-    const body = Number.isFinite(declared) ? new Uint8Array(await c.req.raw.arrayBuffer()) : await readCapped(c.req.raw, limits.maxBodyBytes);
-    if (body === undefined) return tooLarge(`request body exceeds the limit of ${mib(limits.maxBodyBytes)}`);
-
-    let decoded = body;
-    const encoding = c.req.header("content-encoding")?.trim().toLowerCase();
-    if (encoding === "gzip") {
-      try {
-        decoded = gunzipSync(body, { maxOutputLength: limits.maxDecodedBodyBytes + 1 });
-      } catch (error) {
-        if ((error as { code?: string }).code === "ERR_BUFFER_TOO_LARGE" || /larger than/i.test((error as Error).message)) {
-          return tooLarge(`request body decompresses to more than ${mib(limits.maxDecodedBodyBytes)}`);
-        }
-        return connectErrorResponse(new ConnectError("request body: not valid gzip", Code.InvalidArgument));
-      }
-      if (decoded.byteLength > limits.maxDecodedBodyBytes) return tooLarge(`request body decompresses to more than ${mib(limits.maxDecodedBodyBytes)}`);
-    } else if (encoding && encoding !== "identity") {
-      return connectErrorResponse(new ConnectError(`content-encoding '${encoding}' is not supported (use gzip or none)`, Code.Unimplemented), 415);
-    } else if (decoded.byteLength > limits.maxDecodedBodyBytes) {
-      // Configured below the body limit: intake decodes a binary BatchCreate itself (sdk-routes.ts), so Connect's
-      // readMaxBytes never sees it; the decoded limit holds here for every body.
-      return tooLarge(`request body is ${mib(decoded.byteLength)}; the limit is ${mib(limits.maxDecodedBodyBytes)}`);
-    }
-
-    c.set("requestBody", decoded);
+    c.set("requestBody", body);
+    const encoding = c.req.header("content-encoding");
     if (encoding !== undefined) {
       // Whoever reads the request after this sees the body as decoded, without a content-encoding.
       const headers = new Headers(c.req.raw.headers);
       headers.delete("content-encoding");
-      headers.set("content-length", String(decoded.byteLength));
-      c.req.raw = new Request(c.req.raw.url, { method: "POST", headers, body: decoded });
+      headers.set("content-length", String(body.byteLength));
+      c.req.raw = new Request(c.req.raw.url, { method: "POST", headers, body });
     }
     return next();
   };
+}
+
+/**
+ * The body of a POST, read within the limits and gunzipped, or the refusal to answer with. Shared by the middleware
+ * and the fast path of binary BatchCreate (batch-create-fast.ts).
+ */
+export async function limitedBody(request: Request, limits: BodyLimits): Promise<Uint8Array | Response> {
+  const declared = Number(request.headers.get("content-length") ?? NaN);
+  if (declared > limits.maxBodyBytes) return tooLarge(`request body is ${mib(declared)}; the limit is ${mib(limits.maxBodyBytes)}`);
+
+  const body = Number.isFinite(declared) ? new Uint8Array(await request.arrayBuffer()) : await readCapped(request, limits.maxBodyBytes);
+  if (body === undefined) return tooLarge(`request body exceeds the limit of ${mib(limits.maxBodyBytes)}`);
+
+  const encoding = request.headers.get("content-encoding")?.trim().toLowerCase();
+  if (encoding === "gzip") {
+    let decoded: Uint8Array;
+    try {
+      decoded = gunzipSync(body, { maxOutputLength: limits.maxDecodedBodyBytes + 1 });
+    } catch (error) {
+      if ((error as { code?: string }).code === "ERR_BUFFER_TOO_LARGE" || /larger than/i.test((error as Error).message)) {
+        return tooLarge(`request body decompresses to more than ${mib(limits.maxDecodedBodyBytes)}`);
+      }
+      return connectErrorResponse(new ConnectError("request body: not valid gzip", Code.InvalidArgument));
+    }
+    if (decoded.byteLength > limits.maxDecodedBodyBytes) return tooLarge(`request body decompresses to more than ${mib(limits.maxDecodedBodyBytes)}`);
+    return decoded;
+  }
+  if (encoding && encoding !== "identity") {
+    return connectErrorResponse(new ConnectError(`content-encoding '${encoding}' is not supported (use gzip or none)`, Code.Unimplemented), 415);
+  }
+  if (body.byteLength > limits.maxDecodedBodyBytes) {
+    // Configured below the body limit: intake decodes a binary BatchCreate itself (sdk-routes.ts), so Connect's
+    // readMaxBytes never sees it; the decoded limit holds here for every body.
+    return tooLarge(`request body is ${mib(body.byteLength)}; the limit is ${mib(limits.maxDecodedBodyBytes)}`);
+  }
+  return body;
 }
 
 /**

@@ -1,117 +1,23 @@
-// sdk.events.v1.EventsService: the intake of Pug's web SDK. A reply with `accepted: n` means n events are
-// stored in JetStream; nothing is acknowledged before that. A request's kept events go whole to the partition of
-// its first kept event's person and share a message with concurrent requests (group-commit.ts).
+// sdk.events.v1.EventsService over Connect: the JSON and gzip forms of BatchCreate (and any other request the
+// fast path, batch-create-fast.ts, passes on). The intake itself is events-intake.ts.
 
-import { toBinary } from "@bufbuild/protobuf";
 import type { ServiceImpl } from "@connectrpc/connect";
-import type { Metrics } from "../../app/metrics.ts";
-import { type DropReason, intakeDropReason } from "../../domain/ingest/drop-reasons.ts";
-import { decodeBatchCreateRequest } from "../../domain/ingest/event-decoder.ts";
-import { partitionOf, partitionStream } from "../../domain/ingest/event-partitions.ts";
-import { encodeBatch, requestEventBytes } from "../../domain/ingest/ingest-frames.ts";
-import { validateBatch } from "../../domain/ingest/validate-batch.ts";
-import { type Event, EventSchema, type EventsService } from "../../gen/sdk/events/v1/events_pb.ts";
-import type { Nats } from "../../infra/nats.ts";
-import type { Logger } from "../../logger.ts";
+import type { EventsService } from "../../gen/sdk/events/v1/events_pb.ts";
 import { callerOf } from "../auth/caller.ts";
-import { Code, ConnectError } from "../connect-errors.ts";
-import type { ClientFactsSource } from "./client-facts-source.ts";
-import type { GroupCommit } from "./group-commit.ts";
-import { MessageTooLarge } from "./ingest-publisher.ts";
 import { clientIpKey, requestBodyKey, userAgentKey } from "../request-context.ts";
-import { queueFull, refuseQueueing } from "./queue-full.ts";
-import type { QueueRoom } from "./queue-room.ts";
-import { enforceRateLimit, type RateLimiter } from "./rate-limiter.ts";
-
-export interface IntakeDeps {
-  limiter: RateLimiter;
-  room: QueueRoom;
-  nats: () => Promise<Nats>;
-  metrics: Metrics;
-  log: Logger;
-  limits: { projectEventsPerSecond: number; projectIdentifyPerSecond: number };
-  /** Geo and cookieless visitor hash from the client IP: only these are queued, never the IP. */
-  clientFacts: ClientFactsSource;
-  /** How many partitions the events stream has (event-partitions.ts). */
-  partitions: () => Promise<number>;
-  groups: GroupCommit;
-}
+import { type IntakeDeps, intakeEvents } from "./events-intake.ts";
 
 export function eventsService(deps: IntakeDeps): ServiceImpl<typeof EventsService> {
   return {
     async batchCreate(request, ctx) {
-      // The per-IP limit was taken by the HTTP layer (rate-limiter.ts) before the body was even read.
-      const owner = callerOf(ctx);
-      const clientIp = ctx.values.get(clientIpKey);
-
-      const body = ctx.values.get(requestBodyKey);
       // A binary body comes undecoded (sdk-routes.ts); `request` is then empty.
-      const events = body ? decodeBody(body) : request.events;
-      const problems = validateBatch(events);
-      if (problems.length > 0) throw new ConnectError(problems.join("; "), Code.InvalidArgument);
-      await enforceRateLimit(deps.limiter, `project:${owner.projectId}`, deps.limits.projectEventsPerSecond, events.length, "events for this project");
-
-      const now = Date.now();
-      const kept: Event[] = [];
-      /** Where each kept event was in the request, for errors that name it. */
-      const keptAt: number[] = [];
-      let cookieless = false;
-      const dropped: Partial<Record<DropReason, number>> = {};
-      events.forEach((event, index) => {
-        const reason = intakeDropReason(event, owner.projectId, now);
-        if (reason) dropped[reason] = (dropped[reason] ?? 0) + 1;
-        else {
-          kept.push(event);
-          keptAt.push(index);
-          cookieless ||= event.cookieless;
-        }
+      const body = ctx.values.get(requestBodyKey);
+      return await intakeEvents(deps, {
+        caller: callerOf(ctx),
+        clientIp: ctx.values.get(clientIpKey),
+        userAgent: ctx.values.get(userAgentKey),
+        request: body ? { body } : { events: request.events },
       });
-
-      if (kept.length > 0) {
-        const userAgent = ctx.values.get(userAgentKey);
-        let done: (() => void) | undefined;
-        try {
-          const client = await deps.clientFacts(owner.projectId, clientIp, userAgent, cookieless, now);
-          const first = kept[0]!;
-          const stream = partitionStream(partitionOf(owner.projectId, first.cookieless ? client.visitorHash : first.distinctId, await deps.partitions()));
-          const envelope = { projectId: owner.projectId, client, userAgent, receivedAt: now };
-          const keptBytes = keptEventBytes(body, events, kept, keptAt);
-          const batch = encodeBatch(envelope, keptBytes);
-          done = deps.room.admit(stream, batch.byteLength);
-          if (!done) throw queueFull(deps, "event");
-          await deps.groups.commit(stream, { envelope, events: keptBytes, eventIds: kept.map((event) => event.eventId), batch });
-        } catch (error) {
-          if (error instanceof ConnectError) throw error;
-          if (error instanceof MessageTooLarge) throw new ConnectError(`events[${keptAt[error.index]}]: ${error.message}`, Code.InvalidArgument);
-          throw refuseQueueing(deps, "event", error, { project_id: owner.projectId, events: kept.length });
-        } finally {
-          done?.();
-        }
-      }
-
-      deps.metrics.intakeEvents.inc({ outcome: "accepted", reason: "" }, kept.length);
-      for (const [reason, count] of Object.entries(dropped)) deps.metrics.intakeEvents.inc({ outcome: "dropped", reason }, count);
-      const droppedTotal = events.length - kept.length;
-      return { accepted: kept.length, dropped: droppedTotal, droppedByReason: dropped as Record<string, number> };
     },
   };
-}
-
-/** The events of a binary BatchCreateRequest; a body that is not one is refused as Connect refuses it. */
-function decodeBody(body: Uint8Array): Event[] {
-  try {
-    return decodeBatchCreateRequest(body).events;
-  } catch (error) {
-    throw new ConnectError(`request body: parse binary: ${(error as Error).message}`, Code.InvalidArgument);
-  }
-}
-
-/**
- * Each kept event as the queue stores it: sliced from the binary request body as the SDK sent it, or (a JSON
- * request, or a body whose events do not line up with the decoded ones) encoded once from the decoded event.
- */
-function keptEventBytes(body: Uint8Array | undefined, all: Event[], kept: Event[], keptAt: number[]): Uint8Array[] {
-  const sent = body ? requestEventBytes(body) : undefined;
-  if (sent?.length === all.length) return keptAt.map((index) => sent[index]!);
-  return kept.map((event) => toBinary(EventSchema, event));
 }

@@ -9,7 +9,7 @@ import { IdentifyCallSchema } from "../../gen/internal/ingest/v1/ingest_pb.ts";
 import type { ProfilesSDKService } from "../../gen/sdk/profiles/v1/profiles_pb.ts";
 import { callerOf } from "../auth/caller.ts";
 import { Code, ConnectError } from "../connect-errors.ts";
-import type { IntakeDeps } from "./events-service.ts";
+import type { IntakeDeps } from "./events-intake.ts";
 import { MessageTooLarge, queueMessageLimit } from "./ingest-publisher.ts";
 import { queueFull, refuseQueueing } from "./queue-full.ts";
 import { enforceRateLimit } from "./rate-limiter.ts";

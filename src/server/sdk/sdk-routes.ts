@@ -1,5 +1,6 @@
 // Mounts the SDK's Connect services on Hono: the client's IP, CORS, the per-IP rate limit and body limits first
-// (cheapest refusals first), then the Connect handler with the client's IP and user agent as context values.
+// (cheapest refusals first), then the Connect handler with the client's IP and user agent as context values. A binary
+// BatchCreate is answered before it gets here, by batch-create-fast.ts, which must keep making the same checks.
 
 import { createConnectRouter, createContextValues } from "@connectrpc/connect";
 import { createAsyncIterable, type UniversalServerRequest, type UniversalServerResponse, universalServerRequestFromFetch } from "@connectrpc/connect/protocol";
@@ -14,33 +15,18 @@ import { authBoundary } from "../auth/auth-boundary.ts";
 import { memberships } from "../../store/memberships.ts";
 import type { ApiKeyStore } from "./api-key-store.ts";
 import { bodyLimit, type BodyVariables } from "./body-limit.ts";
-import { clientFactsSource } from "./client-facts-source.ts";
-import { eventsService, type IntakeDeps } from "./events-service.ts";
-import { groupCommit } from "./group-commit.ts";
+import type { IntakeDeps } from "./events-intake.ts";
+import { eventsService } from "./events-service.ts";
 import { clientIpKey, requestBodyKey, userAgentKey } from "../request-context.ts";
 import { profilesSdkService } from "./profiles-sdk-service.ts";
-import { queueRoom } from "./queue-room.ts";
-import { eventPartitions } from "../../infra/event-partition-streams.ts";
-import { ipRateLimit, rateLimiter } from "./rate-limiter.ts";
+import { ipRateLimit } from "./rate-limiter.ts";
 import { sdkCors } from "./sdk-cors.ts";
 
 type SdkVariables = { clientIp: string } & BodyVariables;
 
-/** The SDK's routes; background work they need (stream sizes) runs until `signal` aborts. */
-export function sdkRoutes(app: App, signal: AbortSignal, keys: ApiKeyStore): Hono<{ Variables: SdkVariables }> {
+/** The SDK's routes, on the intake that `deps` runs (intake-deps.ts). */
+export function sdkRoutes(app: App, deps: IntakeDeps, keys: ApiKeyStore): Hono<{ Variables: SdkVariables }> {
   const { intake } = app.config;
-  const partitions = eventPartitions(app.nats);
-  const deps: IntakeDeps = {
-    limiter: rateLimiter(app.redis(), app.metrics, app.log),
-    room: queueRoom(app.nats, async () => [...(await partitions.streams()), "profiles"], app.log, signal),
-    nats: app.nats,
-    metrics: app.metrics,
-    log: app.log,
-    limits: intake,
-    clientFacts: clientFactsSource(app),
-    partitions: partitions.count,
-    groups: groupCommit(app.nats),
-  };
   const router = createConnectRouter({
     readMaxBytes: intake.maxDecodedBodyBytes,
     requireConnectProtocolHeader: false,
