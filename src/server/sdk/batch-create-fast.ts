@@ -19,7 +19,7 @@ import { requestFailure } from "../request-failure.ts";
 import type { ApiKeyStore } from "./api-key-store.ts";
 import { limitedBody } from "./body-limit.ts";
 import { type IntakeDeps, intakeEvents } from "./events-intake.ts";
-import { rateLimitRefusal } from "./rate-limiter.ts";
+import { ipRateRefusal } from "./rate-limiter.ts";
 import { sdkCorsHeaders } from "./sdk-cors.ts";
 
 export const BATCH_CREATE_PATH = procedurePath(EventsService, EventsService.method.batchCreate);
@@ -36,7 +36,7 @@ export function batchCreateFast(app: App, deps: IntakeDeps, keys: ApiKeyStore, u
   /** The reply's bytes, or the refusal to answer with. */
   const accept = async (request: Request, server: Server<undefined>): Promise<Uint8Array | Response> => {
     const ip = clientIp(server.requestIP(request)?.address ?? "", request.headers.get("x-forwarded-for"), trusted);
-    const refusal = await rateLimitRefusal(deps.limiter, `ip:${ip}`, intake.ipRequestsPerSecond, 1, "requests from this address");
+    const refusal = await ipRateRefusal(deps.limiter, ip, intake.ipRequestsPerSecond);
     if (refusal) return connectErrorResponse(refusal);
     const body = await limitedBody(request, intake);
     if (body instanceof Response) return body;

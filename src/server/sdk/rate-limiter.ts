@@ -175,7 +175,12 @@ export async function enforceRateLimit(...args: Parameters<typeof rateLimitRefus
 export function ipRateLimit(limiter: RateLimiter, requestsPerSecond: number): MiddlewareHandler<{ Variables: { clientIp: string } }> {
   return async function limitPerIp(c, next) {
     if (c.req.method === "OPTIONS") return next();
-    const refusal = await rateLimitRefusal(limiter, `ip:${c.get("clientIp")}`, requestsPerSecond, 1, "requests from this address");
+    const refusal = await ipRateRefusal(limiter, c.get("clientIp"), requestsPerSecond);
     return refusal ? connectErrorResponse(refusal) : next();
   };
+}
+
+/** One request taken from the per-IP limit of `ip`: the refusal when over it (also for the fast intake path). */
+export function ipRateRefusal(limiter: RateLimiter, ip: string, requestsPerSecond: number): Promise<ConnectError | undefined> {
+  return rateLimitRefusal(limiter, `ip:${ip}`, requestsPerSecond, 1, "requests from this address");
 }
