@@ -5,7 +5,8 @@
 export function memoised<R>(compute: (input: string) => R, max: number): (input: string) => R {
   const answers = new Map<string, R>();
   return (input) => {
-    if (answers.has(input)) return answers.get(input)!;
+    const known = answers.get(input);
+    if (known !== undefined || answers.has(input)) return known as R;
     const answer = compute(input);
     if (answers.size >= max) answers.delete(answers.keys().next().value!);
     answers.set(input, answer);
