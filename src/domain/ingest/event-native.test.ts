@@ -51,3 +51,15 @@ test("the blocks of several messages join into the block of all their rows", () 
   const joined = mergeNativeBlocks([encodeEventRows(rows.slice(0, 1)), encodeEventRows(rows.slice(1))]);
   expect(Buffer.from(joined).equals(Buffer.from(encodeEventRows(rows)))).toBe(true);
 });
+
+test("each block is bytes of its own: encoding the next one (into the same reused writer) leaves it as it was, even after a refusal", () => {
+  const long = (n: number) => row(n, { page_title: "t".repeat(50_000), custom_properties: { plan: "pro" } });
+  const first = encodeEventRows([long(1), long(2)]);
+  const copy = Uint8Array.from(first);
+  expect(() => encodeEventRows([row(3, { event_id: "not-a-uuid" })])).toThrow("not a UUID");
+  const second = encodeEventRows([row(4)]);
+  expect(first).toEqual(copy);
+  expect(second).toEqual(encodeEventRows([row(4)]));
+  expect(second[1]).toBe(1);
+  expect(second.length).toBeLessThan(2_000);
+});

@@ -8,7 +8,7 @@
 // 23.3). On the dev server, 100k rows so sent cost the same CPU as the engine's own Native with LowCardinality
 // dictionaries (0.66-0.72 vs 0.60-0.79 s), so building the dictionaries here would only cost the worker.
 
-import type { BinaryWriter } from "../sql/binary-writer.ts";
+import { BinaryWriter } from "../sql/binary-writer.ts";
 import { NativeBlockWriter } from "../sql/native-block-writer.ts";
 import type { EventRow } from "./event-row.ts";
 
@@ -73,9 +73,15 @@ const COLUMNS: Column[] = [
 /** The columns of events the encoded rows hold, in their order: the INSERT's column list. */
 export const EVENT_COLUMNS: readonly string[] = COLUMNS.map((column) => column.name);
 
+/**
+ * The writer every encode writes into (encoding is synchronous, so one at a time): its buffer grows once to the
+ * largest block, instead of a new one being allocated and zeroed for every message's few rows.
+ */
+const scratch = new BinaryWriter(64 * 1024);
+
 /** `rows` as one Native block. Throws (naming the event and the column) for a value the format cannot hold. */
 export function encodeEventRows(rows: readonly EventRow[]): Uint8Array {
-  const block = new NativeBlockWriter(COLUMNS.length, rows.length, Math.max(4096, rows.length * 768));
+  const block = new NativeBlockWriter(COLUMNS.length, rows.length, scratch);
   const at = { row: 0 };
   for (const column of COLUMNS) {
     const out = block.column(column.name, column.type);

@@ -63,3 +63,14 @@ test("a short non-ASCII string written near the end of the buffer keeps its byte
     }
   }
 });
+
+test("a range of bytes is copied as it is, short or long, growing the buffer; reset starts again from the first byte", () => {
+  const source = Uint8Array.from({ length: 300 }, (_, i) => i % 251);
+  const out = new BinaryWriter(8);
+  out.rawRange(source, 3, 10);
+  out.rawRange(source, 100, 300);
+  out.rawRange(source, 5, 5);
+  expect(out.finish()).toEqual(Uint8Array.from([...source.subarray(3, 10), ...source.subarray(100, 300)]));
+  out.reset().rawRange(source, 0, 2);
+  expect(out.finish()).toEqual(Uint8Array.from([0, 1]));
+});

@@ -19,6 +19,12 @@ export class BinaryWriter {
     return this.#at;
   }
 
+  /** Forgets what was written, keeping the buffer (and the room it grew to) for what is written next. */
+  reset(): this {
+    this.#at = 0;
+    return this;
+  }
+
   /** The bytes written so far, as a buffer of their own (the writer's larger buffer is not kept alive). */
   finish(): Uint8Array {
     return this.#bytes.slice(0, this.#at);
@@ -116,6 +122,15 @@ export class BinaryWriter {
     this.#room(bytes.length);
     this.#bytes.set(bytes, this.#at);
     this.#at += bytes.length;
+  }
+
+  /** `bytes[start, end)`, copied as they are; a short range byte by byte, as making a view of it costs more. */
+  rawRange(bytes: Uint8Array, start: number, end: number): void {
+    const length = end - start;
+    this.#room(length);
+    if (length > 64) this.#bytes.set(bytes.subarray(start, end), this.#at);
+    else for (let i = start, at = this.#at; i < end; i++, at++) this.#bytes[at] = bytes[i]!;
+    this.#at += length;
   }
 
   /** A UUID in its text form: the first 8 bytes then the last 8, each half reversed (two little-endian UInt64). */

@@ -40,7 +40,7 @@ export function mergeNativeBlocks(blocks: readonly Uint8Array[]): Uint8Array {
   for (const [j, column] of layout.entries()) {
     out.raw(column.header);
     if (!column.map) {
-      for (const block of read) out.raw(slice(block, block.parts[j]![0]!));
+      for (const block of read) copy(out, block, block.parts[j]![0]!);
       continue;
     }
     let before = 0;
@@ -48,12 +48,13 @@ export function mergeNativeBlocks(blocks: readonly Uint8Array[]): Uint8Array {
       out.raw(shifted(slice(block, block.parts[j]![0]!), before));
       before += block.entries[j]!;
     }
-    for (const part of [1, 2]) for (const block of read) out.raw(slice(block, block.parts[j]![part]!));
+    for (const part of [1, 2]) for (const block of read) copy(out, block, block.parts[j]![part]!);
   }
   return out.finish();
 }
 
 const slice = (block: Block, [start, end]: [number, number]) => block.bytes.subarray(start, end);
+const copy = (out: BinaryWriter, block: Block, [start, end]: [number, number]) => out.rawRange(block.bytes, start, end);
 
 /** UInt64 offsets, each plus `by`. */
 function shifted(offsets: Uint8Array, by: number): Uint8Array {

@@ -12,8 +12,9 @@ export class NativeBlockWriter {
   readonly #columns: number;
   #started = 0;
 
-  constructor(columns: number, readonly rows: number, initialBytes = 64 * 1024) {
-    this.#out = new BinaryWriter(initialBytes);
+  /** `out`: a writer to write the block into from its start (its buffer reused), or the initial size of a new one. */
+  constructor(columns: number, readonly rows: number, out: BinaryWriter | number = 64 * 1024) {
+    this.#out = typeof out === "number" ? new BinaryWriter(out) : out.reset();
     this.#columns = columns;
     this.#out.varUInt(columns);
     this.#out.varUInt(rows);
