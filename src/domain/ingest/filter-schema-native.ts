@@ -1,0 +1,51 @@
+// Filter schema rows (./filter-schema-rows.ts) as `INSERT INTO <table> (<columns>) FORMAT Native` bodies, one block
+// per table: the aggregate columns under their table's own types, kind as String (as ./event-native.ts sends
+// LowCardinality columns).
+
+import type { BinaryWriter } from "../sql/binary-writer.ts";
+import { NativeBlockWriter } from "../sql/native-block-writer.ts";
+import type { EventNameRow, FilterSchemaRows, PropertyKeyRow, PropertyValueRow } from "./filter-schema-rows.ts";
+
+export interface EncodedTableRows {
+  table: string;
+  columns: readonly string[];
+  rows: number;
+  bytes: Uint8Array;
+}
+
+interface Column<Row> {
+  name: keyof Row & string;
+  type: string;
+  put(out: BinaryWriter, row: Row): void;
+}
+
+const projectId: Column<EventNameRow> = { name: "project_id", type: "UUID", put: (out, row) => out.uuid(row.project_id) };
+const kind: Column<EventNameRow> = { name: "kind", type: "String", put: (out, row) => out.string(row.kind) };
+const source: Column<{ source: number }> = { name: "source", type: "UInt8", put: (out, row) => out.uint8(row.source) };
+const key: Column<{ key: string }> = { name: "key", type: "String", put: (out, row) => out.string(row.key) };
+const count: Column<EventNameRow> = { name: "count", type: "SimpleAggregateFunction(sum, UInt64)", put: (out, row) => out.int64(row.count) };
+const lastSeen: Column<EventNameRow> = {
+  name: "last_seen", type: "SimpleAggregateFunction(max, DateTime64(3, 'UTC'))", put: (out, row) => out.dateTime64ms(row.last_seen),
+};
+
+const EVENT_NAMES: Column<EventNameRow>[] = [projectId, kind, count, lastSeen];
+const PROPERTY_KEYS = [projectId, source, key, { name: "value_type", type: "UInt8", put: (out, row) => out.uint8(row.value_type) }, kind, count, lastSeen] as Column<PropertyKeyRow>[];
+const PROPERTY_VALUES = [projectId, source, key, kind, { name: "value", type: "String", put: (out, row) => out.string(row.value) }, count, lastSeen] as Column<PropertyValueRow>[];
+
+/** The tables' rows as Native blocks, a table without rows left out. */
+export function encodeFilterSchemaRows(rows: FilterSchemaRows): EncodedTableRows[] {
+  return [
+    encoded("event_names", EVENT_NAMES, rows.eventNames),
+    encoded("property_keys", PROPERTY_KEYS, rows.propertyKeys),
+    encoded("property_values", PROPERTY_VALUES, rows.propertyValues),
+  ].filter((table) => table.rows > 0);
+}
+
+function encoded<Row>(table: string, columns: Column<Row>[], rows: readonly Row[]): EncodedTableRows {
+  const block = new NativeBlockWriter(columns.length, rows.length, Math.max(1024, rows.length * 96));
+  for (const column of columns) {
+    const out = block.column(column.name, column.type);
+    for (const row of rows) column.put(out, row);
+  }
+  return { table, columns: columns.map((column) => column.name), rows: rows.length, bytes: block.finish() };
+}
