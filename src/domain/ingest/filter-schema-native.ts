@@ -1,17 +1,11 @@
 // Filter schema rows (./filter-schema-rows.ts) as `INSERT INTO <table> (<columns>) FORMAT Native` bodies, one block
-// per table: the aggregate columns under their table's own types, kind as String (as ./event-native.ts sends
-// LowCardinality columns).
+// per table. Like ./event-native.ts, it leaves conversions to ClickHouse: kind goes as String (LowCardinality in
+// the table), count and last_seen as their plain types (SimpleAggregateFunction(sum | max, …) in the table, stored
+// alike), which the writer's block check (../sql/native-block-merge.ts) also knows.
 
 import type { BinaryWriter } from "../sql/binary-writer.ts";
-import { NativeBlockWriter } from "../sql/native-block-writer.ts";
+import { type EncodedTableRows, NativeBlockWriter } from "../sql/native-block-writer.ts";
 import type { EventNameRow, FilterSchemaRows, PropertyKeyRow, PropertyValueRow } from "./filter-schema-rows.ts";
-
-export interface EncodedTableRows {
-  table: string;
-  columns: readonly string[];
-  rows: number;
-  bytes: Uint8Array;
-}
 
 interface Column<Row> {
   name: keyof Row & string;
@@ -23,10 +17,8 @@ const projectId: Column<EventNameRow> = { name: "project_id", type: "UUID", put:
 const kind: Column<EventNameRow> = { name: "kind", type: "String", put: (out, row) => out.string(row.kind) };
 const source: Column<{ source: number }> = { name: "source", type: "UInt8", put: (out, row) => out.uint8(row.source) };
 const key: Column<{ key: string }> = { name: "key", type: "String", put: (out, row) => out.string(row.key) };
-const count: Column<EventNameRow> = { name: "count", type: "SimpleAggregateFunction(sum, UInt64)", put: (out, row) => out.int64(row.count) };
-const lastSeen: Column<EventNameRow> = {
-  name: "last_seen", type: "SimpleAggregateFunction(max, DateTime64(3, 'UTC'))", put: (out, row) => out.dateTime64ms(row.last_seen),
-};
+const count: Column<EventNameRow> = { name: "count", type: "UInt64", put: (out, row) => out.int64(row.count) };
+const lastSeen: Column<EventNameRow> = { name: "last_seen", type: "DateTime64(3, 'UTC')", put: (out, row) => out.dateTime64ms(row.last_seen) };
 
 const EVENT_NAMES: Column<EventNameRow>[] = [projectId, kind, count, lastSeen];
 const PROPERTY_KEYS = [projectId, source, key, { name: "value_type", type: "UInt8", put: (out, row) => out.uint8(row.value_type) }, kind, count, lastSeen] as Column<PropertyKeyRow>[];
@@ -47,5 +39,5 @@ function encoded<Row>(table: string, columns: Column<Row>[], rows: readonly Row[
     const out = block.column(column.name, column.type);
     for (const row of rows) column.put(out, row);
   }
-  return { table, columns: columns.map((column) => column.name), rows: rows.length, bytes: block.finish() };
+  return { table, format: "Native", columns: columns.map((column) => column.name), rows: rows.length, bytes: block.finish() };
 }

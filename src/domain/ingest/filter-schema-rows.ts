@@ -214,6 +214,14 @@ function tally(row: Tallied, count: number, at: number): void {
   if (at > row.last_seen) row.last_seen = at;
 }
 
+/** About what `rows` take in memory: an object per row, and the texts they alone may hold. */
+export function filterSchemaBytes(rows: FilterSchemaRows): number {
+  let bytes = 80 * (rows.eventNames.length + rows.propertyKeys.length + rows.propertyValues.length);
+  for (const row of rows.propertyKeys) bytes += row.key.length;
+  for (const row of rows.propertyValues) bytes += row.key.length + row.value.length;
+  return bytes;
+}
+
 /** 1 to 256 bytes as UTF-8 (ClickHouse's length(); a lone surrogate is written as the 3 bytes of U+FFFD). */
 export function fitsValue(value: string): boolean {
   const units = value.length;
