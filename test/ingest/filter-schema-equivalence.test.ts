@@ -15,7 +15,7 @@ import type { ClickHouseClient } from "@clickhouse/client";
 import { encodeEventRows, EVENT_COLUMNS } from "../../src/domain/ingest/event-native.ts";
 import type { EventRow } from "../../src/domain/ingest/event-row.ts";
 import { encodeFilterSchemaRows } from "../../src/domain/ingest/filter-schema-native.ts";
-import { FilterSchemaTally, filterSchemaRows } from "../../src/domain/ingest/filter-schema-rows.ts";
+import { FilterSchemaTally, filterSchemaPart } from "../../src/domain/ingest/filter-schema-rows.ts";
 import { PROMOTED_COLUMNS } from "../../src/domain/properties/promoted-columns.ts";
 import { mergeNativeBlocks } from "../../src/domain/sql/native-block-merge.ts";
 import { splitStatements } from "../../src/domain/sql/statements.ts";
@@ -123,7 +123,7 @@ describe("the filter schema", () => {
       await insertNative(clients.views, "events", EVENT_COLUMNS, block);
       await insertNative(clients.backfill, "events", EVENT_COLUMNS, block);
       const tally = new FilterSchemaTally();
-      for (const message of write) tally.addRows(filterSchemaRows(message));
+      for (const message of write) tally.addPart(filterSchemaPart(message));
       for (let attempt = 0; attempt < 2; attempt++) {
         for (const { table, format, columns, rows, bytes } of encodeFilterSchemaRows(tally.rows())) {
           await sendRows(clients.tally, { table, rows: { format, columns, parts: [mergeNativeBlocks([bytes])], rows }, token: `equivalence:${writes.indexOf(write)}` });

@@ -3,7 +3,7 @@
 
 import type { EventRow } from "../../../src/domain/ingest/event-row.ts";
 import { encodeFilterSchemaRows } from "../../../src/domain/ingest/filter-schema-native.ts";
-import { FilterSchemaTally, filterSchemaRows } from "../../../src/domain/ingest/filter-schema-rows.ts";
+import { FilterSchemaTally, filterSchemaPart } from "../../../src/domain/ingest/filter-schema-rows.ts";
 import type { EncodedTableRows } from "../../../src/domain/sql/native-block-writer.ts";
 
 /** Bench rows as the worker's EventRows (times in ms). */
@@ -16,7 +16,7 @@ export function asEventRows(objects: Record<string, unknown>[]): EventRow[] {
 export function filterSchemaOf(objects: Record<string, unknown>[]): EncodedTableRows[] {
   const rows = asEventRows(objects);
   const tally = new FilterSchemaTally();
-  for (let i = 0; i < rows.length; i += 50) tally.addRows(filterSchemaRows(rows.slice(i, i + 50)));
+  for (let i = 0; i < rows.length; i += 50) tally.addPart(filterSchemaPart(rows.slice(i, i + 50)));
   return encodeFilterSchemaRows(tally.rows());
 }
 

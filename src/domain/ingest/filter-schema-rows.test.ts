@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import type { EventRow } from "./event-row.ts";
-import { FilterSchemaTally, filterSchemaRows, fitsValue } from "./filter-schema-rows.ts";
+import { FilterSchemaTally, filterSchemaPart, filterSchemaPartBytes, filterSchemaRows, fitsValue } from "./filter-schema-rows.ts";
 
 const PROJECT = "0b5d6c1e-8f0a-4c55-9a11-2f7d3e4b5a61";
 const OTHER = "7f3e2d1c-0b9a-4877-8665-544332211000";
@@ -69,11 +69,23 @@ describe("filterSchemaRows", () => {
     const rows = Array.from({ length: 40 }, (_, i) =>
       row({ kind: ["a", "b"][i % 2]!, received_at: i * 7 % 23, url: `u${i % 3}`, custom_properties: { k: `v${i % 5}` }, project_id: i % 4 ? PROJECT : OTHER }));
     const whole = filterSchemaRows(rows);
-    const parts = new FilterSchemaTally().addRows(filterSchemaRows(rows.slice(0, 13))).addRows(filterSchemaRows(rows.slice(13))).rows();
+    const parts = new FilterSchemaTally().addPart(filterSchemaPart(rows.slice(0, 13))).addPart(filterSchemaPart(rows.slice(13))).rows();
     expect(sorted(parts.eventNames)).toEqual(sorted(whole.eventNames));
     expect(sorted(parts.propertyKeys)).toEqual(sorted(whole.propertyKeys));
     expect(sorted(parts.propertyValues)).toEqual(sorted(whole.propertyValues));
+    // Promoted keys and values given back by a part go to their own slots: no row twice.
+    const again = new FilterSchemaTally().add(rows.slice(0, 13)).addPart(filterSchemaPart(rows.slice(13))).rows();
+    expect(sorted(again.propertyKeys)).toEqual(sorted(whole.propertyKeys));
+    expect(sorted(again.propertyValues)).toEqual(sorted(whole.propertyValues));
     expect(whole.propertyValues.filter((v) => v.key === "$url" && v.value === "u0").reduce((sum, v) => sum + v.count, 0)).toBe(14);
+  });
+});
+
+describe("filterSchemaPartBytes", () => {
+  test("counts the part's cells and its texts", () => {
+    const part = filterSchemaPart([row({ url: "u".repeat(100), custom_properties: { k: "vvv" } })]);
+    // 1 group (2 + 2 cells), keys $url and k (12 cells), values $url and k (12 cells); texts "$url" + 100 + "k" + "vvv".
+    expect(filterSchemaPartBytes(part)).toBe(8 * 28 + (4 + 1) + (4 + 100 + 1 + 3));
   });
 });
 

@@ -40,6 +40,21 @@ export interface FilterSchemaRows {
   propertyValues: PropertyValueRow[];
 }
 
+/**
+ * A tally as a held message keeps it until its write: flat arrays, a few cells a row and no object per row (an
+ * object a row took about twice the memory, and as many objects for the collector to trace).
+ */
+export interface FilterSchemaPart {
+  /** project_id and kind of each group (an event name) in turn. */
+  groups: string[];
+  /** count and last_seen of each group in turn. */
+  groupTallies: number[];
+  /** Group index, source, value type, key, count and last_seen of each key row in turn. */
+  keys: (number | string)[];
+  /** Group index, source, key, value, count and last_seen of each value row in turn. */
+  values: (number | string)[];
+}
+
 const MAX_VALUE_BYTES = 256;
 const PROMOTED_INDEX = new Map(PROMOTED_COLUMNS.map((promoted, i) => [promoted.name, i]));
 
@@ -59,7 +74,7 @@ interface Group extends EventNameRow {
   values: [Map<string, Map<string, PropertyValueRow>>, Map<string, Map<string, PropertyValueRow>>];
 }
 
-/** Sums rows of the filter schema by their table's key: events (add) and rows tallied elsewhere (addRows). */
+/** Sums rows of the filter schema by their table's key: of events (add), and of tallies made elsewhere (addPart). */
 export class FilterSchemaTally {
   readonly #groups = new Map<string, Group>();
   #last: Group | undefined;
@@ -70,24 +85,46 @@ export class FilterSchemaTally {
     return this;
   }
 
-  /** Adds rows already tallied (by another tally's rows()). */
-  addRows(rows: FilterSchemaRows): this {
-    for (const name of rows.eventNames) tally(this.#group(name.project_id, name.kind), name.count, name.last_seen);
-    for (const key of rows.propertyKeys) {
-      const group = this.#group(key.project_id, key.kind);
-      const promoted = key.source === PropertySource.AUTO ? PROMOTED_INDEX.get(key.key) : undefined;
-      const row = promoted !== undefined && PROMOTED_COLUMNS[promoted]!.type === key.value_type
-        ? promotedKey(group, promoted)
-        : this.#key(group, key.source, key.value_type, key.key);
-      tally(row, key.count, key.last_seen);
+  /** Adds a tally made elsewhere (another tally's part(): a message's, when its write is combined). */
+  addPart(part: FilterSchemaPart): this {
+    const groups: Group[] = [];
+    for (let i = 0; i < part.groups.length; i += 2) {
+      const group = this.#group(part.groups[i] as string, part.groups[i + 1] as string);
+      tally(group, part.groupTallies[i]!, part.groupTallies[i + 1]!);
+      groups.push(group);
     }
-    for (const value of rows.propertyValues) {
-      const group = this.#group(value.project_id, value.kind);
-      const promoted = value.source === PropertySource.AUTO ? PROMOTED_INDEX.get(value.key) : undefined;
-      const byValue = promoted !== undefined ? promotedValues(group, promoted) : valuesOf(group, value.source, value.key);
-      tally(valueRow(group, byValue, value.source, value.key, value.value), value.count, value.last_seen);
+    const { keys, values } = part;
+    for (let i = 0; i < keys.length; i += 6) {
+      const group = groups[keys[i] as number]!;
+      const [source, valueType, key] = [keys[i + 1] as number, keys[i + 2] as number, keys[i + 3] as string];
+      const promoted = source === PropertySource.AUTO ? PROMOTED_INDEX.get(key) : undefined;
+      const row = promoted !== undefined && PROMOTED_COLUMNS[promoted]!.type === valueType ? promotedKey(group, promoted) : this.#key(group, source, valueType, key);
+      tally(row, keys[i + 4] as number, keys[i + 5] as number);
+    }
+    for (let i = 0; i < values.length; i += 6) {
+      const group = groups[values[i] as number]!;
+      const [source, key, value] = [values[i + 1] as number, values[i + 2] as string, values[i + 3] as string];
+      const promoted = source === PropertySource.AUTO ? PROMOTED_INDEX.get(key) : undefined;
+      const byValue = promoted !== undefined ? promotedValues(group, promoted) : valuesOf(group, source, key);
+      tally(valueRow(group, byValue, source, key, value), values[i + 4] as number, values[i + 5] as number);
     }
     return this;
+  }
+
+  /** The tally in compact form, to hold until it is added to another (see FilterSchemaPart). */
+  part(): FilterSchemaPart {
+    const part: FilterSchemaPart = { groups: [], groupTallies: [], keys: [], values: [] };
+    let index = -1;
+    this.#visit(
+      (group) => {
+        index++;
+        part.groups.push(group.project_id, group.kind);
+        part.groupTallies.push(group.count, group.last_seen);
+      },
+      (key) => part.keys.push(index, key.source, key.value_type, key.key, key.count, key.last_seen),
+      (value) => part.values.push(index, value.source, value.key, value.value, value.count, value.last_seen),
+    );
+    return part;
   }
 
   get empty(): boolean {
@@ -96,15 +133,23 @@ export class FilterSchemaTally {
 
   rows(): FilterSchemaRows {
     const rows: FilterSchemaRows = { eventNames: [], propertyKeys: [], propertyValues: [] };
-    for (const group of this.#groups.values()) {
-      const { project_id, kind, count, last_seen } = group;
-      rows.eventNames.push({ project_id, kind, count, last_seen });
-      for (const key of group.promotedKeys) if (key) rows.propertyKeys.push(key);
-      for (const bySource of group.keys) for (const types of bySource.values()) rows.propertyKeys.push(...types);
-      for (const byValue of group.promotedValues) if (byValue) rows.propertyValues.push(...byValue.values());
-      for (const bySource of group.values) for (const byValue of bySource.values()) rows.propertyValues.push(...byValue.values());
-    }
+    this.#visit(
+      ({ project_id, kind, count, last_seen }) => rows.eventNames.push({ project_id, kind, count, last_seen }),
+      (key) => rows.propertyKeys.push(key),
+      (value) => rows.propertyValues.push(value),
+    );
     return rows;
+  }
+
+  /** Every group in turn, each followed by its keys and values. */
+  #visit(onGroup: (group: Group) => void, onKey: (row: PropertyKeyRow) => void, onValue: (row: PropertyValueRow) => void): void {
+    for (const group of this.#groups.values()) {
+      onGroup(group);
+      for (const key of group.promotedKeys) if (key) onKey(key);
+      for (const bySource of group.keys) for (const types of bySource.values()) for (const key of types) onKey(key);
+      for (const byValue of group.promotedValues) if (byValue) for (const value of byValue.values()) onValue(value);
+      for (const bySource of group.values) for (const byValue of bySource.values()) for (const value of byValue.values()) onValue(value);
+    }
   }
 
   #addEvent(row: EventRow): void {
@@ -204,6 +249,11 @@ function valueRow(group: Group, byValue: Map<string, PropertyValueRow>, source: 
   return row;
 }
 
+/** The tally of `rows` in compact form: what a message holds for its write. */
+export function filterSchemaPart(rows: readonly EventRow[]): FilterSchemaPart {
+  return new FilterSchemaTally().add(rows).part();
+}
+
 /** The filter schema rows of `rows`, summed by key. */
 export function filterSchemaRows(rows: readonly EventRow[]): FilterSchemaRows {
   return new FilterSchemaTally().add(rows).rows();
@@ -214,11 +264,11 @@ function tally(row: Tallied, count: number, at: number): void {
   if (at > row.last_seen) row.last_seen = at;
 }
 
-/** About what `rows` take in memory: an object per row, and the texts they alone may hold. */
-export function filterSchemaBytes(rows: FilterSchemaRows): number {
-  let bytes = 80 * (rows.eventNames.length + rows.propertyKeys.length + rows.propertyValues.length);
-  for (const row of rows.propertyKeys) bytes += row.key.length;
-  for (const row of rows.propertyValues) bytes += row.key.length + row.value.length;
+/** About what `part` takes in memory: its cells, and the texts it alone may hold. */
+export function filterSchemaPartBytes(part: FilterSchemaPart): number {
+  let bytes = 8 * (part.groups.length + part.groupTallies.length + part.keys.length + part.values.length);
+  for (let i = 3; i < part.keys.length; i += 6) bytes += (part.keys[i] as string).length;
+  for (let i = 2; i < part.values.length; i += 6) bytes += (part.values[i] as string).length + (part.values[i + 1] as string).length;
   return bytes;
 }
 

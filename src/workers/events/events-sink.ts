@@ -9,7 +9,7 @@ import { EVENTS_STREAM } from "../../domain/ingest/event-partitions.ts";
 import type { EventRow } from "../../domain/ingest/event-row.ts";
 import { EVENT_COLUMNS, encodeEventRows } from "../../domain/ingest/event-native.ts";
 import { encodeFilterSchemaRows } from "../../domain/ingest/filter-schema-native.ts";
-import { type FilterSchemaRows, FilterSchemaTally, filterSchemaBytes, filterSchemaRows } from "../../domain/ingest/filter-schema-rows.ts";
+import { type FilterSchemaPart, FilterSchemaTally, filterSchemaPart, filterSchemaPartBytes } from "../../domain/ingest/filter-schema-rows.ts";
 import type { ClientLookups, StageContext } from "../../domain/ingest/pipeline-types.ts";
 import { RecentRequests, requestKey } from "../../domain/ingest/recent-requests.ts";
 import { GROUP_SUBJECT, groupOf, readQueuedBatches } from "../../domain/ingest/ingest-frames.ts";
@@ -37,10 +37,10 @@ export const recentRequests = () => new RecentRequests(REPEAT_WINDOW_MS, REPEAT_
  * The filter schema (event_names, property_keys, property_values) of what each write stores, tallied here rather
  * than by views inside ClickHouse (migration 0007): each message's rows when converted, a write's messages combined.
  */
-const filterSchema: DerivedTables<EventRow, FilterSchemaRows> = {
-  derive: filterSchemaRows,
-  bytes: filterSchemaBytes,
-  combine: (parts) => encodeFilterSchemaRows(parts.reduce((tally, rows) => tally.addRows(rows), new FilterSchemaTally()).rows()),
+const filterSchema: DerivedTables<EventRow, FilterSchemaPart> = {
+  derive: filterSchemaPart,
+  bytes: filterSchemaPartBytes,
+  combine: (parts) => encodeFilterSchemaRows(parts.reduce((tally, part) => tally.addPart(part), new FilterSchemaTally()).rows()),
 };
 
 /** The events table as the writer of one partition's stream (bare name) sees it; every partition dead-letters into `events_dlq`. */
