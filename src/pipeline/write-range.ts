@@ -97,7 +97,8 @@ async function insertDerived<Row>(messages: HeldMessage<Row>[], ctx: RangeContex
   const { app, sink } = ctx;
   const parts = messages.flatMap((message) => (message.conversion.derived ? [message.conversion.derived.part] : []));
   if (!sink.derived || parts.length === 0) return;
-  for (const { table, format, columns, rows, bytes } of sink.derived.combine(parts)) {
+  // The tables are independent (each deduplicates on its own): inserted side by side, the write waits one round trip.
+  const inserts = sink.derived.combine(parts).map(async ({ table, format, columns, rows, bytes }) => {
     try {
       await insertRows(app, ctx.log, { table, rows: { format, columns, parts: [bytes], rows }, token, maxDataAttempts: Infinity, signal: ctx.signal, keepAlive });
     } catch (error) {
@@ -107,7 +108,9 @@ async function insertDerived<Row>(messages: HeldMessage<Row>[], ctx: RangeContex
     }
     app.metrics.writerBatchRows.observe({ table }, rows);
     app.metrics.writerRows.inc({ table }, rows);
-  }
+  });
+  const failed = (await Promise.allSettled(inserts)).find((result) => result.status === "rejected");
+  if (failed) throw failed.reason;
 }
 
 /** The rows of `messages` per table: encoded parts when the sink encodes, else row objects. */
