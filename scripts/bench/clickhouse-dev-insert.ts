@@ -5,10 +5,13 @@
 // Runs its own server on a spare port with a throw-away data directory, or compares servers started by hand (e.g. an
 // older checkout, or one under `bun --cpu-prof-md`), run after run in turn so that load from elsewhere hits both.
 // --views applies every ClickHouse migration, so that each insert also feeds the materialized views (usage, profile
-// activity and days, filter schema), as in production; --without a_mv,b_mv then drops those views, to see what
-// each one costs.
+// activity and days), as in production; --upto 0006 stops at that migration (0006: the filter schema still kept by
+// views on events, as before 0007); --without a_mv,b_mv then drops those views, to see what each one costs.
+// --filter-schema follows each batch's insert with the inserts of its filter schema as the events worker tallies
+// it since 0007 (messages of 50 rows, combined per batch; the tally is done before timing, only ClickHouse's
+// side is measured).
 //   bun scripts/bench/clickhouse-dev-insert.ts [--rows 100000] [--batch 10000] [--runs 2] [--only exec-json,exec-native]
-//     [--views [--without usage_daily_mv,…]]
+//     [--views [--upto 0006] [--without usage_daily_mv,…]] [--filter-schema]
 //     [--url http://127.0.0.1:P1,http://127.0.0.1:P2 --pid PID1,PID2 --label before,after]
 
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -18,8 +21,10 @@ import { Readable } from "node:stream";
 import { parseArgs } from "node:util";
 import { gzipSync } from "node:zlib";
 import { type ClickHouseClient, ClickHouseLogLevel, createClient } from "@clickhouse/client";
+import type { EncodedTableRows } from "../../src/domain/sql/native-block-writer.ts";
 import { clickhouseSettings } from "../../src/infra/clickhouse.ts";
 import { startDevServer } from "../../test/support/clickhouse-dev-process.ts";
+import { filterSchemaOf, syntheticEventRows } from "./lib/synthetic-event-rows.ts";
 
 const { values: args } = parseArgs({
   options: {
@@ -32,6 +37,8 @@ const { values: args } = parseArgs({
     label: { type: "string", default: "" },
     views: { type: "boolean", default: false },
     without: { type: "string", default: "" },
+    upto: { type: "string", default: "9999" },
+    "filter-schema": { type: "boolean", default: false },
   },
 });
 const totalRows = Number(args.rows);
@@ -75,7 +82,7 @@ const serverCpu = (pid: number) => ({ all: cpuSeconds(`/proc/${pid}/stat`), js: 
 try {
   for (const { admin, ch } of targets) {
     await admin.command({ query: `CREATE DATABASE ${database}` });
-    const files = args.views ? readdirSync(migrations).filter((f) => f.endsWith(".sql")).sort() : ["0001_events.sql", "0002_typed_properties.sql"];
+    const files = args.views ? readdirSync(migrations).filter((f) => f.endsWith(".sql") && f.slice(0, 4) <= args.upto).sort() : ["0001_events.sql", "0002_typed_properties.sql"];
     for (const file of files) {
       for (const statement of readFileSync(join(migrations, file), "utf8").split(/;\s*$/m)) {
         if (statement.replace(/--.*$/gm, "").trim()) await ch.command({ query: statement });
@@ -90,7 +97,7 @@ try {
   const structure = columns.map((c) => `${c.name} ${c.type}`).join(", ").replaceAll("'", "\\'");
 
   // Every batch as objects (what the writer holds), JSONEachRow bytes, and the engine's own RowBinary and Native.
-  const batches: { objects: Record<string, unknown>[]; json: Uint8Array; rowBinary: Uint8Array; native: Uint8Array; files: Record<string, string> }[] = [];
+  const batches: { objects: Record<string, unknown>[]; json: Uint8Array; rowBinary: Uint8Array; native: Uint8Array; files: Record<string, string>; filterSchema: EncodedTableRows[] }[] = [];
   for (let offset = 0; offset < totalRows; offset += batchRows) {
     const objects = syntheticEventRows(offset, Math.min(batchRows, totalRows - offset));
     const json = new TextEncoder().encode(objects.map((row) => JSON.stringify(row)).join("\n") + "\n");
@@ -102,7 +109,7 @@ try {
       writeFileSync(files[format], bytes);
       return bytes;
     };
-    batches.push({ objects, json, rowBinary: await convert("RowBinary"), native: await convert("Native"), files });
+    batches.push({ objects, json, rowBinary: await convert("RowBinary"), native: await convert("Native"), files, filterSchema: args["filter-schema"] ? filterSchemaOf(objects) : [] });
   }
   const mb = (pick: (b: (typeof batches)[number]) => Uint8Array) => (batches.reduce((n, b) => n + pick(b).byteLength, 0) / 1e6).toFixed(1);
   console.log(`${totalRows.toLocaleString()} rows in batches of ${batchRows.toLocaleString()}: JSONEachRow ${mb((b) => b.json)} MB, RowBinary ${mb((b) => b.rowBinary)} MB, Native ${mb((b) => b.native)} MB (gzip: ${mb((b) => gzipSync(b.json, { level: 1 }))} / ${mb((b) => gzipSync(b.rowBinary, { level: 1 }))} / ${mb((b) => gzipSync(b.native, { level: 1 }))} MB at level 1)`);
@@ -138,7 +145,12 @@ try {
         await target.ch.command({ query: "TRUNCATE TABLE events" });
         const before = serverCpu(target.pid);
         const t = performance.now();
-        for (const batch of batches) await insert(target, batch);
+        for (const batch of batches) {
+          await insert(target, batch);
+          for (const table of batch.filterSchema) {
+            await target.ch.exec({ query: `INSERT INTO ${table.table} (${table.columns.join(", ")}) FORMAT Native`, values: body(table.bytes) }).then(drain);
+          }
+        }
         const after = serverCpu(target.pid);
         best[i] = { ms: Math.min(best[i]!.ms, performance.now() - t), cpu: Math.min(best[i]!.cpu, after.all - before.all), js: Math.min(best[i]!.js, after.js - before.js) };
         const [{ n }] = (await (await target.ch.query({ query: "SELECT count() AS n FROM events", format: "JSONEachRow" })).json<{ n: string }>()) as [{ n: string }];
@@ -158,51 +170,4 @@ try {
   }
   if (server) await server.dispose();
   rmSync(work, { recursive: true, force: true });
-}
-
-/** `count` rows as the events worker writes them, about 1.3 KB of JSON each, repeating the SDK's page facts and a few derived ones in auto_properties. */
-function syntheticEventRows(first: number, count: number): Record<string, unknown>[] {
-  const projects = ["0b5d6c1e-8f0a-4c55-9a11-2f7d3e4b5a61", "7f3e2d1c-0b9a-4877-8665-544332211000", "c0ffee00-1234-4abc-8def-0123456789ab"];
-  const kinds = ["page_view", "page_view", "click", "signup", "scroll"];
-  const browsers = [["Chrome", "131.0.0.0"], ["Firefox", "133.0"], ["Safari", "18.1"], ["Edge", "131.0.2903.86"]];
-  const systems = [["Windows", "10"], ["macOS", "14.6"], ["iOS", "18.1"], ["Android", "14"]];
-  const places = [["DE", "Berlin", "Berlin"], ["US", "California", "San Francisco"], ["FR", "Île-de-France", "Paris"], ["JP", "Tokyo", "Tokyo"]];
-  const sources = [["", "", "", "direct"], ["google", "cpc", "winter_sale_2026", "paid_search"], ["newsletter", "email", "weekly-digest", "email"]];
-  const start = Date.parse("2026-11-01T00:00:00Z");
-  const time = (ms: number) => new Date(ms).toISOString().replace("T", " ").replace("Z", "");
-  const rows: Record<string, unknown>[] = [];
-  for (let i = first; i < first + count; i++) {
-    const [browser, browserVersion] = browsers[i % 4]!;
-    const [os, osVersion] = systems[(i >> 2) % 4]!;
-    const [country, region, city] = places[(i >> 3) % 4]!;
-    const [utmSource, utmMedium, utmCampaign, channel] = sources[i % 3]!;
-    const path = `/docs/guide-${i % 1013}`;
-    const url = `https://example.com${path}${utmSource ? `?utm_source=${utmSource}` : ""}`;
-    const referrer = i % 3 === 1 ? "https://www.google.com/" : i % 3 === 2 ? "https://mail.example.org/" : "";
-    const title = `Guide ${i % 1013} — Example Docs`;
-    const device = i % 4 === 2 || i % 4 === 3 ? "mobile" : "desktop";
-    const [width, height] = device === "mobile" ? [390, 844] : [1920, 1080];
-    const distinct = `user-${(i * 7919) % 60_000}`;
-    const row = {
-      project_id: projects[i % 3], event_id: crypto.randomUUID(), kind: kinds[i % 5],
-      occurred_at: time(start + i * 37), received_at: time(start + i * 37 + 120),
-      distinct_id: distinct, session_id: crypto.randomUUID(), cookieless: i % 10 === 0, is_bot: false,
-      url, pathname: path, hostname: "example.com", referrer, referrer_domain: referrer ? new URL(referrer).hostname : "",
-      channel, utm_source: utmSource, utm_medium: utmMedium, utm_campaign: utmCampaign, utm_term: "", utm_content: "",
-      page_title: title, locale: "en-US", screen_width: width, screen_height: height, platform: "web", sdk_version: "1.4.2",
-      browser, browser_version: browserVersion, os, os_version: osVersion, device_type: device, country, region, city,
-    };
-    rows.push({
-      ...row,
-      auto_properties: {
-        $url: url, $referrer: referrer, $pageTitle: title, $locale: "en-US", $screenWidth: String(width),
-        $screenHeight: String(height), $platform: "web", $sdkVersion: "1.4.2", $browser: browser, $os: os, $country: country,
-      },
-      auto_types: { $screenWidth: 2, $screenHeight: 2 },
-      custom_properties: { plan: i % 2 ? "pro" : "free", cart_items: String(i % 9), experiment: `exp-${i % 4}`, logged_in: i % 3 ? "true" : "false" },
-      custom_numbers: { cart_items: i % 9 },
-      custom_types: { cart_items: 2, logged_in: 4 },
-    });
-  }
-  return rows;
 }

@@ -17,6 +17,7 @@ import ch0003 from "../../migrations/clickhouse/0003_profiles.sql" with { type: 
 import ch0004 from "../../migrations/clickhouse/0004_profile_activity.sql" with { type: "text" };
 import ch0005 from "../../migrations/clickhouse/0005_filter_schema.sql" with { type: "text" };
 import ch0006 from "../../migrations/clickhouse/0006_usage.sql" with { type: "text" };
+import ch0007 from "../../migrations/clickhouse/0007_filter_schema_from_worker.sql" with { type: "text" };
 import nats0001 from "../../migrations/nats/0001_streams.json" with { type: "text" };
 import nats0002 from "../../migrations/nats/0002_stream_limits.json" with { type: "text" };
 import nats0003 from "../../migrations/nats/0003_email_retries.json" with { type: "text" };
@@ -41,6 +42,7 @@ export const embeddedMigrations = {
     "0004_profile_activity.sql": ch0004,
     "0005_filter_schema.sql": ch0005,
     "0006_usage.sql": ch0006,
+    "0007_filter_schema_from_worker.sql": ch0007,
   },
   nats: {
     "0001_streams.json": nats0001,

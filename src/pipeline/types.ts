@@ -1,6 +1,7 @@
 // The shapes the stream → ClickHouse writer shares with the roles that use it. A role describes its table once
 // (a TableSink); the writer does the rest: ordered ranges, plan → insert → commit → ack, dead letters, metrics.
 
+import type { EncodedTableRows } from "../domain/sql/native-block-writer.ts";
 import type { HeldBudget } from "./held-budget.ts";
 import type { StoredMessage } from "./stream-messages.ts";
 
@@ -17,6 +18,8 @@ export interface Conversion<Row> {
    * `rows` then emptied), so a held message keeps its compact bytes rather than objects.
    */
   encoded?: { rows: number; bytes: Uint8Array };
+  /** For a sink with `derived`: what its rows give the derived tables, and the bytes that takes in memory. */
+  derived?: { part: unknown; bytes: number };
 }
 
 /**
@@ -29,6 +32,20 @@ export interface RowEncoding<Row> {
   format: "Native";
   columns: readonly string[];
   encode(rows: readonly Row[]): Uint8Array;
+}
+
+/**
+ * Tables a sink fills with what it derives from its own rows (the events' filter schema): a part is derived from
+ * each message's rows when it is converted (before they are encoded), and a write's parts are combined and
+ * inserted after the sink's own rows, each table under the same token. So only rows inserted are counted, and
+ * each count is inserted once: see insertDerived in ./write-range.ts.
+ */
+export interface DerivedTables<Row, Part> {
+  derive(rows: readonly Row[]): Part;
+  /** What a part takes in memory while its message is held (counted against the limits with the message). */
+  bytes(part: Part): number;
+  /** The parts of one write's messages as rows per table (tables without rows left out). */
+  combine(parts: Part[]): EncodedTableRows[];
 }
 
 export interface WriteLimits {
@@ -48,6 +65,8 @@ export interface TableSink<Row> {
    * range's token (deduplication is per table, so one token serves all). Without it every row goes to `table`.
    */
   split?(rows: Row[]): Map<string, unknown[]>;
+  /** Tables derived from the rows of `table` (not used with `split`). */
+  derived?: DerivedTables<Row, unknown>;
   /** Rows of `table` sent in a binary format (not used with `split`); without it, JSONEachRow. */
   encoding?: RowEncoding<Row>;
   /** The stream's bare name (`events`); its dead-letter twin is `<stream>_dlq`… */
@@ -86,18 +105,29 @@ export interface HeldMessage<Row> extends StoredMessage {
 
 export const rowCount = <Row>(message: HeldMessage<Row>): number => message.conversion.encoded?.rows ?? message.conversion.rows.length;
 
-/** What a held message takes in memory, as counted against the limits: its bytes as queued, and encoded. */
-export const heldBytes = <Row>(message: HeldMessage<Row>): number => message.data.byteLength + (message.conversion.encoded?.bytes.byteLength ?? 0);
+/** What a held message takes in memory, as counted against the limits: its bytes as queued, encoded, and derived. */
+export const heldBytes = <Row>(message: HeldMessage<Row>): number =>
+  message.data.byteLength + (message.conversion.encoded?.bytes.byteLength ?? 0) + (message.conversion.derived?.bytes ?? 0);
 
 /**
- * A conversion as the writer holds it: with an encoding, the rows become bytes now. Rows that cannot be encoded
- * make the whole message a dead letter (the encoder names the event and column).
+ * A conversion as the writer holds it: with an encoding, the rows become bytes now, and with derived tables their
+ * part is derived now. Rows that cannot be encoded make the whole message a dead letter (the encoder names the
+ * event and column), with nothing derived.
  */
 export function encodedConversion<Row>(sink: TableSink<Row>, conversion: Conversion<Row>): Conversion<Row> {
-  if (!sink.encoding || sink.split || conversion.rows.length === 0) return conversion;
-  try {
-    return { rows: [], reject: conversion.reject, encoded: { rows: conversion.rows.length, bytes: sink.encoding.encode(conversion.rows) } };
-  } catch (error) {
-    return { rows: [], reject: { reason: "unencodable", detail: (error as Error).message } };
+  if (sink.split || conversion.rows.length === 0 || (!sink.encoding && !sink.derived)) return conversion;
+  let encoded: Conversion<Row>["encoded"];
+  if (sink.encoding) {
+    try {
+      encoded = { rows: conversion.rows.length, bytes: sink.encoding.encode(conversion.rows) };
+    } catch (error) {
+      return { rows: [], reject: { reason: "unencodable", detail: (error as Error).message } };
+    }
   }
+  let derived: Conversion<Row>["derived"];
+  if (sink.derived) {
+    const part = sink.derived.derive(conversion.rows);
+    derived = { part, bytes: sink.derived.bytes(part) };
+  }
+  return { rows: encoded ? [] : conversion.rows, reject: conversion.reject, encoded, derived };
 }

@@ -66,20 +66,51 @@ function refusal(error: unknown): string {
 
 async function insert<Row>(first: number, last: number, messages: HeldMessage<Row>[], ctx: RangeContext<Row>, maxDataAttempts: number): Promise<void> {
   const { app, sink } = ctx;
+  const token = `${ctx.nats.names.stream(sink.stream)}:${first}-${last}`;
+  const keepAlive = () => messages.forEach((message) => message.working?.());
   for (const [table, tableRows] of byTable(messages, sink)) {
     const count = Array.isArray(tableRows) ? tableRows.length : tableRows.rows;
     if (count === 0) continue;
-    await insertRows(app, ctx.log, {
-      table,
-      rows: tableRows,
-      token: `${ctx.nats.names.stream(sink.stream)}:${first}-${last}`,
-      maxDataAttempts,
-      signal: ctx.signal,
-      keepAlive: () => messages.forEach((message) => message.working?.()),
-    });
+    await insertRows(app, ctx.log, { table, rows: tableRows, token, maxDataAttempts, signal: ctx.signal, keepAlive });
     app.metrics.writerBatchRows.observe({ table }, count);
     app.metrics.writerRows.inc({ table }, count);
   }
+  await insertDerived(messages, ctx, token, keepAlive);
+}
+
+/**
+ * The derived tables' rows of `messages`, inserted once the sink's own rows are, each table under the same token
+ * (ClickHouse deduplicates per table). Why this counts every row inserted exactly once:
+ * - an insert retried, or a range planned and written again after a crash (between the two inserts or not), is
+ *   sent under the same token, so ClickHouse drops what it already has, table by table;
+ * - the parts are derived from the rows this range inserts: a repeat dropped at conversion (recent-requests.ts)
+ *   or a part of a message dead-lettered is in neither. (A range written again after a crash is converted again,
+ *   by a process that remembers no requests: if the first attempt's events went in, a retry of a request of an
+ *   earlier range that it dropped is counted now, though stored once: the one over-count the views did not have.)
+ * - a range ClickHouse refuses never gets here: its messages are written one by one, each under a token of its
+ *   own, with its own part, and a message dead-lettered then never gets here either.
+ * For the same reason a refusal here is retried without end rather than reported: the sink's rows are in, under
+ * this token, and writing the range again message by message would insert them (and count them) a second time.
+ * Rows derived from ClickHouse's own accepted rows are not expected to be refused.
+ */
+async function insertDerived<Row>(messages: HeldMessage<Row>[], ctx: RangeContext<Row>, token: string, keepAlive: () => void): Promise<void> {
+  const { app, sink } = ctx;
+  const parts = messages.flatMap((message) => (message.conversion.derived ? [message.conversion.derived.part] : []));
+  if (!sink.derived || parts.length === 0) return;
+  // The tables are independent (each deduplicates on its own): inserted side by side, the write waits one round trip.
+  const inserts = sink.derived.combine(parts).map(async ({ table, format, columns, rows, bytes }) => {
+    try {
+      await insertRows(app, ctx.log, { table, rows: { format, columns, parts: [bytes], rows }, token, maxDataAttempts: Infinity, signal: ctx.signal, keepAlive });
+    } catch (error) {
+      // Blocks that do not join fail before any attempt: no data error may reach writeRange's one-by-one path.
+      if (!isDataError(error)) throw error;
+      throw new Error(`${table}: rows derived from ${sink.table} were refused (written again until they pass): ${(error as Error).message}`, { cause: error });
+    }
+    app.metrics.writerBatchRows.observe({ table }, rows);
+    app.metrics.writerRows.inc({ table }, rows);
+  });
+  const failed = (await Promise.allSettled(inserts)).find((result) => result.status === "rejected");
+  if (failed) throw failed.reason;
 }
 
 /** The rows of `messages` per table: encoded parts when the sink encodes, else row objects. */

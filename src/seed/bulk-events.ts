@@ -1,11 +1,13 @@
 // The fast bulk path: events are generated inside ClickHouse (INSERT … SELECT over numbers(), see traffic-sql.ts),
-// so nothing crosses the wire but the statement. The materialized views on `events` (profile activity, the filter
-// schema) fire as they do for the intake's writes. Chunks of sessions keep each statement a few seconds long and
+// so nothing crosses the wire but the statement. The materialized views on `events` (profile activity, usage) fire
+// as they do for the intake's writes; the filter schema, which the events worker writes beside its events, is
+// added from each chunk's events once they are in. Chunks of sessions keep each statement a few seconds long and
 // give the progress bar something to report; the last chunk stops at exactly the number of events asked for.
 
 import type { ClickHouseClient } from "@clickhouse/client";
 import type { SeedPlan } from "./seed-plan.ts";
-import { ORDERED_TRAFFIC_SQL, SESSION_EVENTS_SQL, TRAFFIC_COLUMNS, TRAFFIC_SQL, trafficParams } from "./traffic-sql.ts";
+import { backfillFilterSchema } from "./backfill-filter-schema.ts";
+import { ORDERED_TRAFFIC_SQL, SESSION_EVENTS_SQL, SESSION_IDS_SQL, TRAFFIC_COLUMNS, TRAFFIC_SQL, trafficParams } from "./traffic-sql.ts";
 
 /** Sessions per statement: about 150,000 events. */
 export const SESSIONS_PER_CHUNK = 20_000;
@@ -35,12 +37,15 @@ export async function insertTrafficChunk(ch: ClickHouseClient, plan: SeedPlan, c
   const columns = TRAFFIC_COLUMNS.join(", ");
   // Sorting costs a fifth of the statement; only a cut chunk needs it.
   const rows = chunk.whole ? TRAFFIC_SQL : `${ORDERED_TRAFFIC_SQL} LIMIT {limit:UInt64}`;
+  const params = trafficParams(plan, chunk.first, chunk.sessions);
   await ch.command({
     query: `INSERT INTO events (${columns}) SELECT ${columns} FROM (${rows})`,
-    query_params: { ...trafficParams(plan, chunk.first, chunk.sessions), limit: chunk.events },
+    query_params: { ...params, limit: chunk.events },
     // One statement's rows may land in several parts; none of them is a retry to deduplicate.
     clickhouse_settings: { insert_deduplicate: 0 },
   });
+  // A chunk's sessions are its own (ids drawn from the seed): their events are exactly the rows just inserted.
+  await backfillFilterSchema(ch, `project_id = {project:UUID} AND session_id IN (${SESSION_IDS_SQL})`, params);
 }
 
 /** Seeds plan.events events; `onProgress` hears the running total after each chunk. */

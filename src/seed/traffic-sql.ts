@@ -55,6 +55,12 @@ const eventsSql = `
     round(items * [19.5, 49., 99.9][indexOf(['free', 'pro', 'team'], plan)] * (1 - 0.2 * ${draw("s", "step", "6")}), 2) AS amount
   FROM (${sessionsSql}) ARRAY JOIN range(len) AS step`;
 
+/** Session `s`'s id: a UUID drawn from the seed, so the sessions of a chunk are known without its events. */
+const SESSION_ID = "toString(reinterpretAsUUID(concat(reinterpretAsFixedString(cityHash64({seed:UInt64}, s, 'session')), reinterpretAsFixedString(cityHash64({seed:UInt64}, s, 'session2')))))";
+
+/** The session ids of sessions [first, first + count): an IN list that picks a chunk's events in `events`. */
+export const SESSION_IDS_SQL = `SELECT ${SESSION_ID} FROM (SELECT number AS s FROM numbers({first:UInt64}, {count:UInt64}))`;
+
 /** Rows for `events` (TRAFFIC_COLUMNS, plus user_agent) of sessions [first, first + count), in no set order. */
 export const TRAFFIC_SQL = `
 SELECT
@@ -64,7 +70,7 @@ SELECT
   fromUnixTimestamp64Milli(at_ms, 'UTC') AS occurred_at,
   occurred_at AS received_at,
   if(known AND start_ms >= signed_in_ms, concat('user-', toString(visitor)), concat('anon-', toString(visitor))) AS distinct_id,
-  toString(reinterpretAsUUID(concat(reinterpretAsFixedString(cityHash64({seed:UInt64}, s, 'session')), reinterpretAsFixedString(cityHash64({seed:UInt64}, s, 'session2'))))) AS session_id,
+  ${SESSION_ID} AS session_id,
   false AS cookieless,
   false AS is_bot,
   concat('${SITE}', path, if(step = 0 AND utm_source != '', concat('?utm_source=', utm_source, '&utm_medium=', utm_medium, '&utm_campaign=', utm_campaign), '')) AS url,

@@ -1,6 +1,7 @@
 // GetFilterSchema and GetPropertyValues of InsightsService and ActivityService (one implementation) through a
 // stock Connect client against a running `pug server`: counts, types and order read from the filter schema
-// tables that the materialized views fill as events and profile mirror rows are inserted.
+// tables that seedEvents backfills as it inserts events (the events worker writes them for its own writes) and the
+// materialized views fill as profile mirror rows are inserted.
 
 import { timestampDate } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError } from "@connectrpc/connect";

@@ -72,6 +72,8 @@ describe("pug seed", () => {
     expect(b).toEqual(a!);
     expect(c!.events).toBe("20000");
     expect(c!.sum).not.toBe(a!.sum);
+    // The filter schema, added after each chunk, counts every event once.
+    expect((await one<{ named: string }>("SELECT toString(sum(count)) AS named FROM event_names WHERE project_id = {project:UUID}", first)).named).toBe("20000");
 
     // 20,000 events → 800 visitors; every 4th (0, 4, …, 796) signs in: 200 people, each with their anonymous id.
     const [pg] = await sql<{ profiles: number; aliases: number; mismatched: number }[]>`
@@ -125,6 +127,21 @@ describe("pug seed", () => {
     const [sent, written] = [await rows(viaApi), await rows(bulk)];
     expect(sent.length).toBe(300);
     expect(sent).toEqual(written);
+    // The filter schema the events worker wrote equals the bulk path's backfill (but geo, times and the SDK's
+    // $projectId, which the bulk rows do not carry in auto_properties).
+    await waitFor("the worker's filter schema of 300 events", async () => (await one<{ named: string }>("SELECT toString(sum(count)) AS named FROM event_names WHERE project_id = {project:UUID}", viaApi)).named === "300", 10_000);
+    const schema = async (projectId: string) => {
+      const read = async (query: string) => await (await stack.ch.query({ query, query_params: { project: projectId }, format: "JSONEachRow" })).json();
+      const comparable = "key NOT IN ('$country', '$region', '$city', '$projectId')";
+      return {
+        names: await read("SELECT kind, sum(count) AS n FROM event_names WHERE project_id = {project:UUID} GROUP BY kind ORDER BY kind"),
+        keys: await read(`SELECT source, key, value_type, kind, sum(count) AS n FROM property_keys WHERE project_id = {project:UUID} AND ${comparable} GROUP BY ALL ORDER BY ALL`),
+        values: await read(`SELECT source, key, kind, value, sum(count) AS n FROM property_values WHERE project_id = {project:UUID} AND ${comparable} GROUP BY ALL ORDER BY ALL`),
+      };
+    };
+    const [viaWorker, backfilled] = [await schema(viaApi), await schema(bulk)];
+    expect(viaWorker.values.length).toBeGreaterThan(20);
+    expect(viaWorker).toEqual(backfilled);
 
     const expected = await one<{ people: string }>(
       `SELECT uniqExact(toUInt64(substring(distinct_id, 6))) AS people FROM events

@@ -1,6 +1,7 @@
 // The filter schema (migration 0005) as the real intake and events worker fill it: event names, property keys
-// per source with their value types, and recent values, all kept by ClickHouse's materialized views as rows are
-// written. Profile keys come from mirror rows inserted into `profiles` here (the profile worker writes them).
+// per source with their value types, and recent values, tallied by the worker for each write of events (0007).
+// Profile keys come from mirror rows inserted into `profiles` here (the profile worker writes them), through
+// ClickHouse's materialized views.
 
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
@@ -34,6 +35,13 @@ async function send(events: Event[]): Promise<void> {
   expect(response.status).toBe(200);
   const ids = events.map((e) => `'${e.eventId}'`).join(",");
   await waitFor(`${events.length} events stored`, async () => (await stack.stored(`event_id IN (${ids})`)).rows === events.length);
+  // The worker inserts a write's filter schema right after its events.
+  await waitFor("the filter schema of every event stored", async () => {
+    const [counted] = await rows<{ named: string; stored: string }>(
+      "SELECT (SELECT sum(count) FROM event_names WHERE project_id = {project:UUID}) AS named, (SELECT count() FROM events WHERE project_id = {project:UUID}) AS stored",
+    );
+    return counted!.named === counted!.stored;
+  });
 }
 
 async function rows<T>(query: string, params: Record<string, unknown> = {}): Promise<T[]> {

@@ -7,7 +7,7 @@ import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import { describe, expect, test } from "bun:test";
 import { IngestBatchSchema } from "../../src/gen/internal/ingest/v1/ingest_pb.ts";
 import { createPostgres } from "../../src/infra/postgres.ts";
-import { backgroundLoad, expectExactlyOnce, type IngestStack, ingestStack } from "../support/ingest-stack.ts";
+import { backgroundLoad, expectExactlyOnce, type IngestStack, ingestStack, namedEvents } from "../support/ingest-stack.ts";
 import { waitFor } from "../support/ports.ts";
 import { batchBody, sdkEvent, sdkRequest } from "../support/sdk-events.ts";
 import { readQueuedBatches } from "../../src/domain/ingest/ingest-frames.ts";
@@ -57,6 +57,8 @@ describe("data the writer cannot store", () => {
       expect(letters.map((l) => [l.reason, l.seq])).toEqual([["unenrichable", String(published.seq)]]);
       expect(letters[0]!.detail).toStartWith(`${broken.eventId}: TypeError`);
       expect(letters[0]!.events).toEqual([broken.eventId]);
+      // The filter schema counts what was stored, not the event dead-lettered.
+      expect(await namedEvents(stack)).toBe(3);
       await expectNoRestart(stack);
       expect(await workerMetrics(stack)).toContain('pug_dead_lettered_total{table="events",reason="unenrichable"} 1');
     } finally {
@@ -86,6 +88,10 @@ describe("data the writer cannot store", () => {
       const later = [sdkEvent(stack.projectId)];
       expect((await sdkRequest(stack.baseUrl, stack.publicKey, batchBody(later))).status).toBe(200);
       await waitFor("an event sent afterwards stored", async () => (await stack.stored(`event_id = '${later[0]!.eventId}'`)).rows === 1, 20_000);
+      await waitFor("the stream drained again", async () => (await stack.queued()) === 0, 20_000);
+      // The range refused, then written message by message: the filter schema counts each stored event once, the
+      // refused message's events not at all.
+      expect(await namedEvents(stack)).toBe(4);
       await expectNoRestart(stack);
       expect(await workerMetrics(stack)).toMatch(/pug_writer_insert_failures_total\{table="events",kind="data"\} ([5-9]|\d\d)/);
     } finally {

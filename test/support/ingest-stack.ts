@@ -110,6 +110,14 @@ export async function expectExactlyOnce(stack: IngestStack, accepted: Set<string
   const ids = new Set((await result.json<[string]>()).map(([id]) => id));
   expect([...accepted].filter((id) => !ids.has(id))).toEqual([]);
   await waitFor("the events stream emptied", async () => (await stack.queued()) === 0, emptiedWithinMs);
+  // A write's filter schema is inserted before its messages are acknowledged: it counts each event once too.
+  expect(await namedEvents(stack)).toBe(accepted.size);
+}
+
+/** The events of the stack's project counted in event_names (the filter schema the events worker writes). */
+export async function namedEvents(stack: IngestStack): Promise<number> {
+  const result = await stack.ch.query({ query: "SELECT sum(count) AS n FROM event_names WHERE project_id = {project:UUID}", query_params: { project: stack.projectId }, format: "JSONEachRow" });
+  return Number((await result.json<{ n: string }>())[0]!.n);
 }
 
 /** Which parts hold an event id stored twice, for the failure message: which write repeated it. */

@@ -1,7 +1,9 @@
 // Automatic properties that live in typed columns of `events` rather than in auto_properties: what the
 // server derives (user agent, geo, URL parts, channel, UTM) and the SDK's own page facts. Each `$name` here is
-// read from its column and nowhere else: by the filter schema (migrations/clickhouse/0005_filter_schema.sql,
-// kept equal to this list by test/migrate/pure.test.ts) and by query builders. A column is "set" when it is not
+// read from its column and nowhere else: by the filter schema (the events worker's tally,
+// ../ingest/filter-schema-rows.ts, and the backfill, ../sql/filter-schema-backfill.ts, both built from this list;
+// before them the views of migrations/clickhouse/0005_filter_schema.sql, which test/migrate/pure.test.ts holds
+// equal to it) and by query builders. A column is "set" when it is not
 // empty (strings) or not 0 (numbers).
 //
 // The SDK sends `$url`, `$referrer`, `$pageTitle`, `$locale`, `$platform`, `$sdkVersion`, `$screenWidth` and

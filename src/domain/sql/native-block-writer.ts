@@ -7,6 +7,15 @@
 
 import { BinaryWriter } from "./binary-writer.ts";
 
+/** One table's rows as one Native block: the body of `INSERT INTO <table> (<columns>) FORMAT Native`. */
+export interface EncodedTableRows {
+  table: string;
+  format: "Native";
+  columns: readonly string[];
+  rows: number;
+  bytes: Uint8Array;
+}
+
 export class NativeBlockWriter {
   readonly #out: BinaryWriter;
   readonly #columns: number;

@@ -8,6 +8,8 @@ import type { App } from "../../app/app.ts";
 import { EVENTS_STREAM } from "../../domain/ingest/event-partitions.ts";
 import type { EventRow } from "../../domain/ingest/event-row.ts";
 import { EVENT_COLUMNS, encodeEventRows } from "../../domain/ingest/event-native.ts";
+import { encodeFilterSchemaRows } from "../../domain/ingest/filter-schema-native.ts";
+import { type FilterSchemaPart, FilterSchemaTally, filterSchemaPart, filterSchemaPartBytes } from "../../domain/ingest/filter-schema-rows.ts";
 import type { ClientLookups, StageContext } from "../../domain/ingest/pipeline-types.ts";
 import { RecentRequests, requestKey } from "../../domain/ingest/recent-requests.ts";
 import { GROUP_SUBJECT, groupOf, readQueuedBatches } from "../../domain/ingest/ingest-frames.ts";
@@ -15,7 +17,7 @@ import { enrichBatch, needsLegacyClientFacts } from "../../domain/ingest/pipelin
 import { type IngestBatch, IngestBatchSchema } from "../../gen/internal/ingest/v1/ingest_pb.ts";
 import { hmacHex, type SaltSource } from "../../infra/cookieless-salt.ts";
 import type { HeldBudget } from "../../pipeline/held-budget.ts";
-import type { Conversion, TableSink } from "../../pipeline/types.ts";
+import type { Conversion, DerivedTables, TableSink } from "../../pipeline/types.ts";
 import type { ErasureTombstones } from "../../store/erasure-tombstones.ts";
 
 export { EVENTS_STREAM };
@@ -31,6 +33,16 @@ let sinks = 0;
 /** The memory of recent requests that the events sinks of one process share (see recent-requests.ts). */
 export const recentRequests = () => new RecentRequests(REPEAT_WINDOW_MS, REPEAT_CAPACITY);
 
+/**
+ * The filter schema (event_names, property_keys, property_values) of what each write stores, tallied here rather
+ * than by views inside ClickHouse (migration 0007): each message's rows when converted, a write's messages combined.
+ */
+const filterSchema: DerivedTables<EventRow, FilterSchemaPart> = {
+  derive: filterSchemaPart,
+  bytes: filterSchemaPartBytes,
+  combine: (parts) => encodeFilterSchemaRows(parts.reduce((tally, part) => tally.addPart(part), new FilterSchemaTally()).rows()),
+};
+
 /** The events table as the writer of one partition's stream (bare name) sees it; every partition dead-letters into `events_dlq`. */
 export function eventsSink(app: App, lookups: StageContext & Pick<ClientLookups, "geo">, salts: SaltSource, tombstones: ErasureTombstones, stream: string, budget: HeldBudget, recent: RecentRequests): TableSink<EventRow> {
   const { batchMax, batchMaxBytes, batchWaitMs } = app.config.eventsWorker;
@@ -45,6 +57,7 @@ export function eventsSink(app: App, lookups: StageContext & Pick<ClientLookups,
     limits: { maxRows: batchMax, maxBytes: batchMaxBytes, maxWaitMs: batchWaitMs },
     budget,
     encoding: { format: "Native", columns: EVENT_COLUMNS, encode: encodeEventRows },
+    derived: filterSchema,
     async convert(message): Promise<Conversion<EventRow>> {
       let batches: IngestBatch[];
       try {

@@ -36,8 +36,8 @@ export async function countPersonEvents(ch: ClickHouseClient, projectId: string,
 /**
  * The property values the person's events and profile put into the filter schema's recent values (an email in a
  * trait, a URL with a token): (source, key, value), read before the rows they come from are deleted. The promoted
- * columns with many distinct values are read from their columns, as property_values_events_mv takes them
- * (migrations/clickhouse/0005_filter_schema.sql): auto_properties does not hold them.
+ * columns with many distinct values are read from their columns, as the filter schema takes them
+ * (src/domain/ingest/filter-schema-rows.ts): auto_properties does not hold them.
  */
 const PERSON_VALUES = `
   SELECT DISTINCT 1 AS source, key, value FROM events ARRAY JOIN mapKeys(auto_properties) AS key, mapValues(auto_properties) AS value
