@@ -89,10 +89,15 @@ async function insert<Row>(first: number, last: number, messages: HeldMessage<Ro
  *   earlier range that it dropped is counted now, though stored once: the one over-count the views did not have.)
  * - a range ClickHouse refuses never gets here: its messages are written one by one, each under a token of its
  *   own, with its own part, and a message dead-lettered then never gets here either.
- * For the same reason a refusal here is retried without end rather than reported: the sink's rows are in, under
- * this token, and writing the range again message by message would insert them (and count them) a second time.
- * Rows derived from ClickHouse's own accepted rows are not expected to be refused.
+ * For the same reason a refusal here never reaches writeRange's one-by-one path: the sink's rows are in, under this
+ * token, and writing the range again message by message would insert them (and count them) a second time. Rows
+ * derived from ClickHouse's own accepted rows are not expected to be refused; if a table still refuses them after
+ * the attempts a data error gets, that table's rows of this write are left out, logged as an error and counted
+ * (pug_writer_insert_failures_total): they are an index of what the events hold, and stalling the events of the
+ * partition behind them (until the stream fills and intake refuses) would cost far more than a few lower counts.
  */
+const DERIVED_DATA_ATTEMPTS = 5;
+
 async function insertDerived<Row>(messages: HeldMessage<Row>[], ctx: RangeContext<Row>, token: string, keepAlive: () => void): Promise<void> {
   const { app, sink } = ctx;
   const parts = messages.flatMap((message) => (message.conversion.derived ? [message.conversion.derived.part] : []));
@@ -100,11 +105,11 @@ async function insertDerived<Row>(messages: HeldMessage<Row>[], ctx: RangeContex
   // The tables are independent (each deduplicates on its own): inserted side by side, the write waits one round trip.
   const inserts = sink.derived.combine(parts).map(async ({ table, format, columns, rows, bytes }) => {
     try {
-      await insertRows(app, ctx.log, { table, rows: { format, columns, parts: [bytes], rows }, token, maxDataAttempts: Infinity, signal: ctx.signal, keepAlive });
+      await insertRows(app, ctx.log, { table, rows: { format, columns, parts: [bytes], rows }, token, maxDataAttempts: DERIVED_DATA_ATTEMPTS, signal: ctx.signal, keepAlive });
     } catch (error) {
-      // Blocks that do not join fail before any attempt: no data error may reach writeRange's one-by-one path.
       if (!isDataError(error)) throw error;
-      throw new Error(`${table}: rows derived from ${sink.table} were refused (written again until they pass): ${(error as Error).message}`, { cause: error });
+      ctx.log.error("rows derived from the written rows were refused; this write's rows of the table are left out", { table, from: sink.table, token, rows, error });
+      return;
     }
     app.metrics.writerBatchRows.observe({ table }, rows);
     app.metrics.writerRows.inc({ table }, rows);

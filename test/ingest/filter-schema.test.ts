@@ -165,4 +165,20 @@ describe("the filter schema", () => {
     // Profiles add no event names and no event keys.
     expect((await eventNames()).map((n) => n.kind)).toEqual(["page_view", "signup"]);
   });
+
+  test("a table that keeps refusing a write's filter schema loses only that write's rows of it: the events, the other tables and later writes go on", async () => {
+    await stack.ch.command({ query: "ALTER TABLE property_values ADD CONSTRAINT refuse_me CHECK value != 'refuse-me'" });
+    try {
+      await send([signup("refuse-me"), signup("gold")]);
+      const givenUp = "rows derived from the written rows were refused";
+      await waitFor("the worker to give up on that write's property values", async () => stack.worker!.output().includes(givenUp));
+      // event_names of that write went in (send waited for them); property_values of the whole write did not.
+      expect(await values(2, "plan", "signup")).toEqual([["free", 1], ["pro", 3]]);
+      expect(await keys(2)).toContainEqual(["plan", 1, "signup", 6]);
+    } finally {
+      await stack.ch.command({ query: "ALTER TABLE property_values DROP CONSTRAINT refuse_me" });
+    }
+    await send([signup("platinum")]);
+    expect(await values(2, "plan", "signup")).toEqual([["platinum", 1], ["free", 1], ["pro", 3]]);
+  });
 });
