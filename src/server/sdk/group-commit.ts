@@ -1,7 +1,9 @@
 // Group commit: concurrent BatchCreate requests bound for the same partition stream share one JetStream message.
 // Per stream, a request is published at once when nothing is in flight; while publishes are in flight (at most
 // MAX_IN_FLIGHT), requests wait and go out together as soon as one completes, or after MAX_WAIT_MS, up to
-// GROUP_MAX_BYTES a message (a request larger than that goes alone; one larger than a message is split). Each
+// GROUP_MAX_BYTES a message (a request larger than that goes alone; one larger than a message is split). A stream
+// starts a group at most every MIN_GROUP_GAP_MS unless a group is full: a request after a quiet spell goes at once,
+// a busy stream's requests wait up to that long to share a message. Each
 // request is answered only once the message holding it is stored (ack-after-durable); when that publish fails, every
 // request in it gets the same error and the SDKs retry.
 //
@@ -25,6 +27,13 @@ import { MessageTooLarge, queueMessageLimit } from "./ingest-publisher.ts";
 const MAX_IN_FLIGHT = 3;
 /** The longest a request waits for a group while publishes are in flight but none completes. */
 const MAX_WAIT_MS = 2;
+/**
+ * The least time between two groups of a stream that are not full. A message's cost (the publish's socket write,
+ * JetStream storing and acknowledging it, the worker fetching, acknowledging and writing it) barely depends on its
+ * size at these sizes: with single-event requests on 4 partitions, groups went from 2.6 to 7 requests and NATS and
+ * the events worker spent 30% less CPU a request, for at most this much more wait.
+ */
+const MIN_GROUP_GAP_MS = 4;
 /**
  * A group stops taking requests at this size, well under a message's limit: a larger message only delays the
  * requests in it (their answers wait for all of it to be stored) and gains nothing per byte.
@@ -65,6 +74,8 @@ interface StreamQueue {
   timer?: ReturnType<typeof setTimeout>;
   /** When the timer fires (ms). */
   timerAt: number;
+  /** When the last group was started (ms). */
+  launchedAt: number;
 }
 
 export function groupCommit(nats: () => Promise<Nats>, timeoutMs = 3_000): GroupCommit {
@@ -104,13 +115,16 @@ export function groupCommit(nats: () => Promise<Nats>, timeoutMs = 3_000): Group
       expired.failed(new Error(`waited ${timeoutMs} ms for a publish to the queue to end; nothing of this request was queued`));
     }
     const limit = groupLimit(queue.nats);
-    while (queue.waiting.length > 0 && queue.inFlight < MAX_IN_FLIGHT && (due || queue.inFlight === 0 || queue.waitingBytes >= limit)) {
+    while (queue.waiting.length > 0 && queue.inFlight < MAX_IN_FLIGHT && (((due || queue.inFlight === 0) && now - queue.launchedAt >= MIN_GROUP_GAP_MS) || queue.waitingBytes >= limit)) {
       launch(queue);
+      queue.launchedAt = now;
       due = false;
     }
-    // With a slot free, the group goes out after the short wait; with every slot held, a completion pumps, and the
-    // timer only ends the wait of the oldest request.
-    const wakeAt = queue.waiting.length === 0 ? undefined : queue.inFlight < MAX_IN_FLIGHT ? now + MAX_WAIT_MS : queue.waiting[0]!.queuedAt + timeoutMs;
+    // With a slot free, the group goes out after the short wait (and the gap); with every slot held, a completion
+    // pumps, and the timer only ends the wait of the oldest request.
+    const wakeAt = queue.waiting.length === 0 ? undefined
+      : queue.inFlight < MAX_IN_FLIGHT ? Math.max(now + MAX_WAIT_MS, queue.launchedAt + MIN_GROUP_GAP_MS)
+      : queue.waiting[0]!.queuedAt + timeoutMs;
     if (queue.timer && (wakeAt === undefined || wakeAt < queue.timerAt)) {
       clearTimeout(queue.timer);
       queue.timer = undefined;
@@ -130,7 +144,7 @@ export function groupCommit(nats: () => Promise<Nats>, timeoutMs = 3_000): Group
       const limit = queueMessageLimit(connection);
       if (request.batch.byteLength + GROUP_FRAMING_BYTES > limit) return publishSplit(connection, stream, request, limit, timeoutMs);
       let queue = queues.get(stream);
-      if (!queue) queues.set(stream, (queue = { subject: connection.names.subject(stream, GROUP_SUBJECT), nats: connection, waiting: [], waitingBytes: 0, inFlight: 0, timerAt: 0 }));
+      if (!queue) queues.set(stream, (queue = { subject: connection.names.subject(stream, GROUP_SUBJECT), nats: connection, waiting: [], waitingBytes: 0, inFlight: 0, timerAt: 0, launchedAt: 0 }));
       queue.nats = connection;
       const bytes = request.batch.byteLength;
       const { promise, resolve, reject } = Promise.withResolvers<void>();
