@@ -1,9 +1,8 @@
 // Group commit: concurrent BatchCreate requests bound for the same partition stream share one JetStream message.
-// Per stream, a request is published at once when nothing is in flight; while publishes are in flight (at most
-// MAX_IN_FLIGHT), requests wait and go out together as soon as one completes, or after MAX_WAIT_MS, up to
-// GROUP_MAX_BYTES a message (a request larger than that goes alone; one larger than a message is split). A stream
-// starts a group at most every MIN_GROUP_GAP_MS unless a group is full: a request after a quiet spell goes at once,
-// a busy stream's requests wait up to that long to share a message. Each
+// Per stream (domain/ingest/group-pacing.ts): a request after a quiet spell is published at once; otherwise requests
+// wait and go out together when a publish in flight completes or after a short wait, but a stream starts a group
+// that is not full at most every few milliseconds, so a busy stream's requests share messages. A group holds up to
+// GROUP_MAX_BYTES (a request larger than that goes alone; one larger than a message is split). Each
 // request is answered only once the message holding it is stored (ack-after-durable); when that publish fails, every
 // request in it gets the same error and the SDKs retry.
 //
@@ -19,21 +18,11 @@
 // own events, as before group commit: a retry of such a request is deduplicated by JetStream itself.
 
 import { encodeBatch, encodeGroup, GROUP_FRAMING_BYTES, GROUP_SUBJECT, type BatchEnvelope } from "../../domain/ingest/ingest-frames.ts";
+import { groupStartsNow, nextLookAt, type StreamPace } from "../../domain/ingest/group-pacing.ts";
 import { takeGroup } from "../../domain/ingest/group-take.ts";
 import type { Nats } from "../../infra/nats.ts";
 import { MessageTooLarge, queueMessageLimit } from "./ingest-publisher.ts";
 
-/** Publishes in flight per stream at once: enough to keep the pipe busy, few enough that groups form. */
-const MAX_IN_FLIGHT = 3;
-/** The longest a request waits for a group while publishes are in flight but none completes. */
-const MAX_WAIT_MS = 2;
-/**
- * The least time between two groups of a stream that are not full. A message's cost (the publish's socket write,
- * JetStream storing and acknowledging it, the worker fetching, acknowledging and writing it) barely depends on its
- * size at these sizes: with single-event requests on 4 partitions, groups went from 2.6 to 7 requests and NATS and
- * the events worker spent 30% less CPU a request, for at most this much more wait.
- */
-const MIN_GROUP_GAP_MS = 4;
 /**
  * A group stops taking requests at this size, well under a message's limit: a larger message only delays the
  * requests in it (their answers wait for all of it to be stored) and gains nothing per byte.
@@ -58,24 +47,20 @@ export interface GroupCommit {
 interface Waiting {
   request: QueuedRequest;
   bytes: number;
-  /** When it began to wait (ms): it gives up after the publish timeout, as its publish would have. */
+  /** When it began to wait (performance.now()): it gives up after the publish timeout, as its publish would have. */
   queuedAt: number;
   stored: () => void;
   failed: (error: unknown) => void;
 }
 
-interface StreamQueue {
+/** A stream's queue; its times are performance.now()'s. */
+interface StreamQueue extends StreamPace {
   subject: string;
   nats: Nats;
   waiting: Waiting[];
-  /** What the waiting requests take in a group message, framing included. */
-  waitingBytes: number;
-  inFlight: number;
   timer?: ReturnType<typeof setTimeout>;
-  /** When the timer fires (ms). */
+  /** When the timer fires. */
   timerAt: number;
-  /** When the last group was started (ms). */
-  launchedAt: number;
 }
 
 export function groupCommit(nats: () => Promise<Nats>, timeoutMs = 3_000): GroupCommit {
@@ -108,23 +93,19 @@ export function groupCommit(nats: () => Promise<Nats>, timeoutMs = 3_000): Group
    * refused, retryably, rather than answered after its client gave up and sent it again.
    */
   const pump = (queue: StreamQueue, due: boolean) => {
-    const now = Date.now();
+    const now = performance.now();
     while (queue.waiting.length > 0 && now - queue.waiting[0]!.queuedAt >= timeoutMs) {
       const expired = queue.waiting.shift()!;
       queue.waitingBytes -= expired.bytes + GROUP_FRAMING_BYTES;
       expired.failed(new Error(`waited ${timeoutMs} ms for a publish to the queue to end; nothing of this request was queued`));
     }
     const limit = groupLimit(queue.nats);
-    while (queue.waiting.length > 0 && queue.inFlight < MAX_IN_FLIGHT && (((due || queue.inFlight === 0) && now - queue.launchedAt >= MIN_GROUP_GAP_MS) || queue.waitingBytes >= limit)) {
+    while (queue.waiting.length > 0 && groupStartsNow(queue, now, due, limit)) {
       launch(queue);
       queue.launchedAt = now;
       due = false;
     }
-    // With a slot free, the group goes out after the short wait (and the gap); with every slot held, a completion
-    // pumps, and the timer only ends the wait of the oldest request.
-    const wakeAt = queue.waiting.length === 0 ? undefined
-      : queue.inFlight < MAX_IN_FLIGHT ? Math.max(now + MAX_WAIT_MS, queue.launchedAt + MIN_GROUP_GAP_MS)
-      : queue.waiting[0]!.queuedAt + timeoutMs;
+    const wakeAt = queue.waiting.length === 0 ? undefined : nextLookAt(queue, now, queue.waiting[0]!.queuedAt, timeoutMs);
     if (queue.timer && (wakeAt === undefined || wakeAt < queue.timerAt)) {
       clearTimeout(queue.timer);
       queue.timer = undefined;
@@ -144,11 +125,11 @@ export function groupCommit(nats: () => Promise<Nats>, timeoutMs = 3_000): Group
       const limit = queueMessageLimit(connection);
       if (request.batch.byteLength + GROUP_FRAMING_BYTES > limit) return publishSplit(connection, stream, request, limit, timeoutMs);
       let queue = queues.get(stream);
-      if (!queue) queues.set(stream, (queue = { subject: connection.names.subject(stream, GROUP_SUBJECT), nats: connection, waiting: [], waitingBytes: 0, inFlight: 0, timerAt: 0, launchedAt: 0 }));
+      if (!queue) queues.set(stream, (queue = { subject: connection.names.subject(stream, GROUP_SUBJECT), nats: connection, waiting: [], waitingBytes: 0, inFlight: 0, timerAt: 0, launchedAt: -Infinity }));
       queue.nats = connection;
       const bytes = request.batch.byteLength;
       const { promise, resolve, reject } = Promise.withResolvers<void>();
-      queue.waiting.push({ request, bytes, queuedAt: Date.now(), stored: resolve, failed: reject });
+      queue.waiting.push({ request, bytes, queuedAt: performance.now(), stored: resolve, failed: reject });
       queue.waitingBytes += bytes + GROUP_FRAMING_BYTES;
       pump(queue, false);
       return promise;
