@@ -35,6 +35,7 @@ export interface Metrics {
   writerInsertSeconds: Histogram<"table">;
   writerInsertFailures: Counter<"table" | "kind">;
   writerRows: Counter<"table">;
+  writerDerivedDropped: Counter<"table">;
   writerHeldBytes: Gauge<"table">;
   writerFetchErrors: Counter<"table">;
   /** Messages found gone from the stream before they were written (removed by its age or size limits). */
@@ -94,6 +95,7 @@ export function createMetrics(): Metrics {
     writerBatchRows: new Histogram({ name: "pug_writer_batch_rows", help: "Rows per ClickHouse insert", labelNames: ["table"], buckets: [1, 10, 50, 100, 500, 1000, 5000, 10000, 50000], registers }),
     writerInsertSeconds: new Histogram({ name: "pug_writer_insert_seconds", help: "Time of one ClickHouse insert attempt that succeeded", labelNames: ["table"], buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10], registers }),
     writerInsertFailures: new Counter({ name: "pug_writer_insert_failures_total", help: "Failed ClickHouse insert attempts, by kind (data: refused rows; unavailable: anything else, retried)", labelNames: ["table", "kind"], registers }),
+    writerDerivedDropped: new Counter({ name: "pug_writer_derived_dropped_rows_total", help: "Rows of a derived table (the events' filter schema) left out of a write because the table kept refusing them; the events themselves were written", labelNames: ["table"], registers }),
     writerRows: new Counter({ name: "pug_writer_rows_total", help: "Rows written to ClickHouse", labelNames: ["table"], registers }),
     writerHeldBytes: new Gauge({ name: "pug_writer_held_bytes", help: "Bytes held by the writer, not yet written: its stream messages, and their rows encoded for ClickHouse", labelNames: ["table"], registers }),
     writerFetchErrors: new Counter({ name: "pug_writer_fetch_errors_total", help: "Pulls from JetStream that failed and were retried (reconnects, leader elections, missed heartbeats)", labelNames: ["table"], registers }),

@@ -250,7 +250,9 @@ class TableWriter<Row> {
   async #convert(message: StoredMessage, signal: AbortSignal): Promise<HeldMessage<Row>["conversion"] | undefined> {
     for (let attempt = 1; ; attempt++) {
       try {
-        return encodedConversion(this.sink, await this.sink.convert(message));
+        return encodedConversion(this.sink, await this.sink.convert(message), (error) =>
+          this.log.error("could not derive the derived tables' rows of a message; its rows are written without them", { seq: message.seq, error }),
+        );
       } catch (error) {
         if (signal.aborted) return undefined;
         const delay = backoffDelay(attempt, { baseMs: 200, maxMs: 5_000 });

@@ -112,9 +112,11 @@ export const heldBytes = <Row>(message: HeldMessage<Row>): number =>
 /**
  * A conversion as the writer holds it: with an encoding, the rows become bytes now, and with derived tables their
  * part is derived now. Rows that cannot be encoded make the whole message a dead letter (the encoder names the
- * event and column), with nothing derived.
+ * event and column), with nothing derived. Deriving that throws (a bug: rows that could be encoded can be
+ * tallied) leaves the message without a part, reported to `underived`: its rows are still written, only the
+ * index they would add to is short, where retrying the conversion would stall the stream behind it for good.
  */
-export function encodedConversion<Row>(sink: TableSink<Row>, conversion: Conversion<Row>): Conversion<Row> {
+export function encodedConversion<Row>(sink: TableSink<Row>, conversion: Conversion<Row>, underived: (error: unknown) => void): Conversion<Row> {
   if (sink.split || conversion.rows.length === 0 || (!sink.encoding && !sink.derived)) return conversion;
   let encoded: Conversion<Row>["encoded"];
   if (sink.encoding) {
@@ -126,8 +128,12 @@ export function encodedConversion<Row>(sink: TableSink<Row>, conversion: Convers
   }
   let derived: Conversion<Row>["derived"];
   if (sink.derived) {
-    const part = sink.derived.derive(conversion.rows);
-    derived = { part, bytes: sink.derived.bytes(part) };
+    try {
+      const part = sink.derived.derive(conversion.rows);
+      derived = { part, bytes: sink.derived.bytes(part) };
+    } catch (error) {
+      underived(error);
+    }
   }
   return { rows: encoded ? [] : conversion.rows, reject: conversion.reject, encoded, derived };
 }

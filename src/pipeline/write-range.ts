@@ -78,6 +78,9 @@ async function insert<Row>(first: number, last: number, messages: HeldMessage<Ro
   await insertDerived(messages, ctx, token, keepAlive);
 }
 
+/** Attempts a derived table's refused rows get before they are left out (see insertDerived). */
+const DERIVED_DATA_ATTEMPTS = 5;
+
 /**
  * The derived tables' rows of `messages`, inserted once the sink's own rows are, each table under the same token
  * (ClickHouse deduplicates per table). Why this counts every row inserted exactly once:
@@ -93,11 +96,9 @@ async function insert<Row>(first: number, last: number, messages: HeldMessage<Ro
  * token, and writing the range again message by message would insert them (and count them) a second time. Rows
  * derived from ClickHouse's own accepted rows are not expected to be refused; if a table still refuses them after
  * the attempts a data error gets, that table's rows of this write are left out, logged as an error and counted
- * (pug_writer_insert_failures_total): they are an index of what the events hold, and stalling the events of the
+ * (pug_writer_derived_dropped_rows_total): they are an index of what the events hold, and stalling the events of the
  * partition behind them (until the stream fills and intake refuses) would cost far more than a few lower counts.
  */
-const DERIVED_DATA_ATTEMPTS = 5;
-
 async function insertDerived<Row>(messages: HeldMessage<Row>[], ctx: RangeContext<Row>, token: string, keepAlive: () => void): Promise<void> {
   const { app, sink } = ctx;
   const parts = messages.flatMap((message) => (message.conversion.derived ? [message.conversion.derived.part] : []));
@@ -109,6 +110,7 @@ async function insertDerived<Row>(messages: HeldMessage<Row>[], ctx: RangeContex
     } catch (error) {
       if (!isDataError(error)) throw error;
       ctx.log.error("rows derived from the written rows were refused; this write's rows of the table are left out", { table, from: sink.table, token, rows, error });
+      app.metrics.writerDerivedDropped.inc({ table }, rows);
       return;
     }
     app.metrics.writerBatchRows.observe({ table }, rows);

@@ -172,6 +172,8 @@ describe("the filter schema", () => {
       await send([signup("refuse-me"), signup("gold")]);
       const givenUp = "rows derived from the written rows were refused";
       await waitFor("the worker to give up on that write's property values", async () => stack.worker!.output().includes(givenUp));
+      const metrics = await (await fetch(`${stack.workerUrl}/metrics`)).text();
+      expect(metrics).toMatch(/pug_writer_derived_dropped_rows_total\{table="property_values"\} [1-9]/);
       // event_names of that write went in (send waited for them); property_values of the whole write did not.
       expect(await values(2, "plan", "signup")).toEqual([["free", 1], ["pro", 3]]);
       expect(await keys(2)).toContainEqual(["plan", 1, "signup", 6]);
