@@ -35,6 +35,8 @@ const migrations = Object.keys(embeddedMigrations.clickhouse).sort() as (keyof t
 
 beforeAll(async () => {
   for (const [name, database] of Object.entries(databases) as [keyof typeof databases, string][]) {
+    // A run killed before its afterAll may have left it.
+    await admin.command({ query: `DROP DATABASE IF EXISTS \`${database}\` SYNC` });
     await admin.command({ query: `CREATE DATABASE \`${database}\`` });
     const ch = createClickHouse({ url: env.clickhouseUrl, database });
     clients[name] = ch;

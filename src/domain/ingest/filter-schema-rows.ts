@@ -8,11 +8,10 @@
 // cell, a string when absent. Values are 1 to 256 bytes of UTF-8, datetimes left out (promoted columns have none),
 // screen sizes as decimal integers. Counts are rows, last_seen the latest received_at.
 
+import { PropertySource } from "../../gen/common/v1/filter_schema_pb.ts";
 import { PROMOTED_COLUMNS } from "../properties/promoted-columns.ts";
 import { ValueType } from "../properties/value-types.ts";
 import type { EventRow } from "./event-row.ts";
-
-export const PropertySource = { AUTO: 1, CUSTOM: 2 } as const;
 
 export interface EventNameRow {
   project_id: string;
@@ -125,10 +124,6 @@ export class FilterSchemaTally {
       (value) => part.values.push(index, value.source, value.key, value.value, value.count, value.last_seen),
     );
     return part;
-  }
-
-  get empty(): boolean {
-    return this.#groups.size === 0;
   }
 
   rows(): FilterSchemaRows {

@@ -69,7 +69,7 @@ export async function limitedBody(request: Request, limits: BodyLimits): Promise
     return connectErrorResponse(new ConnectError(`content-encoding '${encoding}' is not supported (use gzip or none)`, Code.Unimplemented), 415);
   }
   if (body.byteLength > limits.maxDecodedBodyBytes) {
-    // Configured below the body limit: intake decodes a binary BatchCreate itself (sdk-routes.ts), so Connect's
+    // Configured below the body limit: intake decodes a binary BatchCreate itself (events-intake.ts), so Connect's
     // readMaxBytes never sees it; the decoded limit holds here for every body.
     return tooLarge(`request body is ${mib(body.byteLength)}; the limit is ${mib(limits.maxDecodedBodyBytes)}`);
   }

@@ -27,16 +27,23 @@ export const putUrl: Stage = (w) => {
   return w;
 };
 
-/**
- * Parsing a URL costs more than all the other stages of an event together, and most events of a site are on a few
- * hundred pages (and come from a few hundred referrers): the parts of the last 10,000 distinct URLs are remembered.
- */
-export const urlParts: (raw: string) => UrlParts | undefined = memoised((raw) => {
+function partsOf(raw: string): UrlParts | undefined {
   const url = parseUrl(raw);
   if (!url) return undefined;
   const utm = mayHaveUtm(url.search) ? utmFields.map((field) => (url.searchParams.get(field) ?? "").slice(0, 256)) : noUtm;
   return { hostname: url.hostname.replace(/^www\./, ""), pathname: url.pathname, utm };
-}, 10_000);
+}
+
+/** URLs longer than this are parsed each time: they are rarely repeated, and would make the memo large. */
+const MEMOISED_MAX_LENGTH = 512;
+const memoisedParts = memoised(partsOf, 10_000);
+
+/**
+ * Parsing a URL costs more than all the other stages of an event together, and most events of a site are on a few
+ * hundred pages (and come from a few hundred referrers): the parts of the last 10,000 distinct URLs are remembered
+ * (at most ~10 MB, with keys of at most MEMOISED_MAX_LENGTH characters).
+ */
+export const urlParts = (raw: string): UrlParts | undefined => (raw.length <= MEMOISED_MAX_LENGTH ? memoisedParts(raw) : partsOf(raw));
 
 /**
  * Whether a query string can hold a `utm_…` parameter: building `searchParams` costs more than the rest of the
