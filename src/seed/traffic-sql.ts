@@ -55,11 +55,8 @@ const eventsSql = `
     round(items * [19.5, 49., 99.9][indexOf(['free', 'pro', 'team'], plan)] * (1 - 0.2 * ${draw("s", "step", "6")}), 2) AS amount
   FROM (${sessionsSql}) ARRAY JOIN range(len) AS step`;
 
-/** Session `s`'s id: a UUID drawn from the seed, so the sessions of a chunk are known without its events. */
+/** Session `s`'s id: a UUID drawn from the seed. */
 const SESSION_ID = "toString(reinterpretAsUUID(concat(reinterpretAsFixedString(cityHash64({seed:UInt64}, s, 'session')), reinterpretAsFixedString(cityHash64({seed:UInt64}, s, 'session2')))))";
-
-/** The session ids of sessions [first, first + count): an IN list that picks a chunk's events in `events`. */
-export const SESSION_IDS_SQL = `SELECT ${SESSION_ID} FROM (SELECT number AS s FROM numbers({first:UInt64}, {count:UInt64}))`;
 
 /** Rows for `events` (TRAFFIC_COLUMNS, plus user_agent) of sessions [first, first + count), in no set order. */
 export const TRAFFIC_SQL = `

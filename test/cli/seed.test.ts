@@ -102,6 +102,27 @@ describe("pug seed", () => {
     expect(Number(funnel.purchased)).toBeGreaterThan(0);
   });
 
+  test("seeding a project again counts each run's events once in the filter schema, as the views counted each insert", async () => {
+    const project = await newProject("seed twice");
+    for (let run = 0; run < 2; run++) expect((await seed(project, "--events", "20000", "--days", "30")).code).toBe(0);
+
+    const byKind = async (query: string) =>
+      Object.fromEntries((await (await stack.ch.query({ query, query_params: { project }, format: "JSONEachRow" })).json<{ kind: string; n: string }>()).map((row) => [row.kind, Number(row.n)]));
+    // Both runs wrote the same rows; ReplacingMergeTree keeps one of each.
+    const stored = await byKind("SELECT kind, count() AS n FROM events FINAL WHERE project_id = {project:UUID} GROUP BY kind");
+    expect(Object.values(stored).reduce((a, b) => a + b)).toBe(20000);
+    const inserted = Object.fromEntries(Object.entries(stored).map(([kind, n]) => [kind, 2 * n]));
+    expect({
+      names: await byKind("SELECT kind, sum(count) AS n FROM event_names WHERE project_id = {project:UUID} GROUP BY kind"),
+      platformKeys: await byKind("SELECT kind, sum(count) AS n FROM property_keys WHERE project_id = {project:UUID} AND source = 1 AND key = '$platform' GROUP BY kind"),
+      platformValues: await byKind("SELECT kind, sum(count) AS n FROM property_values WHERE project_id = {project:UUID} AND source = 1 AND key = '$platform' GROUP BY kind"),
+    }).toEqual({ names: inserted, platformKeys: inserted, platformValues: inserted });
+    const purchases = await byKind("SELECT kind, sum(count) AS n FROM property_keys WHERE project_id = {project:UUID} AND source = 2 AND key = 'amount' GROUP BY kind");
+    expect(purchases).toEqual({ purchase: inserted.purchase! });
+    // Nothing of a chunk's scratch table is left behind.
+    expect((await one<{ left: string }>("SELECT toString(count()) AS left FROM system.tables WHERE database = currentDatabase() AND startsWith(name, 'seed_chunk_')", project)).left).toBe("0");
+  });
+
   test("--through-api sends the same traffic through the intake and the identifies merge the visitors", async () => {
     const [viaApi, bulk] = [stack.projectId, await newProject("seed bulk twin")];
     const healthPort = freePort();

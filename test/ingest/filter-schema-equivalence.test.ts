@@ -23,6 +23,7 @@ import { createClickHouse } from "../../src/infra/clickhouse.ts";
 import { embeddedMigrations } from "../../src/migrate/embedded.ts";
 import { sendRows } from "../../src/pipeline/clickhouse-insert.ts";
 import { backfillFilterSchema } from "../../src/seed/backfill-filter-schema.ts";
+import { eventsWhere } from "../../src/domain/sql/filter-schema-backfill.ts";
 import { pick, type Random, seededRandom } from "../support/fuzz.ts";
 import { testEnv } from "../support/test-env.ts";
 
@@ -132,7 +133,7 @@ describe("the filter schema", () => {
         }
       }
     }
-    for (const project of PROJECTS) await backfillFilterSchema(clients.backfill, "project_id = {project:UUID}", { project });
+    for (const project of PROJECTS) await backfillFilterSchema(clients.backfill, eventsWhere("project_id = {project:UUID}"), { project });
 
     const views = await contents(clients.views);
     // Not vacuous: every table holds many rows, of every source and of the edges.

@@ -6,6 +6,7 @@ import { type Client, createClient } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-web";
 import type { Sql } from "../../src/infra/postgres.ts";
 import { backfillFilterSchema } from "../../src/seed/backfill-filter-schema.ts";
+import { eventsWhere } from "../../src/domain/sql/filter-schema-backfill.ts";
 import { ActivityService } from "../../src/gen/shared/activity/v1/activity_pb.ts";
 import { InsightsService } from "../../src/gen/shared/insights/v1/insights_pb.ts";
 import { ProfilesService } from "../../src/gen/shared/profiles/v1/profiles_pb.ts";
@@ -81,5 +82,5 @@ export async function seedEvents(ch: ClickHouseClient, events: SeedEvent[]): Pro
   const at = (date: Date) => date.toISOString().replace("T", " ").replace("Z", "");
   const rows = events.map((event) => ({ event_id: crypto.randomUUID(), kind: "click", session_id: "", cookieless: false, ...event, occurred_at: at(event.occurred_at), received_at: at(event.occurred_at) }));
   await ch.insert({ table: "events", format: "JSONEachRow", values: rows });
-  await backfillFilterSchema(ch, "event_id IN {ids:Array(UUID)}", { ids: rows.map((row) => row.event_id) });
+  await backfillFilterSchema(ch, eventsWhere("event_id IN {ids:Array(UUID)}"), { ids: rows.map((row) => row.event_id) });
 }

@@ -6,6 +6,7 @@
 import type { ClickHouseClient } from "@clickhouse/client";
 import type { Sql } from "../../../src/infra/postgres.ts";
 import { backfillFilterSchema } from "../../../src/seed/backfill-filter-schema.ts";
+import { eventsWhere } from "../../../src/domain/sql/filter-schema-backfill.ts";
 import { insertTraffic } from "../../../src/seed/bulk-events.ts";
 import { insertPeople } from "../../../src/seed/seed-people.ts";
 import { defaultEndMs, knownVisitorCount, seedPlan } from "../../../src/seed/seed-plan.ts";
@@ -33,7 +34,7 @@ export async function insertSyntheticEvents(ch: ClickHouseClient, sql: Sql, opti
       FROM numbers({count:UInt64})`,
     query_params: { project: projectId, count: eraseEvents },
   });
-  await backfillFilterSchema(ch, "project_id = {project:UUID} AND startsWith(session_id, 'se-')", { project: projectId });
+  await backfillFilterSchema(ch, eventsWhere("project_id = {project:UUID} AND startsWith(session_id, 'se-')"), { project: projectId });
   options.onProgress?.(events + eraseEvents, events + eraseEvents);
   await ch.command({
     query: `INSERT INTO profile_aliases (project_id, alias_id, external_id, profile_id, version, is_deleted)

@@ -1,23 +1,30 @@
 // The filter schema of events written without the events worker (`pug seed`'s bulk path, benchmarks, tests that
-// insert into events directly), as INSERT … SELECT statements over the events a filter picks: the SELECTs of the
+// insert into events directly), as INSERT … SELECT statements over a source of event rows: the SELECTs of the
 // materialized views of migrations/clickhouse/0005_filter_schema.sql (dropped by 0007, the worker tallies what it
-// writes: src/domain/ingest/filter-schema-rows.ts), each reading `events WHERE <filter>` where the view read an
-// insert block. test/ingest/filter-schema-equivalence.test.ts holds these, the worker's tally and the views equal.
+// writes: src/domain/ingest/filter-schema-rows.ts), each reading the source where the view read an insert block.
+// test/ingest/filter-schema-equivalence.test.ts holds these, the worker's tally and the views equal.
 //
-// Run each statement once, after the events it counts are inserted, with insert_deduplicate = 0: the target tables
-// drop a repeated block, and two backfills may well yield the same rows.
+// Run each statement once per insert, over exactly the rows that insert wrote, with insert_deduplicate = 0: the
+// target tables drop a repeated block, and two backfills may well yield the same rows. A source that filters
+// `events` also picks rows an earlier insert wrote with the same ids (ReplacingMergeTree keeps both until it
+// merges), and reads what the sort key cannot narrow: writers that still hold their rows pass those instead.
 
 import { PROMOTED_COLUMNS } from "../properties/promoted-columns.ts";
 
 const promotedNames = PROMOTED_COLUMNS.map((promoted) => `'${promoted.name}'`).join(", ");
 
-/** The statements that add the filter schema of the events `where` picks (an SQL condition on events' columns). */
-export function filterSchemaBackfill(where: string): string[] {
-  const events = `(SELECT * FROM events WHERE ${where})`;
+/** The events `where` (an SQL condition on events' columns) picks, as a backfill source. */
+export const eventsWhere = (where: string) => `(SELECT * FROM events WHERE ${where})`;
+
+/**
+ * The statements that add the filter schema of the rows of `source`: a table expression (a table's name or a
+ * parenthesised SELECT) with the columns of `events`.
+ */
+export function filterSchemaBackfill(source: string): string[] {
   return [
     `INSERT INTO event_names (project_id, kind, count, last_seen)
 SELECT project_id, kind, toUInt64(count()) AS count, max(received_at) AS last_seen
-FROM ${events}
+FROM ${source}
 GROUP BY project_id, kind`,
 
     `INSERT INTO property_keys (project_id, source, key, value_type, kind, count, last_seen)
@@ -28,7 +35,7 @@ FROM
         mapKeys(custom_properties) AS custom_keys, mapKeys(custom_types) AS custom_typed, mapValues(custom_types) AS custom_type_values,
         [${PROMOTED_COLUMNS.map((p) => (p.type === 2 ? `${p.column} != 0` : `${p.column} != ''`)).join(", ")}] AS set_columns,
         count() AS events, max(received_at) AS seen
-    FROM ${events}
+    FROM ${source}
     GROUP BY project_id, kind, auto_keys, auto_typed, auto_type_values, custom_keys, custom_typed, custom_type_values, set_columns
 )
 ARRAY JOIN arrayConcat(
@@ -45,7 +52,7 @@ GROUP BY project_id, source, key, value_type, kind`,
     // apart after grouping (few distinct values per insert block); the same rows either way.
     `INSERT INTO property_values (project_id, source, key, kind, value, count, last_seen)
 SELECT project_id, if(origin = 2, toUInt8(2), toUInt8(1)) AS source, key, kind, value, toUInt64(count()) AS count, max(received_at) AS last_seen
-FROM ${events}
+FROM ${source}
 ARRAY JOIN
     arrayConcat(arrayWithConstant(length(auto_properties), toUInt8(0)), arrayWithConstant(${PROMOTED_COLUMNS.length}, toUInt8(1)), arrayWithConstant(length(custom_properties), toUInt8(2))) AS origin,
     arrayConcat(CAST(mapKeys(auto_properties), 'Array(String)'), [${promotedNames}], CAST(mapKeys(custom_properties), 'Array(String)')) AS key,
