@@ -221,9 +221,32 @@ export async function startNatsCluster(size = 3): Promise<NatsCluster> {
       rmSync(dir, { recursive: true, force: true });
     },
   };
+  /**
+   * Every node answering JetStream is not yet a cluster that places a stream on all of them: the meta leader may not
+   * know every peer yet ("no suitable peers for placement"). Ready once a stream of `size` replicas can be made.
+   */
+  const waitUntilPlaceable = async () => {
+    const connection = await connect({ servers: nodes.map((n) => n.url), timeout: 2_000 });
+    try {
+      const jsm = await jetstreamManager(connection, { timeout: 2_000 });
+      await waitFor(`a stream placed on all ${size} cluster nodes`, async () => {
+        try {
+          await jsm.streams.add({ name: "placement_probe", subjects: ["placement.probe"], num_replicas: size });
+        } catch (error) {
+          if (/no suitable peers|insufficient resources|timeout/i.test((error as Error).message)) return false;
+          throw error;
+        }
+        await jsm.streams.delete("placement_probe");
+        return true;
+      }, 30_000);
+    } finally {
+      await connection.close();
+    }
+  };
   for (const node of nodes) spawn(node);
   try {
     await waitUntilReady();
+    await waitUntilPlaceable();
   } catch (error) {
     await cluster.stop();
     throw error;
