@@ -6,7 +6,7 @@ import { describe, expect, test } from "bun:test";
 import { createPostgres } from "../../src/infra/postgres.ts";
 import { backgroundLoad, expectExactlyOnce, ingestStack } from "../support/ingest-stack.ts";
 import { waitFor } from "../support/ports.ts";
-import { startNats, startNatsCluster } from "../support/private-servers.ts";
+import { type NatsCluster, startNats, startNatsCluster } from "../support/private-servers.ts";
 import { sendLoad } from "../support/sdk-events.ts";
 
 /** The cluster node ports a process has TCP connections to. */
@@ -53,10 +53,16 @@ describe("NATS restarted mid-replay", () => {
   }, 150_000);
 });
 
+/** For a stack that failed to start: the cluster it was for is stopped (its processes and files), and the error goes on. */
+const stopping = (cluster: NatsCluster) => async (error: unknown): Promise<never> => {
+  await cluster.stop();
+  throw error;
+};
+
 describe("missed heartbeats", () => {
   test("the worker's NATS server freezing for seconds fails its pulls but not the worker: nothing held is abandoned", async () => {
     const cluster = await startNatsCluster(3);
-    const stack = await ingestStack("heartbeats", { env: { NATS_URL: cluster.url, NATS_STREAM_REPLICAS: "3", PUG_RATE_LIMIT_IP_RPS: "0", PUG_EVENTS_BATCH_MAX: "300" } });
+    const stack = await ingestStack("heartbeats", { env: { NATS_URL: cluster.url, NATS_STREAM_REPLICAS: "3", PUG_RATE_LIMIT_IP_RPS: "0", PUG_EVENTS_BATCH_MAX: "300" } }).catch(stopping(cluster));
     try {
       const worker = await stack.startWorker();
       const used = cluster.nodes.find((node) => connectedPorts(worker.proc.pid).includes(node.port));
@@ -88,7 +94,7 @@ describe("3-node JetStream cluster", () => {
     const stack = await ingestStack("cluster", {
       // One partition: the test kills that stream's leader (four replicated partitions only make it slower).
       env: { NATS_URL: cluster.url, NATS_STREAM_REPLICAS: "3", PUG_RATE_LIMIT_IP_RPS: "0", PUG_EVENTS_BATCH_MAX: "500", PUG_EVENTS_PARTITIONS: "1" },
-    });
+    }).catch(stopping(cluster));
     try {
       // Merges would collapse duplicate rows (ReplacingMergeTree) and hide a double write from count().
       await stack.ch.command({ query: "SYSTEM STOP MERGES events" });
