@@ -10,8 +10,11 @@ export interface Config {
   logLevel: LogLevel;
   postgres: { url: string };
   clickhouse: { url: string; database: string; cluster: string | undefined };
-  /** eventsPartitions: how many partitions `pug nats migrate` makes of the events stream the first time (fixed after). */
-  nats: { url: string; prefix: string; replicas: number; streamLimits: Record<string, StreamLimits>; eventsPartitions: number };
+  /**
+   * eventsPartitions: how many partitions `pug nats migrate` makes of the events stream the first time (fixed
+   * after); undefined: as many as NATS has, one on the first migrate.
+   */
+  nats: { url: string; prefix: string; replicas: number; streamLimits: Record<string, StreamLimits>; eventsPartitions: number | undefined };
   redis: { url: string; prefix: string };
   /** jwtPreviousSecret: the key jwtSecret replaces, still accepted for tokens (and mail) it signed while rotating. */
   server: { host: string; port: number; sharePort: boolean; corsOrigins: string[]; jwtSecret: string | undefined; jwtPreviousSecret: string | undefined };

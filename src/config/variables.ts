@@ -121,7 +121,7 @@ export const variables = {
   PUG_NATS_PREFIX: variable(name("a stream/subject prefix"), "pug"),
   NATS_STREAM_REPLICAS: variable(integer(1, 5), "3"),
   PUG_NATS_STREAM_LIMITS: variable(streamLimits, "events=20GiB/14d,events_dlq=2GiB/30d"),
-  PUG_EVENTS_PARTITIONS: variable(integer(1, MAX_EVENT_PARTITIONS), "4"),
+  PUG_EVENTS_PARTITIONS: variable(optional(integer(1, MAX_EVENT_PARTITIONS)), "4"),
   REDIS_URL: variable(url(["redis:", "rediss:"]), "redis://10.0.0.8:6379", true),
   PUG_REDIS_PREFIX: variable(v.pipe(v.string(), v.regex(/^[A-Za-z0-9_:-]+$/, "must be a key prefix: letters, digits, '_', '-' or ':'")), "pug"),
   PUG_SERVER_HOST: variable(v.pipe(v.string(), v.regex(/^[A-Za-z0-9.:-]+$/, "must be a host name or IP address")), "0.0.0.0"),

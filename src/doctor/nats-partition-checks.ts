@@ -13,13 +13,14 @@ import { JETSTREAM_SILENT_FIX } from "./nats-stream-checks.ts";
 const NAME = "nats events partitions";
 
 /** The check, and the count to declare the partitions' consumers with (undefined when it is not known). */
-export async function partitionCheck(jsm: JetStreamManager, prefix: string, configured: number): Promise<{ check: CheckResult; count: number | undefined }> {
+export async function partitionCheck(jsm: JetStreamManager, prefix: string, configured: number | undefined): Promise<{ check: CheckResult; count: number | undefined }> {
   try {
     const nats = { jsm, names: natsNames(prefix) };
     const count = await discoverEventPartitions(nats);
     const last = count > 1 ? ` … ${partitionStream(count - 1)}` : "";
     const found = `${count} partition${count === 1 ? "" : "s"}: events${last}`;
-    if (count === configured) return { check: ok(NAME, found), count };
+    // Unset, the count is whatever the first migrate made (one, unless it was set then).
+    if (configured === undefined || count === configured) return { check: ok(NAME, found), count };
     // An installation from before partitions has the events stream alone, and its next migrate splits it.
     if ((await fixedPartitionCount(nats)) === undefined) return { check: warn(NAME, `${found}, from before partitions; PUG_EVENTS_PARTITIONS is ${configured}`, `run \`pug nats migrate\` to make the other ${configured - 1}`), count };
     // Fixed when NATS was first migrated: a migrate with another count is refused.

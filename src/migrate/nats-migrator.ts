@@ -11,9 +11,9 @@ import { MigrationError, type StoreMigrator } from "./migrator.ts";
 
 /**
  * `eventsPartitions` (PUG_EVENTS_PARTITIONS) is the count of events partitions made on the first migrate; once
- * they exist, a different count is refused.
+ * they exist, a different count is refused. Unset, a migrate keeps the count NATS has, and the first makes one.
  */
-export function natsMigrator(nats: Nats, shipped: Migration[], replicas: number, limits: Record<string, StreamLimits> = {}, eventsPartitions = 1): StoreMigrator {
+export function natsMigrator(nats: Nats, shipped: Migration[], replicas: number, limits: Record<string, StreamLimits> = {}, eventsPartitions?: number): StoreMigrator {
   const ledgerStream = nats.names.stream("migrations");
   const ledgerSubject = (name: string) => nats.names.subject("migrations", name.replace(/\./g, "_"));
 
@@ -54,13 +54,13 @@ export function natsMigrator(nats: Nats, shipped: Migration[], replicas: number,
     async reconcile(dryRun: boolean) {
       if (dryRun) refuseUnclusteredReplicas(nats, replicas);
       const fixed = await fixedPartitionCount(nats);
-      if (fixed !== undefined && fixed !== eventsPartitions) {
+      if (fixed !== undefined && eventsPartitions !== undefined && fixed !== eventsPartitions) {
         throw new MigrationError(
           `nats: PUG_EVENTS_PARTITIONS is ${eventsPartitions}, but the events stream was split into ${fixed} partitions when NATS was first migrated, ` +
             `and that count cannot change (people would move to other partitions, and their events out of order): set PUG_EVENTS_PARTITIONS=${fixed}`,
         );
       }
-      const wanted = withEventPartitions(natsDeclarations(shipped, nats.names.prefix, replicas, limits), nats.names.prefix, eventsPartitions);
+      const wanted = withEventPartitions(natsDeclarations(shipped, nats.names.prefix, replicas, limits), nats.names.prefix, eventsPartitions ?? fixed ?? 1);
       const lines: string[] = [];
       for (const stream of wanted.streams) {
         const change = await (dryRun ? streamChange(nats, stream) : upsertStream(nats, stream));

@@ -23,7 +23,7 @@ describe("loadConfig", () => {
   test("embedded defaults alone give a complete config", () => {
     const { config } = loadConfig({ env: {}, systemEnvFile: noSystemFile });
     expect(config.server.port).toBe(8080);
-    expect(config.nats).toEqual({ url: "nats://127.0.0.1:4222", prefix: "pug", replicas: 1, streamLimits: {}, eventsPartitions: 4 });
+    expect(config.nats).toEqual({ url: "nats://127.0.0.1:4222", prefix: "pug", replicas: 1, streamLimits: {}, eventsPartitions: undefined });
     expect(config.serverAdmin).toEqual({ host: "127.0.0.1", port: 9089 });
     expect(config.clickhouse.cluster).toBeUndefined();
     expect(config.workerHealth).toEqual({ host: "127.0.0.1", port: 9090 });

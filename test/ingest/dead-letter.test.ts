@@ -17,7 +17,7 @@ import { batchBody, CHROME_UA, sdkEvent, sdkRequest } from "../support/sdk-event
 const silentLog = createLogger({ level: "error" });
 let stack: IngestStack;
 beforeAll(async () => {
-  stack = await ingestStack("dlq", { worker: true });
+  stack = await ingestStack("dlq", { worker: true, env: { PUG_EVENTS_PARTITIONS: "4" } });
 });
 afterAll(() => stack.stop());
 

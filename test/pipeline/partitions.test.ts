@@ -5,6 +5,7 @@
 
 import { describe, expect, test } from "bun:test";
 import { partitionStream } from "../../src/domain/ingest/event-partitions.ts";
+import { discoverEventPartitions } from "../../src/infra/event-partition-streams.ts";
 import { createPostgres } from "../../src/infra/postgres.ts";
 import { expectExactlyOnce, type IngestStack, ingestStack } from "../support/ingest-stack.ts";
 import { type PartitionLoad, publishPartitioned } from "../support/partition-load.ts";
@@ -81,7 +82,7 @@ function expectNoCrash(worker: RunningPug): void {
 
 describe("events partitions shared by workers", () => {
   test("two workers split 4 partitions; kill -9 one under load and the other takes its partitions: every event stored once", async () => {
-    const stack = await ingestStack("parts_kill");
+    const stack = await ingestStack("parts_kill", { env: { PUG_EVENTS_PARTITIONS: String(PARTITIONS) } });
     const workers: RunningPug[] = [];
     try {
       workers.push(await stack.startWorker({ PUG_LOG_LEVEL: "info" }, false));
@@ -114,7 +115,7 @@ describe("events partitions shared by workers", () => {
   }, 300_000);
 
   test("a worker joining under load takes half the partitions without a gap or a double write", async () => {
-    const stack = await ingestStack("parts_join");
+    const stack = await ingestStack("parts_join", { env: { PUG_EVENTS_PARTITIONS: String(PARTITIONS) } });
     try {
       const first = await stack.startWorker({ PUG_LOG_LEVEL: "info" }, false);
       await waitForShares(stack, new Map([[first.proc.pid, 4]]));
@@ -141,8 +142,19 @@ describe("events partitions shared by workers", () => {
     }
   }, 300_000);
 
+  test("left unset, the first migrate makes one partition: on one machine, one is the fastest", async () => {
+    const stack = await ingestStack("parts_default");
+    try {
+      expect(stack.env.PUG_EVENTS_PARTITIONS).toBeUndefined();
+      expect(stack.partitions).toBe(1);
+      expect((await runPug(["doctor"], stack.env)).stdout).toMatch(/events partitions.*1 partition: events\n/);
+    } finally {
+      await stack.stop();
+    }
+  }, 60_000);
+
   test("the partition count is fixed at the first migrate; an installation from before partitions gets them on its next", async () => {
-    const stack = await ingestStack("parts_count");
+    const stack = await ingestStack("parts_count", { env: { PUG_EVENTS_PARTITIONS: String(PARTITIONS) } });
     try {
       const changed = await runPug(["nats", "migrate"], { ...stack.env, PUG_EVENTS_PARTITIONS: "3" });
       expect(changed.code).not.toBe(0);
@@ -169,6 +181,12 @@ describe("events partitions shared by workers", () => {
       const again = await runPug(["nats", "migrate"], { ...stack.env, PUG_EVENTS_PARTITIONS: "4" });
       expect(again.code).not.toBe(0);
       expect(again.stderr + again.stdout).toContain("split into 2 partitions");
+      // Left unset (as in an installation migrated when 4 was the default), a migrate keeps the count NATS has.
+      const { PUG_EVENTS_PARTITIONS: _, ...unset } = stack.env;
+      const kept = await runPug(["nats", "migrate"], unset);
+      expect(kept.code).toBe(0);
+      expect(await discoverEventPartitions(nats)).toBe(2);
+      expect((await runPug(["doctor"], unset)).stdout).toMatch(/events partitions.*2 partitions: events … events_p1\n/);
     } finally {
       await stack.stop();
     }
