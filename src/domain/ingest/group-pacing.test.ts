@@ -4,14 +4,16 @@ import { groupStartsNow, MAX_IN_FLIGHT, MAX_WAIT_MS, MIN_GROUP_GAP_MS, nextLookA
 const FULL = 1000;
 const pace = (overrides: Partial<StreamPace> = {}): StreamPace => ({ inFlight: 0, waitingBytes: 10, launchedAt: -Infinity, ...overrides });
 
+const INSIDE_GAP = 100 - MIN_GROUP_GAP_MS / 2;
+
 test("a request after a quiet spell goes at once; a stream that just started a group waits out the gap", () => {
   expect(groupStartsNow(pace(), 100, false, FULL)).toBe(true);
   expect(groupStartsNow(pace({ launchedAt: 100 - MIN_GROUP_GAP_MS }), 100, false, FULL)).toBe(true);
-  expect(groupStartsNow(pace({ launchedAt: 99 }), 100, false, FULL)).toBe(false);
+  expect(groupStartsNow(pace({ launchedAt: INSIDE_GAP }), 100, false, FULL)).toBe(false);
   // Neither a completion nor the end of the short wait starts a group inside the gap…
-  expect(groupStartsNow(pace({ launchedAt: 99, inFlight: 1 }), 100, true, FULL)).toBe(false);
+  expect(groupStartsNow(pace({ launchedAt: INSIDE_GAP, inFlight: 1 }), 100, true, FULL)).toBe(false);
   // …but a full group does not wait for it.
-  expect(groupStartsNow(pace({ launchedAt: 99, inFlight: 1, waitingBytes: FULL }), 100, false, FULL)).toBe(true);
+  expect(groupStartsNow(pace({ launchedAt: INSIDE_GAP, inFlight: 1, waitingBytes: FULL }), 100, false, FULL)).toBe(true);
 });
 
 test("with publishes in flight, a group waits for a completion or the short wait; with every slot held, even a full one waits", () => {
