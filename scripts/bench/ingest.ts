@@ -1,5 +1,6 @@
 // Ingestion figures of Pug on this machine's dev infrastructure, for one checkout or two side by side (issue 12):
-//  - end to end on `pug dev`, batches of 50 sent as fast as they are answered: first send → all rows queryable;
+//  - end to end on `pug dev`, batches of 50 sent as fast as they are answered: first send → all rows queryable
+//    (a million events by default: a sustained rate, which the last write's wait and the start barely touch);
 //  - event → queryable latency p50/p95 with batches paced at half that sustained rate;
 //  - single-event requests at --connections (wrk with scripts/bench/lib/wrk-rotate.lua, or Bun's fetch when wrk
 //    is missing or --bun-load is given): req/s and ack latency p50/p95/p99, and the load generator's CPU;
@@ -11,9 +12,9 @@
 // --profile DIR writes a Markdown CPU profile of every pug process (bun --cpu-prof-md) into DIR/<column>.
 // Every run uses its own database, ClickHouse database and NATS prefix, and removes them afterwards.
 //
-//   bun scripts/bench/ingest.ts [--before DIR] [--after DIR] [--events 200000] [--concurrency 32]
+//   bun scripts/bench/ingest.ts [--before DIR] [--after DIR] [--events 1000000] [--concurrency 32]
 //     [--connections 32] [--single-seconds 15] [--single-bodies 20000] [--latency-seconds 20] [--latency-rate N]
-//     [--drain-events 1000000] [--workers 1,2] [--bun-load] [--verify-single] [--profile DIR] [--env KEY=VALUE …] [--bun-args "…"]
+//     [--drain-events 1000000] [--workers 1,2] [--drain-partitions 4] [--bun-load] [--verify-single] [--profile DIR] [--env KEY=VALUE …] [--bun-args "…"]
 //     [--skip-e2e] [--skip-latency] [--skip-single] [--skip-drain]
 //   quick (< 2 min for one checkout): --events 20000 --single-seconds 5 --latency-seconds 5 --drain-events 20000
 //   before and after this issue: --before /work/wt-base
@@ -30,7 +31,7 @@ const { values } = parseArgs({
   options: {
     before: { type: "string" },
     after: { type: "string", default: resolve(import.meta.dir, "../..") },
-    events: { type: "string", default: "200000" },
+    events: { type: "string", default: "1000000" },
     concurrency: { type: "string", default: "32" },
     connections: { type: "string", default: "32" },
     "single-seconds": { type: "string", default: "15" },
@@ -38,6 +39,8 @@ const { values } = parseArgs({
     "latency-seconds": { type: "string", default: "20" },
     "latency-rate": { type: "string" },
     "drain-events": { type: "string", default: "1000000" },
+    // The drain compares 1 and 2 workers on one load: it needs partitions for two (pug dev's phases use the default).
+    "drain-partitions": { type: "string", default: "4" },
     workers: { type: "string", default: "1,2" },
     "bun-load": { type: "boolean", default: false },
     "verify-single": { type: "boolean", default: false },
@@ -109,7 +112,7 @@ try {
   for (const checkout of checkouts) {
     if (!(dev.skipE2e && dev.skipLatency && dev.skipSingle)) await devPhases(checkout, dev, table, log);
     if (!values["skip-drain"]) {
-      for (const workers of workerCounts) await drainPhase(checkout, { events: positive("drain-events", values["drain-events"]), workers, concurrency: dev.concurrency, env: extraEnv }, table, log);
+      for (const workers of workerCounts) await drainPhase(checkout, { events: positive("drain-events", values["drain-events"]), workers, concurrency: dev.concurrency, env: { PUG_EVENTS_PARTITIONS: String(positive("drain-partitions", values["drain-partitions"])), ...extraEnv } }, table, log);
     }
   }
 } finally {
