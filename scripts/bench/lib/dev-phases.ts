@@ -94,15 +94,20 @@ export async function devPhases(checkout: PugCheckout, options: DevOptions, tabl
       const visibility = new BatchVisibility(ch, "lat", BATCH);
       const sending = pacedLoad(base, project.publicKey, bodies, perSecond, sentAt);
       let sent = false;
-      sending.then(() => (sent = true), () => (sent = true));
+      let refused: unknown;
+      sending.then(
+        () => (sent = true),
+        (error) => (refused = error),
+      );
       const deadline = performance.now() + options.latencySeconds * 1000 + 300_000;
       while (!(sent && visibility.allSeen(batches))) {
         alive();
+        // A request that failed ends the load: the batches after it are never sent, so never all seen.
+        if (refused) throw refused;
         if (performance.now() > deadline) throw new Error(`${column}: latency batches not all queryable 5 minutes after sending`);
         await visibility.poll(sentAt);
         await Bun.sleep(100);
       }
-      await sending; // throws if a request failed
       queryable += batches * BATCH;
       const latencies = visibility.visibleAt.map((t, i) => t - sentAt[i]!);
       table.set(column, "latency at half rate: rate sent, events/s", fmt.int(rate));
