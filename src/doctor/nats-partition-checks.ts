@@ -11,6 +11,7 @@ import { type CheckResult, errorText, fail, ok, warn } from "./check.ts";
 import { JETSTREAM_SILENT_FIX } from "./nats-stream-checks.ts";
 
 const NAME = "nats events partitions";
+const MAKE_MISSING = "run `pug nats migrate` to make the missing partition streams again";
 
 /** The check, and the count to declare the partitions' consumers with (undefined when it is not known). */
 export async function partitionCheck(jsm: JetStreamManager, prefix: string, configured: number | undefined): Promise<{ check: CheckResult; count: number | undefined }> {
@@ -19,14 +20,17 @@ export async function partitionCheck(jsm: JetStreamManager, prefix: string, conf
     const count = await discoverEventPartitions(nats);
     const last = count > 1 ? ` … ${partitionStream(count - 1)}` : "";
     const found = `${count} partition${count === 1 ? "" : "s"}: events${last}`;
-    // Unset, the count is whatever the first migrate made (one, unless it was set then).
+    const fixed = await fixedPartitionCount(nats);
+    // The last partition streams missing leave no gap, but the people routed to them would go to others.
+    if (fixed !== undefined && count < fixed) return { check: fail(NAME, `${found}, but ${fixed} were made when NATS was first migrated`, MAKE_MISSING), count };
+    // Unset, the count is the one the first migrate made (one, unless it was set then).
     if (configured === undefined || count === configured) return { check: ok(NAME, found), count };
     // An installation from before partitions has the events stream alone, and its next migrate splits it.
-    if ((await fixedPartitionCount(nats)) === undefined) return { check: warn(NAME, `${found}, from before partitions; PUG_EVENTS_PARTITIONS is ${configured}`, `run \`pug nats migrate\` to make the other ${configured - 1}`), count };
+    if (fixed === undefined) return { check: warn(NAME, `${found}, from before partitions; PUG_EVENTS_PARTITIONS is ${configured}`, `run \`pug nats migrate\` to make the other ${configured - 1}`), count };
     // Fixed when NATS was first migrated: a migrate with another count is refused.
     return { check: fail(NAME, `${found}, but PUG_EVENTS_PARTITIONS is ${configured}`, `set PUG_EVENTS_PARTITIONS=${count}: the count was fixed when NATS was first migrated`), count };
   } catch (error) {
-    if (error instanceof PartitionGap) return { check: fail(NAME, error.message, "run `pug nats migrate` to make the missing partition streams again"), count: undefined };
+    if (error instanceof PartitionGap) return { check: fail(NAME, error.message, MAKE_MISSING), count: undefined };
     if (/run `pug nats migrate`/.test(errorText(error))) return { check: fail(NAME, errorText(error), "run `pug nats migrate`"), count: undefined };
     return { check: fail(NAME, `could not list the streams: ${errorText(error)}`, JETSTREAM_SILENT_FIX), count: undefined };
   }

@@ -185,8 +185,16 @@ describe("events partitions shared by workers", () => {
       const { PUG_EVENTS_PARTITIONS: _, ...unset } = stack.env;
       const kept = await runPug(["nats", "migrate"], unset);
       expect(kept.code).toBe(0);
+      expect(kept.stdout).toContain("streams and 5 consumers as declared");
       expect(await discoverEventPartitions(nats)).toBe(2);
       expect((await runPug(["doctor"], unset)).stdout).toMatch(/events partitions.*2 partitions: events … events_p1\n/);
+      // The last partition lost leaves no gap in the numbering: the count recorded at the first migrate tells.
+      await nats.jsm.streams.delete(nats.names.stream(partitionStream(1)));
+      const lost = (await runPug(["doctor"], unset)).stdout;
+      expect(lost).toMatch(/events partitions.*1 partition: events, but 2 were made when NATS was first migrated/);
+      expect(lost).toContain("run `pug nats migrate` to make the missing partition streams again");
+      expect((await runPug(["nats", "migrate"], unset)).stdout).toContain(`created stream ${nats.names.stream("events_p1")}`);
+      expect(await discoverEventPartitions(nats)).toBe(2);
     } finally {
       await stack.stop();
     }
