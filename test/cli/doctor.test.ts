@@ -26,7 +26,7 @@ describe("pug doctor", () => {
   test("healthy dependencies: exit 0 and no failed check", async () => {
     const { code, report, check } = await doctor({});
     expect(report.checks.filter((c) => c.status === "fail")).toEqual([]);
-    expect(check("nats stream replicas")).toEqual({ name: "nats stream replicas", status: "ok", figure: "single server (not clustered), 11 streams R1" });
+    expect(check("nats stream replicas")).toEqual({ name: "nats stream replicas", status: "ok", figure: "single server (not clustered), 8 streams R1" });
     expect(code).toBe(0);
     expect(report.ok).toBe(true);
     expect(report.checks.map((c) => c.name)).toContain("nats consumers");

@@ -22,7 +22,7 @@ afterAll(async () => {
 
 describe("pug doctor on a JetStream cluster", () => {
   test("reads every server in NATS_URL and each stream's leader and replicas; a dead node is a warning until it is back", async () => {
-    const env = { ...(await scratchEnv("cluster_doctor")), NATS_URL: cluster.nodes.map((n) => n.url).join(" , "), NATS_STREAM_REPLICAS: "3" };
+    const env = { ...(await scratchEnv("cluster_doctor")), NATS_URL: cluster.nodes.map((n) => n.url).join(" , "), NATS_STREAM_REPLICAS: "3", PUG_EVENTS_PARTITIONS: "4" };
     expectSuccess(await runPug(["migrate"], env), "pug migrate");
     const prefix = env.PUG_NATS_PREFIX;
 

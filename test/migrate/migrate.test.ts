@@ -45,7 +45,7 @@ describe("pug migrate", () => {
 
       const second = expectSuccess(await runPug(["migrate"], env));
       expect(second.stdout).toBe(
-        [`postgres: no migrations pending (${pgMigrations.length} applied)`, `clickhouse: no migrations pending (${chMigrations.length} applied)`, "nats: no migrations pending (3 applied)", "nats: 11 streams and 7 consumers as declared", ""].join("\n"),
+        [`postgres: no migrations pending (${pgMigrations.length} applied)`, `clickhouse: no migrations pending (${chMigrations.length} applied)`, "nats: no migrations pending (3 applied)", "nats: 8 streams and 4 consumers as declared", ""].join("\n"),
       );
       expect((await sql<{ n: number }[]>`SELECT count(*)::int AS n FROM pug_schema_migrations`)[0]!.n).toBe(pgMigrations.length);
     } finally {
