@@ -105,7 +105,7 @@ export function createMetrics(): Metrics {
     natsConnected: new Gauge({ name: "pug_nats_connected", help: "1 while this process is connected to a NATS server, 0 while it is not (or has not connected yet)", registers }),
     identifyCalls: new Counter({ name: "pug_identify_calls_total", help: "Identify calls applied by the profile worker, by outcome (created, updated, unchanged, dropped_erased)", labelNames: ["outcome"], registers }),
     identityLinks: new Counter({ name: "pug_identity_links_total", help: "Anonymous ids named by identify calls, by outcome (linked, merged, already_linked, refused) and refusal reason", labelNames: ["outcome", "reason"], registers }),
-    partitionsHeld: new Gauge({ name: "pug_events_partitions_held", help: "Events partitions this process writes now: its share of PUG_EVENTS_PARTITIONS among the live events workers (0: a standby)", registers }),
+    partitionsHeld: new Gauge({ name: "pug_events_partitions_held", help: "Events partitions this process writes now: its share of the events partitions among the live events workers (0: a standby)", registers }),
     repeatedEvents: new Counter({ name: "pug_events_repeated_total", help: "Events of a request already stored within the last 2 minutes (an SDK's retry after a lost answer), dropped by the events worker", registers }),
     erasedDropped: new Counter({ name: "pug_erased_dropped_total", help: "Data of an erased person dropped by a writer instead of being stored", labelNames: ["table"], registers }),
     erasures: new Counter({ name: "pug_erasures_total", help: "Data-subject erasure requests finished, by outcome (completed, failed)", labelNames: ["outcome"], registers }),

@@ -14,7 +14,7 @@ import { batchBody, sdkEvent, sdkRequest, sendLoad, str } from "../support/sdk-e
 
 describe("crash safety", () => {
   test("kill -9 of the worker between planning and committing a write, while events flow, loses and duplicates nothing", async () => {
-    const stack = await ingestStack("crash", { env: { PUG_EVENTS_BATCH_MAX: "300", PUG_RATE_LIMIT_IP_RPS: "0" } });
+    const stack = await ingestStack("crash", { env: { PUG_EVENTS_BATCH_MAX: "300", PUG_RATE_LIMIT_IP_RPS: "0", PUG_EVENTS_PARTITIONS: "4" } });
     const sql = createPostgres({ url: stack.env.DATABASE_URL, maxConnections: 1 });
     try {
       // Merges would collapse duplicate rows (ReplacingMergeTree) and hide a double write from count().

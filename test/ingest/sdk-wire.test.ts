@@ -16,7 +16,7 @@ import { BATCH_CREATE, batchBody, CHROME_UA, sdkEvent, sdkRequest, str } from ".
 
 let stack: IngestStack;
 beforeAll(async () => {
-  stack = await ingestStack("wire", { worker: true, env: { PUG_TRUSTED_PROXIES: "127.0.0.1" } });
+  stack = await ingestStack("wire", { worker: true, env: { PUG_TRUSTED_PROXIES: "127.0.0.1", PUG_EVENTS_PARTITIONS: "4" } });
 });
 afterAll(() => stack.stop());
 

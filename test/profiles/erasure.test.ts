@@ -21,7 +21,7 @@ let sql: Sql;
 let profileWorker: RunningPug;
 
 beforeAll(async () => {
-  stack = await ingestStack("erasure", { worker: true });
+  stack = await ingestStack("erasure", { worker: true, env: { PUG_EVENTS_PARTITIONS: "4" } });
   sql = createPostgres({ url: stack.env.DATABASE_URL, maxConnections: 4 });
   profileWorker = await startProfileWorker();
 });
