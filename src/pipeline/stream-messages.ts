@@ -53,18 +53,19 @@ export async function removeWritten(nats: Nats, stream: string, seqs: number[]):
 const LEFTOVER_SCAN_MAX = 10_000;
 
 /**
- * Messages up to the committed sequence still in the stream were written by a predecessor that died before
- * acknowledging them: JetStream would keep them, delivered to a dead client, until ack_wait ends, and the queue
- * would look fuller than it is. Removes them (only the oldest LEFTOVER_SCAN_MAX sequences are looked at; any
- * beyond are acknowledged on redelivery). A removal that fails is logged: the redelivery is acknowledged instead.
+ * Messages up to the committed sequence still in the stream were written but not acknowledged: by a predecessor
+ * that died first, or with acknowledgements lost on their way (`why` says which, for the log). JetStream would keep
+ * them until ack_wait ends and redeliver them, and the queue would look fuller than it is. Removes them (only the
+ * oldest LEFTOVER_SCAN_MAX sequences are looked at; any beyond are acknowledged on redelivery). A removal that
+ * fails is logged: the redelivery is acknowledged instead.
  */
-export async function removeCommittedLeftovers(nats: Nats, stream: string, committed: number, signal: AbortSignal, log: Logger): Promise<void> {
+export async function removeCommittedLeftovers(nats: Nats, stream: string, committed: number, signal: AbortSignal, log: Logger, why: string): Promise<void> {
   const { state } = await nats.jsm.streams.info(stream);
   if (state.messages === 0 || state.first_seq > committed) return;
   const last = Math.min(committed, state.first_seq + LEFTOVER_SCAN_MAX - 1);
   const leftovers = await readRange(nats, stream, state.first_seq, last, signal, log);
   if (leftovers.length === 0) return;
-  log.info("removing messages written before this start but never acknowledged", { count: leftovers.length, first: leftovers[0]!.seq, last: leftovers.at(-1)!.seq });
+  log.info(`removing messages ${why}`, { count: leftovers.length, first: leftovers[0]!.seq, last: leftovers.at(-1)!.seq });
   const failures = await removeWritten(nats, stream, leftovers.map((message) => message.seq));
   if (failures.length > 0) log.warn("some written messages could not be removed now; their redelivery is acknowledged instead", { left: failures.length, error: failures[0] });
 }

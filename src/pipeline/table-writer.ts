@@ -89,6 +89,8 @@ class TableWriter<Row> {
   /** Ends the pull in progress, if any. */
   #stopPulling: (() => void) | undefined;
   #lastProbe = Date.now();
+  /** The consumer's ack floor at the last idle probe (-1: not idle then). */
+  #ackFloorBefore = -1;
 
   constructor(
     private readonly app: App,
@@ -132,7 +134,7 @@ class TableWriter<Row> {
     const stopListening = this.sink.budget?.onRelease(() => this.#wakeFetcher.notify());
     try {
       await this.#replayPlanned();
-      await removeCommittedLeftovers(this.nats, this.#stream, this.#committed, this.#stop.signal, this.log);
+      await removeCommittedLeftovers(this.nats, this.#stream, this.#committed, this.#stop.signal, this.log, "written before this start but never acknowledged");
       const consumer = await this.nats.js.consumers.get(this.#stream, this.sink.consumer);
       this.#consumer = consumer;
       this.#deliveredBefore = (await consumer.info()).delivered.stream_seq;
@@ -293,11 +295,24 @@ class TableWriter<Row> {
       this.log.warn("could not ask the consumer how far it delivered; asking again later", { error });
       return;
     }
-    const { delivered, num_ack_pending: pending } = info;
+    const { delivered, ack_floor: ackFloor, num_ack_pending: pending } = info;
     const idle = this.#held.size === 0 && this.#converting.size === 0;
     if (idle && pending > 0 && delivered.stream_seq > Math.max(this.#committed, this.#deliveredBefore)) {
       this.log.info("messages were delivered elsewhere (a writer that died?); reading them directly", { from: this.#committed + 1, to: delivered.stream_seq });
       this.#deliveredBefore = delivered.stream_seq;
+    }
+    // Idle, every written message was acknowledged; an ack floor still below the committed sequence a probe later
+    // means acknowledgements were lost (sent to a NATS node as it died). JetStream would redeliver those messages
+    // only after ack_wait, counted in the queue until then (and a consumer leader elected meanwhile starts the
+    // wait again): remove them now, as a start does with a predecessor's.
+    const acksLost = idle && pending > 0 && ackFloor.stream_seq < this.#committed && ackFloor.stream_seq === this.#ackFloorBefore;
+    this.#ackFloorBefore = idle ? ackFloor.stream_seq : -1;
+    if (!acksLost) return;
+    try {
+      await removeCommittedLeftovers(this.nats, this.#stream, this.#committed, this.#stop.signal, this.log, "written whose acknowledgements were lost");
+    } catch (error) {
+      // As with the consumer's info above: their redelivery is acknowledged unread in any case.
+      this.log.warn("could not remove written messages whose acknowledgements were lost; asking again later", { error });
     }
   }
 
