@@ -226,6 +226,8 @@ describe("what intake accepts is what ClickHouse holds", () => {
     const seen: Uint8Array[] = [];
     // Each request goes to its visitor's events partition: watch the group subject of every partition stream.
     const subscription = stack.nats.connection.subscribe(stack.nats.names.subject("*", "group"), { callback: (_error, message) => void seen.push(message.data) });
+    // The subscription is the server's once a round trip has followed it: a request sent before could be missed.
+    await stack.nats.connection.flush();
     const ip = "81.2.69.160";
     const headers = { "x-api-key": stack.publicKey, "user-agent": CHROME_UA, "x-forwarded-for": ip };
     const cookieless = () => sdkEvent(stack.projectId, { cookieless: true, distinctId: "", sessionId: "" });
