@@ -83,9 +83,14 @@ describe("a slot is run once", () => {
     await Bun.sleep(3_200);
     stop.abort();
     await Promise.all(roles);
-    const ledger = await sql<{ slot: Date }[]>`SELECT slot FROM scheduler_runs WHERE job = 'test-every-second' ORDER BY slot`;
+    const ledger = await sql<{ slot: Date; outcome: string; detail: string }[]>`SELECT slot, outcome, detail FROM scheduler_runs WHERE job = 'test-every-second' ORDER BY slot`;
     expect(ledger.length).toBeGreaterThanOrEqual(3);
-    expect(slots.length).toBe(ledger.length);
+    // On a loaded machine a slot can come while the other role still holds the job's lock for the one before:
+    // it is recorded as skipped and not run. Every slot that ran ran once.
+    const ran = ledger.filter((row) => row.outcome === "ok");
+    expect(ran.length).toBeGreaterThanOrEqual(2);
+    expect(slots.length).toBe(ran.length);
+    for (const row of ledger.filter((row) => row.outcome !== "ok")) expect([row.outcome, row.detail]).toEqual(["skipped", "another run of test-every-second is still going"]);
     for (const { slot } of ledger) expect(slot.getMilliseconds()).toBe(0);
   });
 
