@@ -9,6 +9,9 @@ import { expectSuccess, runPug, startPug, waitForHttp } from "../support/pug-pro
 import { retryingLoad, storedEvents } from "../support/retrying-load.ts";
 import { type ScratchEnv, scratchEnv } from "../support/scratch.ts";
 
+/** Events per request of the load. */
+const BATCH = 50;
+
 let env: ScratchEnv;
 let project: { projectId: string; publicKey: string };
 beforeAll(async () => {
@@ -43,7 +46,7 @@ describe("pug dev with child processes", () => {
       expect(childNames(dev.proc.pid)).toEqual(["events-1", "light-1", "server-1", "server-2"]);
       children = childrenOf(dev.proc.pid);
 
-      const load = retryingLoad(base, project.projectId, project.publicKey, { concurrency: 4 });
+      const load = retryingLoad(base, project.projectId, project.publicKey, { concurrency: 4, batch: BATCH });
       await waitFor("events accepted", () => load.accepted.length >= 2_000, 60_000);
       const events = children.find((c) => c.args.includes("--child events-1"))!;
       const server = children.find((c) => c.args.includes("--child server-1"))!;
@@ -62,8 +65,8 @@ describe("pug dev with child processes", () => {
       // twice when the restarted worker reads that first attempt's message (delivered to the dead one) after the
       // retry's (src/domain/ingest/recent-requests.ts: a repeat, never a loss). Only retried batches, whole.
       const repeated = stored.rows - stored.ids;
-      expect(repeated % 50).toBe(0);
-      expect(repeated).toBeLessThanOrEqual(50 * load.retries);
+      expect(repeated % BATCH).toBe(0);
+      expect(repeated).toBeLessThanOrEqual(BATCH * load.retries);
 
       expect(dev.output()).toMatch(/"process":"events-1".*"msg":"child exited unexpectedly; restarting"/);
       const metrics = await (await fetch(`http://127.0.0.1:${adminPort}/metrics`)).text();
